@@ -1,0 +1,667 @@
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+
+import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+import { parseIntervals } from './core/interval.js';
+import { ErrorCode, TickstreamError } from './errors.js';
+
+/**
+ * The one configuration schema (DESIGN §6). Sources, lowest precedence first: defaults, a JSON
+ * file (`--config FILE` or TICKSTREAM_CONFIG), TICKSTREAM_* environment variables, flags.
+ * Unknown keys and bad values fail at start with a message naming the key. The result is frozen;
+ * constructors receive the slice they need, never the whole thing.
+ *
+ * The processing options keep the names of the earlier .NET system (partitions, channelCapacity,
+ * movingAverageWindow, anomalyThresholdPercent, slidingWindowMilliseconds, recentAnomaliesCapacity)
+ * so its operators' files keep working.
+ */
+
+const Integer = (options: { minimum?: number; maximum?: number; default: number; description: string }) =>
+  Type.Integer(options);
+
+const SimulationSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true, description: 'Run the built-in tick simulator in the server.' }),
+    symbols: Type.Array(Type.String({ minLength: 1 }), {
+      default: ['AAPL', 'GOOG', 'MSFT', 'EURUSD', 'BTCUSD'],
+      minItems: 1,
+      description: 'Symbols the simulator quotes.',
+    }),
+    ticksPerSecond: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 10_000_000,
+      default: 2000,
+      description: 'Total ticks per second across all simulated symbols.',
+    }),
+    initialPrice: Type.Number({
+      exclusiveMinimum: 0,
+      default: 100,
+      description: 'Starting price of every symbol.',
+    }),
+    maxJitterPercent: Type.Number({
+      minimum: 0,
+      exclusiveMaximum: 100,
+      default: 0.01,
+      description: 'walk model: largest move of one tick, in percent (uniform in ±this).',
+    }),
+    model: Type.Union([Type.Literal('walk'), Type.Literal('gbm')], {
+      default: 'walk',
+      description:
+        'walk: uniform random walk (the earlier system); gbm: geometric Brownian motion with jumps.',
+    }),
+    seed: Type.Optional(
+      Type.String({ minLength: 1, description: 'Seed for a reproducible run (random when absent).' }),
+    ),
+    volatility: Type.Number({
+      minimum: 0,
+      maximum: 100,
+      default: 0.05,
+      description: 'gbm model: standard deviation of the log return over one second, in percent per √second.',
+    }),
+    drift: Type.Number({
+      minimum: -100,
+      maximum: 100,
+      default: 0,
+      description: 'gbm model: expected change per second, in percent.',
+    }),
+    jumpProbability: Type.Number({
+      minimum: 0,
+      maximum: 1,
+      default: 0.0001,
+      description: 'gbm model: probability that a tick carries a jump.',
+    }),
+    jumpPercent: Type.Number({
+      minimum: 0,
+      exclusiveMaximum: 100,
+      default: 3,
+      description: 'gbm model: size of a jump in percent (random sign).',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Port = (port: number, what: string) =>
+  Type.Integer({ minimum: 0, maximum: 65_535, default: port, description: `${what} (0: any free port).` });
+
+const TcpSchema = Type.Object(
+  {
+    host: Type.String({
+      minLength: 1,
+      default: '127.0.0.1',
+      description: 'Address the binary TCP ingest listens on. Any other than loopback needs tcp.allow.',
+    }),
+    port: Port(50_050, 'Port of the binary TCP ingest (length-prefixed protobuf ticks)'),
+    allow: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description:
+        'Client addresses (IPs or CIDR blocks, e.g. 10.0.0.0/8) allowed to connect to the TCP ingest when it listens beyond loopback.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const GrpcSchema = Type.Object(
+  {
+    host: Type.String({
+      minLength: 1,
+      default: '127.0.0.1',
+      description: 'Address the gRPC server listens on.',
+    }),
+    port: Port(50_051, 'Port of the gRPC server (MarketDataService, health, reflection)'),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const HttpSchema = Type.Object(
+  {
+    host: Type.String({
+      minLength: 1,
+      default: '0.0.0.0',
+      description: 'Address the HTTP server listens on.',
+    }),
+    port: Type.Integer({
+      minimum: 0,
+      maximum: 65_535,
+      default: 8080,
+      description: 'HTTP port (0: any free port). The PORT variable overrides it.',
+    }),
+    maxBatch: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 10_000,
+      description: 'Most ticks one POST /api/prices/batch may carry.',
+    }),
+    bodyLimitBytes: Type.Integer({
+      minimum: 1024,
+      default: 1_048_576,
+      description: 'Largest request body, except batches.',
+    }),
+    batchBodyLimitBytes: Type.Integer({
+      minimum: 1024,
+      default: 16_777_216,
+      description: 'Largest batch request body.',
+    }),
+    corsOrigins: Type.Array(Type.String({ minLength: 1 }), {
+      default: [],
+      description: 'Origins allowed to call the API from a browser (none: same origin only).',
+    }),
+    publicMetrics: Type.Boolean({
+      default: true,
+      description: 'Serve Prometheus /metrics without credentials.',
+    }),
+    rateLimitPerMinute: Type.Integer({
+      minimum: 1,
+      default: 60_000,
+      description: 'Requests per minute per user, API key or client address.',
+    }),
+    loginRateLimitPerMinute: Type.Integer({
+      minimum: 1,
+      default: 10,
+      description: 'Login attempts per minute per client address and username.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const AuthSchema = Type.Object(
+  {
+    jwtSecret: Type.Optional(
+      Type.String({
+        minLength: 32,
+        description:
+          'Secret that signs access tokens. Absent: generated once into dataDir (required in production).',
+      }),
+    ),
+    registration: Type.Boolean({ default: true, description: 'Let anyone create an account.' }),
+    registrationRole: Type.Union([Type.Literal('reader'), Type.Literal('writer')], {
+      default: 'reader',
+      description: 'Role of self-registered accounts.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const StreamsSchema = Type.Object(
+  {
+    historySize: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000,
+      default: 1024,
+      description: 'Messages each live channel keeps for clients that resume with fromSeq.',
+    }),
+    resumeWindowMs: Type.Integer({
+      minimum: 1,
+      maximum: 86_400_000,
+      default: 60_000,
+      description: 'How long a channel keeps its history after its last subscriber left.',
+    }),
+    sendBufferBytes: Type.Integer({
+      minimum: 1024,
+      default: 1_048_576,
+      description:
+        'Bytes waiting in a connection past which it is behind: stats and candles conflate, ticks and anomalies drop with a gap.',
+    }),
+    maxBufferBytes: Type.Integer({
+      minimum: 1024,
+      default: 8_388_608,
+      description: 'Bytes waiting and held back past which a connection is closed as a slow consumer (4008).',
+    }),
+    maxStallMs: Type.Integer({
+      minimum: 1,
+      default: 30_000,
+      description: 'A connection behind for this long without draining is closed as a slow consumer (4008).',
+    }),
+    maxChannelsPerConnection: Type.Integer({
+      minimum: 1,
+      maximum: 100_000,
+      default: 500,
+      description: 'Channels one connection may subscribe to.',
+    }),
+    maxMessageBytes: Type.Integer({
+      minimum: 256,
+      maximum: 1_048_576,
+      default: 65_536,
+      description: 'Largest message a client may send over /ws or /stomp.',
+    }),
+    authTimeoutMs: Type.Integer({
+      minimum: 1,
+      default: 10_000,
+      description:
+        'How long a /ws or /stomp connection has to authenticate (the auth message, the CONNECT frame).',
+    }),
+    stompHeartbeatMs: Type.Integer({
+      minimum: 0,
+      default: 10_000,
+      description: 'STOMP heart-beat the server offers and asks for, both ways (0: none).',
+    }),
+    ssePingMs: Type.Integer({
+      minimum: 1,
+      default: 15_000,
+      description: 'Interval of the ": ping" comment on SSE streams.',
+    }),
+    graphqlMaxDepth: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 8,
+      description: 'Deepest GraphQL selection accepted.',
+    }),
+    graphqlMaxCost: Type.Integer({
+      minimum: 1,
+      default: 50_000,
+      description:
+        'Largest cost of a GraphQL operation: fields, multiplied by the limit of the lists they are in.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const StorageSchema = Type.Object(
+  {
+    batchSize: Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 10_000,
+      description:
+        'Raw ticks per write: a batch is written once it holds this many (or is flushIntervalMs old).',
+    }),
+    flushIntervalMs: Integer({
+      minimum: 1,
+      maximum: 60_000,
+      default: 100,
+      description: 'Longest time a buffered tick waits before its batch is written.',
+    }),
+    bufferCapacity: Integer({
+      minimum: 1,
+      maximum: 100_000_000,
+      default: 500_000,
+      description: 'Accepted ticks buffered while not yet committed; when full, ingest answers overloaded.',
+    }),
+    openCandleFlushMs: Integer({
+      minimum: 10,
+      maximum: 3_600_000,
+      default: 1000,
+      description: 'How often changed open candles are written, so history includes the current bucket.',
+    }),
+    statsIntervalMs: Integer({
+      minimum: 100,
+      maximum: 3_600_000,
+      default: 5000,
+      description: 'How often symbol statistics and the recovery snapshot of changed symbols are written.',
+    }),
+    poolSize: Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 10,
+      description:
+        'Most connections to a PostgreSQL server (DATABASE_URL) for queries; transactions use writeConcurrency + 1 more.',
+    }),
+    writeConcurrency: Integer({
+      minimum: 1,
+      maximum: 64,
+      default: 2,
+      description:
+        'Writes in flight at once on a PostgreSQL server: their COPYs overlap, their commits stay in order. The embedded database writes one at a time.',
+    }),
+    connectTimeoutMs: Integer({
+      minimum: 100,
+      maximum: 600_000,
+      default: 5000,
+      description: 'How long connecting to a PostgreSQL server may take.',
+    }),
+    retryInitialDelayMs: Integer({
+      minimum: 1,
+      maximum: 600_000,
+      default: 100,
+      description: 'First wait before a failed write is retried (then growing, with jitter).',
+    }),
+    retryMaxDelayMs: Integer({
+      minimum: 1,
+      maximum: 600_000,
+      default: 5000,
+      description: 'Longest wait between retries of a failed write.',
+    }),
+    breakerFailures: Integer({
+      minimum: 1,
+      maximum: 1000,
+      default: 5,
+      description: 'Consecutive failed writes that open the circuit breaker (writes pause, then one probes).',
+    }),
+    breakerHalfOpenMs: Integer({
+      minimum: 1,
+      maximum: 600_000,
+      default: 5000,
+      description: 'How long the open circuit breaker waits before one write probes the database.',
+    }),
+    partitionsAheadDays: Integer({
+      minimum: 0,
+      maximum: 366,
+      default: 3,
+      description: 'Daily tick partitions created ahead of today.',
+    }),
+    closeTimeoutMs: Integer({
+      minimum: 0,
+      maximum: 3_600_000,
+      default: 30_000,
+      description:
+        'On shutdown, how long to keep trying to write what is buffered before giving up (and saying so).',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const RetentionSchema = Type.Object(
+  {
+    ticksDays: Integer({
+      minimum: 0,
+      maximum: 100_000,
+      default: 30,
+      description:
+        'Raw ticks are kept this many days (by the UTC day of their event time), then their daily partition is dropped. 0 keeps them forever.',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({
+      minLength: 1,
+      default: './data',
+      description: 'Where embedded storage keeps its files.',
+    }),
+    logLevel: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+      { default: 'info', description: 'Log level.' },
+    ),
+    partitions: Integer({
+      minimum: 1,
+      maximum: 1024,
+      default: availableParallelism(),
+      description: 'Symbol partitions (each symbol has one writer). Default: the CPU count.',
+    }),
+    channelCapacity: Integer({
+      minimum: 1,
+      maximum: 10_000_000,
+      default: 10_000,
+      description:
+        'Ticks buffered per partition once partitions run in worker threads (validated, not yet used).',
+    }),
+    movingAverageWindow: Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 64,
+      description: 'Prices the moving average is taken over.',
+    }),
+    anomalyThresholdPercent: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 1000,
+      default: 2,
+      description: 'A move of more than this percent inside the sliding window is an anomaly.',
+    }),
+    slidingWindowMilliseconds: Integer({
+      minimum: 1,
+      maximum: 86_400_000,
+      default: 1000,
+      description: 'Length of the spike detector window in ms.',
+    }),
+    recentAnomaliesCapacity: Integer({
+      minimum: 1,
+      maximum: 10_000_000,
+      default: 10_000,
+      description: 'Recent anomalies kept in memory.',
+    }),
+    intervals: Type.Array(Type.String({ minLength: 2 }), {
+      default: ['1s', '1m', '5m', '15m', '1h', '1d'],
+      minItems: 1,
+      description: 'Candle intervals (e.g. 250ms, 1s, 1m, 4h, 1d).',
+    }),
+    allowedLatenessMs: Integer({
+      minimum: 0,
+      maximum: 86_400_000,
+      default: 1000,
+      description: 'How far behind the newest tick of its symbol a tick may be and still count.',
+    }),
+    anomalyMode: Type.Union([Type.Literal('episode'), Type.Literal('every')], {
+      default: 'episode',
+      description: 'episode: one anomaly per move; every: one per tick while the move lasts.',
+    }),
+    maxFutureSkewMs: Integer({
+      minimum: 0,
+      maximum: 86_400_000,
+      default: 300_000,
+      description: 'Ticks more than this ahead of the receive time are refused.',
+    }),
+    dedupeCapacity: Integer({
+      minimum: 0,
+      maximum: 10_000_000,
+      default: 10_000,
+      description: 'Accepted tick ids remembered per symbol for duplicate detection.',
+    }),
+    simulation: SimulationSchema,
+    storage: StorageSchema,
+    retention: RetentionSchema,
+    tcp: TcpSchema,
+    grpc: GrpcSchema,
+    http: HttpSchema,
+    auth: AuthSchema,
+    streams: StreamsSchema,
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type SimulationConfig = Static<typeof SimulationSchema>;
+export type StorageConfig = Static<typeof StorageSchema>;
+export type RetentionConfig = Static<typeof RetentionSchema>;
+export type TcpConfig = Static<typeof TcpSchema>;
+export type GrpcConfig = Static<typeof GrpcSchema>;
+export type HttpConfig = Static<typeof HttpSchema>;
+export type AuthConfig = Static<typeof AuthSchema>;
+export type StreamsConfig = Static<typeof StreamsSchema>;
+
+/** Environment variables with the TICKSTREAM_ prefix that are not configuration keys. */
+const RESERVED_ENV = new Set(['TICKSTREAM_CONFIG', 'TICKSTREAM_ADMIN_PASSWORD', 'TICKSTREAM_REDIS_PREFIX']);
+
+export interface ConfigSources {
+  /** Path of a JSON configuration file. */
+  readonly file?: string | undefined;
+  /** Environment (TICKSTREAM_* variables and PORT). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Values from flags by dotted key (`simulation.enabled`), as strings or typed values. */
+  readonly flags?: Readonly<Record<string, unknown>>;
+}
+
+/** Loads, merges, validates and freezes the configuration. Throws CONFIG_* errors naming the key. */
+export function loadConfig(sources: ConfigSources = {}): Readonly<Config> {
+  const env = sources.env ?? {};
+  const merged: Record<string, unknown> = {};
+  const file = sources.file ?? env.TICKSTREAM_CONFIG;
+  if (file !== undefined && file !== '') deepMerge(merged, readConfigFile(file), file);
+  deepMerge(merged, fromEnv(env), 'the environment');
+  // PORT, the convention of hosting platforms, overrides http.port; flags still win.
+  if (env.PORT !== undefined && env.PORT !== '')
+    setPath(merged, 'http.port', coerce('http.port', env.PORT, 'PORT'));
+  for (const [key, value] of Object.entries(sources.flags ?? {})) {
+    if (value !== undefined) setPath(merged, key, coerce(key, value, `flag for ${key}`));
+  }
+  return finish(merged);
+}
+
+/** Validates a plain object as configuration (defaults filled in) and freezes it. */
+export function finish(input: Record<string, unknown>): Readonly<Config> {
+  const value = Value.Default(ConfigSchema, Value.Clone(input)) as Record<string, unknown>;
+  const first = Value.Errors(ConfigSchema, value).First();
+  if (first !== undefined) {
+    const key = first.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
+    throw new TickstreamError(
+      ErrorCode.ConfigInvalid,
+      `config ${key}: ${describeError(first.message, first.schema)}`,
+    );
+  }
+  const config = value as Config;
+  try {
+    parseIntervals(config.intervals);
+  } catch (err) {
+    throw new TickstreamError(ErrorCode.ConfigInvalid, `config intervals: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return deepFreeze(config);
+}
+
+function describeError(message: string, schema: TSchema): string {
+  if (message === 'Unexpected property') return 'unknown key';
+  const choices = (schema.anyOf as TSchema[] | undefined)?.map((s) => s.const as unknown);
+  if (choices !== undefined && choices.every((c) => typeof c === 'string'))
+    return `must be one of ${choices.join(', ')}`;
+  return message.replace(/^Expected/, 'expected');
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new TickstreamError(
+      ErrorCode.ConfigUnreadable,
+      `cannot read config file ${path}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new TickstreamError(
+      ErrorCode.ConfigUnreadable,
+      `config file ${path} is not valid JSON: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new TickstreamError(ErrorCode.ConfigUnreadable, `config file ${path} must hold a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Every leaf key of the schema, dotted (`simulation.ticksPerSecond`), with its schema. */
+export function configKeys(): Array<{ key: string; schema: TSchema }> {
+  const out: Array<{ key: string; schema: TSchema }> = [];
+  const walk = (schema: TObject, prefix: string): void => {
+    for (const [name, child] of Object.entries(schema.properties)) {
+      const key = prefix + name;
+      if (child.type === 'object' && 'properties' in child) walk(child as TObject, `${key}.`);
+      else out.push({ key, schema: child });
+    }
+  };
+  walk(ConfigSchema, '');
+  return out;
+}
+
+/** `simulation.ticksPerSecond` → `TICKSTREAM_SIMULATION_TICKS_PER_SECOND`. */
+export function envName(key: string): string {
+  return (
+    'TICKSTREAM_' +
+    key
+      .replaceAll('.', '_')
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .toUpperCase()
+  );
+}
+
+/** `simulation.ticksPerSecond` → `simulation-ticks-per-second` (the flag is `--simulation-ticks-per-second`). */
+export function flagName(key: string): string {
+  return key
+    .replaceAll('.', '-')
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .toLowerCase();
+}
+
+function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const byName = new Map(configKeys().map(({ key }) => [envName(key), key]));
+  const out: Record<string, unknown> = {};
+  for (const [name, raw] of Object.entries(env)) {
+    if (!name.startsWith('TICKSTREAM_') || RESERVED_ENV.has(name) || raw === undefined) continue;
+    const key = byName.get(name);
+    if (key === undefined) {
+      throw new TickstreamError(
+        ErrorCode.ConfigInvalid,
+        `environment variable ${name} is not a configuration key`,
+      );
+    }
+    setPath(out, key, coerce(key, raw, name));
+  }
+  return out;
+}
+
+/** Turns a string from the environment or a flag into the type its key's schema wants. */
+function coerce(key: string, raw: unknown, origin: string): unknown {
+  if (typeof raw !== 'string') return raw;
+  const leaf = configKeys().find((k) => k.key === key);
+  if (leaf === undefined)
+    throw new TickstreamError(ErrorCode.ConfigInvalid, `${origin}: ${key} is not a configuration key`);
+  const type = leaf.schema.type as string | undefined;
+  const text = raw.trim();
+  if (type === 'integer' || type === 'number') {
+    const n = Number(text);
+    if (text === '' || Number.isNaN(n))
+      throw new TickstreamError(
+        ErrorCode.ConfigInvalid,
+        `config ${key}: expected a number, got "${raw}" (${origin})`,
+      );
+    return n;
+  }
+  if (type === 'boolean') {
+    if (/^(true|1|yes|on)$/i.test(text)) return true;
+    if (/^(false|0|no|off)$/i.test(text)) return false;
+    throw new TickstreamError(
+      ErrorCode.ConfigInvalid,
+      `config ${key}: expected true or false, got "${raw}" (${origin})`,
+    );
+  }
+  if (type === 'array') return text === '' ? [] : text.split(',').map((s) => s.trim());
+  return raw;
+}
+
+function setPath(target: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (next === undefined) node = node[part] = {};
+    else if (typeof next === 'object' && next !== null && !Array.isArray(next))
+      node = next as Record<string, unknown>;
+    else throw new TickstreamError(ErrorCode.ConfigInvalid, `config ${key}: ${part} is not an object`);
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>, origin: string): void {
+  for (const [key, value] of Object.entries(source)) {
+    const existing = target[key];
+    if (isPlainObject(value) && isPlainObject(existing)) deepMerge(existing, value, origin);
+    else if (isPlainObject(value)) {
+      const copy: Record<string, unknown> = {};
+      deepMerge(copy, value, origin);
+      target[key] = copy;
+    } else target[key] = value;
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
