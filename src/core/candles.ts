@@ -1,0 +1,406 @@
+import {
+  addToSlot,
+  CLOSE,
+  CLOSE_TS,
+  END,
+  HIGH,
+  initSlot,
+  LOW,
+  OPEN,
+  OPEN_TS,
+  PV_SUM,
+  REVISION,
+  SLOT,
+  START,
+  TRADES,
+  VOLUME,
+  writeSlot,
+} from './candle-slot.js';
+import type { Interval } from './interval.js';
+
+/**
+ * OHLCV candles (DESIGN §3.5). A bucket of interval I starts at `floor(ts / I) * I` (UTC epoch
+ * aligned) and closes when the symbol's watermark reaches its end. Ticks within the allowed
+ * lateness still land in their own bucket, so several buckets of one interval can be open at once.
+ */
+
+/** A candle's complete state, enough to rebuild it exactly (snapshots, recovery, tests). */
+export interface CandleInit {
+  readonly symbol: string;
+  readonly interval: string;
+  readonly start: number;
+  readonly end: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+  readonly trades: number;
+  /** Σ price·volume, kept exactly rather than derived back from vwap. */
+  readonly pvSum: number;
+  /** Event time of the tick that set `open` (the smallest ts). */
+  readonly openTs: number;
+  /** Event time of the tick that set `close` (the largest ts). */
+  readonly closeTs: number;
+  readonly revision: number;
+  readonly closed: boolean;
+}
+
+/** A candle's public fields as plain data. */
+export interface CandleData {
+  readonly symbol: string;
+  readonly interval: string;
+  readonly start: number;
+  readonly end: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+  readonly trades: number;
+  readonly vwap: number | null;
+  readonly revision: number;
+  readonly closed: boolean;
+}
+
+/**
+ * A candle as the analytics emit it. Closed candles (`closed` true) never change; a revision is a
+ * new Candle. The object passed with an open-candle update is refreshed by the next tick: copy it
+ * (`toJSON`) to keep it. JSON of a Candle is exactly its {@link CandleData}.
+ */
+export class Candle implements CandleData {
+  symbol = '';
+  interval = '';
+  start = NaN;
+  end = NaN;
+  open = NaN;
+  high = NaN;
+  low = NaN;
+  close = NaN;
+  volume = NaN;
+  trades = 0;
+  revision = 0;
+  closed = false;
+  // Numeric initializers keep V8 from typing these fields as tagged (which boxes every double).
+  #pvSum = NaN;
+  #openTs = NaN;
+  #closeTs = NaN;
+
+  constructor(init?: CandleInit) {
+    if (init === undefined) return;
+    this.symbol = init.symbol;
+    this.interval = init.interval;
+    this.start = init.start;
+    this.end = init.end;
+    this.open = init.open;
+    this.high = init.high;
+    this.low = init.low;
+    this.close = init.close;
+    this.volume = init.volume;
+    this.trades = init.trades;
+    this.revision = init.revision;
+    this.closed = init.closed;
+    this.#pvSum = init.pvSum;
+    this.#openTs = init.openTs;
+    this.#closeTs = init.closeTs;
+  }
+
+  /** Σp·v / Σv, null while the volume is 0. A getter: a field holding both null and doubles would
+   *  make V8 box every double written to the object. */
+  get vwap(): number | null {
+    return this.volume > 0 ? this.#pvSum / this.volume : null;
+  }
+
+  /** Loads slot `o` of a {@link CandleSet} buffer. */
+  load(symbol: string, interval: string, f: Float64Array, o: number, closed: boolean): this {
+    this.symbol = symbol;
+    this.interval = interval;
+    this.start = f[o + START]!;
+    this.end = f[o + END]!;
+    this.open = f[o + OPEN]!;
+    this.high = f[o + HIGH]!;
+    this.low = f[o + LOW]!;
+    this.close = f[o + CLOSE]!;
+    this.volume = f[o + VOLUME]!;
+    this.trades = f[o + TRADES]!;
+    this.revision = f[o + REVISION]!;
+    this.closed = closed;
+    this.#pvSum = f[o + PV_SUM]!;
+    this.#openTs = f[o + OPEN_TS]!;
+    this.#closeTs = f[o + CLOSE_TS]!;
+    return this;
+  }
+
+  /** Everything needed to rebuild this candle exactly. */
+  toInit(): CandleInit {
+    return { ...this.toJSON(), pvSum: this.#pvSum, openTs: this.#openTs, closeTs: this.#closeTs };
+  }
+
+  /** The public fields as a plain object: a copy that later ticks do not change. */
+  toJSON(): CandleData {
+    return {
+      symbol: this.symbol,
+      interval: this.interval,
+      start: this.start,
+      end: this.end,
+      open: this.open,
+      high: this.high,
+      low: this.low,
+      close: this.close,
+      volume: this.volume,
+      trades: this.trades,
+      vwap: this.vwap,
+      revision: this.revision,
+      closed: this.closed,
+    };
+  }
+}
+
+/** Receives candles from a {@link CandleSet}. */
+export interface CandleSink {
+  /** When false, open-candle updates are not reported (they cost one call per interval per tick). */
+  readonly wantsCandleUpdates: boolean;
+  /** An open candle changed (`closed` false), or a candle closed or was revised (`closed` true). */
+  candle(candle: Candle): void;
+}
+
+/**
+ * The candles of one symbol at every interval, in one Float64Array of bucket slots.
+ *
+ * Why slots in a typed array: with a thousand symbols ticking in random order, every object a
+ * tick touches is likely a cache miss. The newest bucket of interval k always sits in slot k at
+ * the front of the buffer, so the per-tick work reads one run of adjacent cache lines, with no
+ * allocation and no lookup; a Candle object is made only when a candle is emitted.
+ *
+ * Behind the newest buckets, overflow slots hold the older buckets of each interval that are still
+ * open (for the allowed lateness; oldest first) and the revisable ones: closed buckets with
+ * `end > lastTs − lateness`, the only closed ones a future tick can reach. Under event time alone
+ * no tick ever lands in a closed bucket, since accepted ticks have `ts ≥ lastTs − lateness`. Only
+ * when the wall clock pushed a quiet symbol's watermark further can one arrive; the bucket is then
+ * re-emitted with `revision + 1`.
+ */
+export class CandleSet {
+  readonly symbol: string;
+  readonly intervals: readonly Interval[];
+  /** Slot k (k < intervals.length) holds interval k's newest open bucket (START NaN: none). */
+  #f: Float64Array;
+  /** Per interval, overflow slot offsets of open buckets older than the newest, oldest first. */
+  readonly #older: number[][];
+  /** Per interval, overflow slot offsets of revisable closed buckets. */
+  readonly #revisable: number[][];
+  readonly #free: number[] = [];
+  /** Per interval, the object lent to open-candle update listeners. */
+  readonly #live: Candle[];
+  #nextEnd = Infinity;
+
+  constructor(symbol: string, intervals: readonly Interval[]) {
+    this.symbol = symbol;
+    this.intervals = intervals;
+    const n = intervals.length;
+    this.#older = Array.from({ length: n }, () => []);
+    this.#revisable = Array.from({ length: n }, () => []);
+    this.#live = Array.from({ length: n }, () => new Candle());
+    // The newest slots, and one overflow slot per interval: the bucket still open behind the newest.
+    this.#f = new Float64Array(2 * n * SLOT);
+    for (let k = 0; k < n; k++) this.#f[k * SLOT + START] = NaN;
+    for (let o = this.#f.length - SLOT; o >= n * SLOT; o -= SLOT) this.#free.push(o);
+  }
+
+  /** End of the oldest open bucket over all intervals (Infinity when none): nothing closes before. */
+  get nextEnd(): number {
+    return this.#nextEnd;
+  }
+
+  /**
+   * Adds a tick to its bucket at every interval. A bucket that `watermark` already closed is
+   * revised and emitted as closed; the others are reported as updates if the sink wants them.
+   */
+  add(ts: number, price: number, volume: number, watermark: number, sink: CandleSink): void {
+    const updates = sink.wantsCandleUpdates;
+    const n = this.intervals.length;
+    for (let k = 0, o = 0; k < n; k++, o += SLOT) {
+      const f = this.#f;
+      // Nearly every tick lands in the newest bucket: a range check, no division (a float modulo
+      // is a slow library call). A NaN start fails it.
+      if (ts >= f[o]! && ts < f[o + END]!) {
+        addToSlot(f, o, ts, price, volume);
+        if (updates) sink.candle(this.#live[k]!.load(this.symbol, this.intervals[k]!.label, f, o, false));
+      } else this.#addSlow(k, ts, price, volume, watermark, sink);
+    }
+  }
+
+  #addSlow(k: number, ts: number, price: number, volume: number, watermark: number, sink: CandleSink): void {
+    const { ms, label } = this.intervals[k]!;
+    const start = ts - (ts % ms);
+    const newest = k * SLOT;
+    const newestStart = this.#f[newest]!;
+    let o = -1;
+    if (!(start <= newestStart)) {
+      // A bucket after the newest (or the first). The wall clock may have closed it already.
+      if (start + ms <= watermark) {
+        sink.candle(this.#revise(k, start, ts, price, volume));
+        return;
+      }
+      // The newest, if any, moves behind it, still open.
+      if (newestStart === newestStart) this.#older[k]!.push(this.#copy(newest));
+      initSlot(this.#f, newest, start, start + ms, ts, price, volume);
+      o = newest;
+    } else {
+      const older = this.#older[k]!;
+      for (const p of older) {
+        if (this.#f[p] === start) {
+          addToSlot(this.#f, p, ts, price, volume);
+          o = p;
+          break;
+        }
+      }
+      if (o < 0) {
+        if (start + ms <= watermark) {
+          sink.candle(this.#revise(k, start, ts, price, volume));
+          return;
+        }
+        o = this.#alloc();
+        initSlot(this.#f, o, start, start + ms, ts, price, volume);
+        let at = older.length;
+        while (at > 0 && this.#f[older[at - 1]!]! > start) at--;
+        older.splice(at, 0, o);
+      }
+    }
+    if (start + ms < this.#nextEnd) this.#nextEnd = start + ms;
+    if (sink.wantsCandleUpdates) sink.candle(this.#live[k]!.load(this.symbol, label, this.#f, o, false));
+  }
+
+  /** A tick for a bucket the watermark closed: revise it (revision + 1), or open it already closed. */
+  #revise(k: number, start: number, ts: number, price: number, volume: number): Candle {
+    const revisable = this.#revisable[k]!;
+    for (const o of revisable) {
+      if (this.#f[o] === start) {
+        this.#f[o + REVISION]!++;
+        addToSlot(this.#f, o, ts, price, volume);
+        return this.#emitted(k, o);
+      }
+    }
+    const o = this.#alloc();
+    initSlot(this.#f, o, start, start + this.intervals[k]!.ms, ts, price, volume);
+    revisable.push(o);
+    return this.#emitted(k, o);
+  }
+
+  /**
+   * Closes, and emits oldest first (by interval, shortest first), every open bucket with
+   * `end ≤ watermark`. `eventWatermark` (lastTs − lateness) bounds which closed buckets stay
+   * revisable: buckets ending at or before it can never be reached again.
+   */
+  closeUpTo(watermark: number, eventWatermark: number, sink: CandleSink): void {
+    let nextEnd = Infinity;
+    for (let k = 0; k < this.intervals.length; k++) {
+      const older = this.#older[k]!;
+      const revisable = this.#revisable[k]!;
+      let n = 0;
+      while (n < older.length && this.#f[older[n]! + END]! <= watermark) {
+        const o = older[n++]!;
+        sink.candle(this.#emitted(k, o));
+        if (this.#f[o + END]! > eventWatermark) revisable.push(o);
+        else this.#free.push(o);
+      }
+      if (n > 0) older.splice(0, n);
+      const newest = k * SLOT;
+      // A cleared newest slot has a NaN start (and a stale end).
+      if (older.length === 0 && this.#f[newest] === this.#f[newest] && this.#f[newest + END]! <= watermark) {
+        sink.candle(this.#emitted(k, newest));
+        if (this.#f[newest + END]! > eventWatermark) revisable.push(this.#copy(newest));
+        this.#f[newest] = NaN;
+      }
+      const end =
+        older.length > 0
+          ? this.#f[older[0]! + END]!
+          : this.#f[newest]! === this.#f[newest]!
+            ? this.#f[newest + END]!
+            : Infinity;
+      if (end < nextEnd) nextEnd = end;
+      for (let i = revisable.length - 1; i >= 0; i--) {
+        if (this.#f[revisable[i]! + END]! <= eventWatermark) this.#free.push(...revisable.splice(i, 1));
+      }
+    }
+    this.#nextEnd = nextEnd;
+  }
+
+  /** Closes and emits every open bucket (end of a finite input). */
+  closeAll(sink: CandleSink): void {
+    this.closeUpTo(Infinity, Infinity, sink);
+  }
+
+  /** Copies of the open candles, by interval (shortest first), oldest first. */
+  openCandles(): Candle[] {
+    const out: Candle[] = [];
+    for (let k = 0; k < this.intervals.length; k++) {
+      for (const o of this.#older[k]!) out.push(this.#copyOut(k, o, false));
+      if (this.#f[k * SLOT] === this.#f[k * SLOT]) out.push(this.#copyOut(k, k * SLOT, false));
+    }
+    return out;
+  }
+
+  /** Copies of the closed candles a late tick may still revise. */
+  revisableCandles(): Candle[] {
+    const out: Candle[] = [];
+    for (let k = 0; k < this.intervals.length; k++) {
+      for (const o of this.#revisable[k]!) out.push(this.#copyOut(k, o, true));
+    }
+    return out;
+  }
+
+  /** Puts back a candle from a snapshot: open ones as open buckets, closed ones as revisable. */
+  restore(init: CandleInit): void {
+    const k = this.intervals.findIndex((i) => i.label === init.interval);
+    if (k < 0) return; // an interval no longer configured: nothing to continue
+    const o = this.#alloc();
+    const f = this.#f;
+    writeSlot(f, o, init);
+    if (init.closed) {
+      this.#revisable[k]!.push(o);
+      return;
+    }
+    const newest = k * SLOT;
+    if (!(init.start <= f[newest]!)) {
+      // The newest so far: it takes slot k, and the previous newest (if any) moves behind it.
+      if (f[newest] === f[newest]) this.#older[k]!.push(this.#copy(newest));
+      // #copy may have grown the buffer: use the current one.
+      this.#f.copyWithin(newest, o, o + SLOT);
+      this.#free.push(o);
+    } else {
+      const older = this.#older[k]!;
+      let at = older.length;
+      while (at > 0 && this.#f[older[at - 1]!]! > init.start) at--;
+      older.splice(at, 0, o);
+    }
+    if (init.end < this.#nextEnd) this.#nextEnd = init.end;
+  }
+
+  #copyOut(k: number, o: number, closed: boolean): Candle {
+    return new Candle().load(this.symbol, this.intervals[k]!.label, this.#f, o, closed);
+  }
+
+  /** A new Candle for slot `o`, closed: what listeners receive for closes and revisions. */
+  #emitted(k: number, o: number): Candle {
+    return this.#copyOut(k, o, true);
+  }
+
+  /** Copies slot `o` into a fresh overflow slot and returns its offset. */
+  #copy(o: number): number {
+    const to = this.#alloc();
+    this.#f.copyWithin(to, o, o + SLOT);
+    return to;
+  }
+
+  #alloc(): number {
+    let o = this.#free.pop();
+    if (o === undefined) {
+      const old = this.#f;
+      this.#f = new Float64Array(old.length * 2);
+      this.#f.set(old);
+      for (let p = this.#f.length - SLOT; p >= old.length; p -= SLOT) this.#free.push(p);
+      o = this.#free.pop()!;
+    }
+    return o;
+  }
+}

@@ -1,0 +1,445 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import fc from 'fast-check';
+
+import type { Candle, CandleData } from '../core/candles.js';
+import type { Anomaly } from '../core/spike-detector.js';
+import type { RawTick } from '../core/tick.js';
+import { Engine, type EngineOptions, type GapEvent } from './engine.js';
+import { partitionOf, symbolHash } from './partition.js';
+import { TickBatch } from './tick-batch.js';
+
+const OPTIONS: EngineOptions = {
+  partitions: 4,
+  movingAverageWindow: 4,
+  anomalyThresholdPercent: 2,
+  slidingWindowMilliseconds: 1000,
+  recentAnomaliesCapacity: 3,
+  intervals: ['1s', '1m'],
+  allowedLatenessMs: 1000,
+  anomalyMode: 'episode',
+  maxFutureSkewMs: 300_000,
+  dedupeCapacity: 100,
+};
+const T0 = 1_700_000_000_000;
+const NOW = T0 + 3_600_000;
+
+function engine(options: Partial<EngineOptions> = {}): Engine {
+  return new Engine({ ...OPTIONS, ...options });
+}
+
+/** Everything an engine emits, as plain data in emission order. */
+function record(e: Engine): Array<[string, unknown]> {
+  const events: Array<[string, unknown]> = [];
+  e.on('tick', (t) =>
+    events.push(['tick', { symbol: t.symbol, ts: t.ts, price: t.price, count: t.state.updateCount }]),
+  );
+  e.on('candle', (c: Candle) => events.push(['candle', c.toJSON()]));
+  e.on('anomaly', (a: Anomaly) => events.push(['anomaly', a]));
+  e.on('gap', (g: GapEvent) => events.push(['gap', g]));
+  return events;
+}
+
+describe('Engine.ingest', () => {
+  it('answers per item: rejected ones with their reason, the rest accepted', () => {
+    const e = engine();
+    const result = e.ingest(
+      [
+        { symbol: 'aapl ', price: 100, timestamp: T0 },
+        { symbol: 'bad symbol!', price: 100 },
+        { symbol: 'AAPL', price: -1 },
+        { symbol: 'AAPL', price: 1, volume: -5 },
+        { symbol: 'AAPL', price: 1, timestamp: 'yesterday' },
+        { symbol: 'AAPL', price: 1, timestamp: NOW + 300_001 },
+        { symbol: 'AAPL', price: 1, seq: -1 },
+        { symbol: 'AAPL', price: 1, id: '' },
+        { symbol: 'AAPL', price: 101, timestamp: T0 - 1001 },
+        { symbol: 'AAPL', price: 101, timestamp: T0 + 5, amount: 3 },
+      ],
+      'http',
+      NOW,
+    );
+    assert.deepEqual(result, {
+      accepted: 2,
+      rejected: [
+        { index: 1, reason: 'invalid_symbol' },
+        { index: 2, reason: 'invalid_price' },
+        { index: 3, reason: 'invalid_volume' },
+        { index: 4, reason: 'invalid_timestamp' },
+        { index: 5, reason: 'future_timestamp' },
+        { index: 6, reason: 'invalid_seq' },
+        { index: 7, reason: 'invalid_id' },
+        { index: 8, reason: 'late' },
+      ],
+    });
+    const stats = e.stats('AAPL');
+    assert.equal(stats?.updateCount, 2);
+    assert.equal(stats?.volume, 3);
+    assert.equal(stats?.currentPrice, 101);
+  });
+
+  it('refuses what is not an object as invalid_symbol', () => {
+    const e = engine();
+    const result = e.ingest([null, 42, 'AAPL', []] as unknown as RawTick[], 'http', NOW);
+    assert.deepEqual(
+      result.rejected.map((r) => r.reason),
+      ['invalid_symbol', 'invalid_symbol', 'invalid_symbol', 'invalid_symbol'],
+    );
+    assert.equal(e.counters().activeSymbols, 0);
+  });
+
+  it('uses the receive time for ticks without a timestamp', () => {
+    const e = engine();
+    e.ingest([{ symbol: 'X', price: 1 }], 'http', NOW);
+    assert.equal(e.stats('X')?.lastUpdateTime, NOW);
+  });
+
+  it('detects duplicates by seq per source and by id, and reports gaps', () => {
+    const e = engine();
+    const events = record(e);
+    const result = e.ingest(
+      [
+        { symbol: 'X', price: 1, seq: 1, timestamp: T0 },
+        { symbol: 'X', price: 1, seq: 1, timestamp: T0 },
+        { symbol: 'X', price: 1, seq: 5, timestamp: T0, source: 'other' },
+        { symbol: 'X', price: 1, seq: 4, timestamp: T0 },
+        { symbol: 'X', price: 1, id: 'a', timestamp: T0 },
+        { symbol: 'X', price: 1, id: 'a', timestamp: T0 },
+      ],
+      'http',
+      NOW,
+    );
+    assert.deepEqual(result.rejected, [
+      { index: 1, reason: 'duplicate' },
+      { index: 5, reason: 'duplicate' },
+    ]);
+    assert.deepEqual(
+      events.filter(([type]) => type === 'gap'),
+      [['gap', { symbol: 'X', source: 'http', from: 2, to: 3 }]],
+    );
+  });
+
+  it('answers overloaded once the admission budget is spent, and a refused first tick leaves no symbol', () => {
+    const e = engine();
+    let room = 2;
+    e.setAdmission({ available: () => room });
+    const result = e.ingest(
+      [
+        { symbol: 'A', price: 1, timestamp: T0 },
+        { symbol: 'bad!', price: 1 },
+        { symbol: 'B', price: 1, timestamp: T0 },
+        { symbol: 'C', price: 1, timestamp: T0 },
+      ],
+      'http',
+      NOW,
+    );
+    assert.deepEqual(result.rejected, [
+      { index: 1, reason: 'invalid_symbol' },
+      { index: 3, reason: 'overloaded' },
+    ]);
+    assert.deepEqual(e.symbols(), ['A', 'B']);
+    room = 0;
+    assert.equal(
+      e.ingest([{ symbol: 'A', price: 1, timestamp: T0 }], 'http', NOW).rejected[0]?.reason,
+      'overloaded',
+    );
+    assert.equal(e.counters().rejected.overloaded, 2);
+  });
+
+  it('emits tick events with the updated state, candle closes and anomalies', () => {
+    const e = engine();
+    const events = record(e);
+    e.ingest(
+      [
+        { symbol: 'X', price: 100, timestamp: T0 },
+        { symbol: 'X', price: 104, timestamp: T0 + 500 },
+        { symbol: 'X', price: 104, timestamp: T0 + 2500 },
+      ],
+      'http',
+      NOW,
+    );
+    assert.deepEqual(events.slice(0, 2), [
+      ['tick', { symbol: 'X', ts: T0, price: 100, count: 1 }],
+      [
+        'anomaly',
+        {
+          symbol: 'X',
+          direction: 'up',
+          price: 104,
+          ts: T0 + 500,
+          referencePrice: 100,
+          referenceTs: T0,
+          changePercent: 4,
+          severity: 'high',
+          windowMs: 1000,
+          thresholdPercent: 2,
+        },
+      ],
+    ]);
+    const closed = events.filter(([type]) => type === 'candle').map(([, c]) => c as CandleData);
+    assert.deepEqual(
+      closed.map((c) => [c.interval, c.start, c.open, c.close, c.trades]),
+      [['1s', T0, 100, 104, 2]],
+    );
+    assert.deepEqual(e.recentAnomalies({ symbol: 'x' }).length, 1);
+  });
+
+  it('keeps a listener failure from interrupting processing', () => {
+    const e = engine();
+    const errors: unknown[] = [];
+    e.onListenerError((err) => errors.push(err));
+    e.on('tick', () => {
+      throw new Error('boom');
+    });
+    const result = e.ingest(
+      [
+        { symbol: 'X', price: 1, timestamp: T0 },
+        { symbol: 'X', price: 2, timestamp: T0 },
+      ],
+      'http',
+      NOW,
+    );
+    assert.equal(result.accepted, 2);
+    assert.equal(errors.length, 2);
+    assert.equal(e.counters().listenerErrors, 2);
+  });
+
+  it('tells a batch observer each batch: source, size and time by its own clock', () => {
+    const e = engine();
+    const seen: Array<[string, number, number]> = [];
+    let clock = 100;
+    e.observeBatches({
+      now: () => (clock += 5),
+      observe: (source, ticks, ms) => seen.push([source, ticks, ms]),
+    });
+    e.ingest(
+      [
+        { symbol: 'X', price: 1 },
+        { symbol: '', price: 1 },
+      ],
+      'http',
+      NOW,
+    );
+    const batch = new TickBatch(4);
+    batch.push('X', 2, 0, T0);
+    e.ingestBatch(batch, 'tcp', NOW);
+    e.observeBatches(undefined);
+    e.ingest([{ symbol: 'X', price: 1 }], 'http', NOW);
+    assert.deepEqual(seen, [
+      ['http', 2, 5],
+      ['tcp', 1, 5],
+    ]);
+  });
+
+  it('stops calling a listener once it is removed', () => {
+    const e = engine();
+    let calls = 0;
+    const off = e.on('tick', () => calls++);
+    e.ingest([{ symbol: 'X', price: 1, timestamp: T0 }], 'http', NOW);
+    off();
+    e.ingest([{ symbol: 'X', price: 1, timestamp: T0 }], 'http', NOW);
+    assert.equal(calls, 1);
+  });
+
+  it('reports open candle updates only to candleUpdate listeners', () => {
+    const e = engine();
+    const updates: CandleData[] = [];
+    e.on('candleUpdate', (c) => updates.push(c.toJSON()));
+    e.ingest([{ symbol: 'X', price: 5, volume: 2, timestamp: T0 + 10 }], 'http', NOW);
+    assert.deepEqual(
+      updates.map((c) => [c.interval, c.start, c.closed, c.vwap]),
+      [
+        ['1s', T0, false, 5],
+        ['1m', T0 - (T0 % 60_000), false, 5],
+      ],
+    );
+  });
+});
+
+describe('Engine clock and end of input', () => {
+  it('closes a quiet symbol candle when the wall clock passes its end plus the lateness', () => {
+    const e = engine();
+    const events = record(e);
+    e.ingest([{ symbol: 'X', price: 1, timestamp: T0 + 100 }], 'http', T0 + 100);
+    e.advance(T0 + 1999);
+    assert.equal(events.filter(([t]) => t === 'candle').length, 0);
+    e.advance(T0 + 2000);
+    const closed = events.filter(([t]) => t === 'candle').map(([, c]) => c as CandleData);
+    assert.deepEqual(
+      closed.map((c) => [c.interval, c.start, c.revision]),
+      [['1s', T0, 0]],
+    );
+    // A tick within the lateness now lands in that closed candle: it is revised.
+    e.ingest([{ symbol: 'X', price: 2, timestamp: T0 + 900 }], 'http', T0 + 2000);
+    const after = events.filter(([t]) => t === 'candle').map(([, c]) => c as CandleData);
+    assert.deepEqual(after.at(-1), { ...closed[0], close: 2, high: 2, trades: 2, revision: 1 });
+  });
+
+  it('closeAll emits every open candle by symbol, interval, start', () => {
+    const e = engine();
+    const events = record(e);
+    e.ingest(
+      [
+        { symbol: 'B', price: 1, timestamp: T0 },
+        { symbol: 'A', price: 1, timestamp: T0 },
+      ],
+      'http',
+      NOW,
+    );
+    e.closeAll();
+    assert.deepEqual(
+      events
+        .filter(([t]) => t === 'candle')
+        .map(([, c]) => [(c as CandleData).symbol, (c as CandleData).interval]),
+      [
+        ['A', '1s'],
+        ['A', '1m'],
+        ['B', '1s'],
+        ['B', '1m'],
+      ],
+    );
+  });
+});
+
+describe('Engine snapshots', () => {
+  it('bounds recent anomalies, newest first, filterable by symbol', () => {
+    const e = engine({ anomalyMode: 'every' });
+    const ticks: RawTick[] = [];
+    for (let i = 0; i < 5; i++)
+      ticks.push({ symbol: i % 2 === 0 ? 'A' : 'B', price: 100 + 10 * i, timestamp: T0 });
+    ticks.unshift({ symbol: 'B', price: 100, timestamp: T0 });
+    e.ingest(ticks, 'http', NOW);
+    const recent = e.recentAnomalies();
+    assert.equal(recent.length, 3);
+    assert.deepEqual(
+      recent.map((a) => a.price),
+      [140, 130, 120],
+    );
+    assert.deepEqual(
+      e.recentAnomalies({ symbol: 'A', limit: 1 }).map((a) => a.price),
+      [140],
+    );
+    assert.equal(e.counters().anomalies, 4);
+  });
+
+  it('counts accepted and rejected ticks per reason and per source', () => {
+    const e = engine();
+    e.ingest(
+      [
+        { symbol: 'A', price: 1 },
+        { symbol: '', price: 1 },
+      ],
+      'http',
+      NOW,
+    );
+    e.ingest([{ symbol: 'B', price: 1 }], 'tcp', NOW);
+    const c = e.counters();
+    assert.equal(c.accepted, 2);
+    assert.equal(c.rejected.invalid_symbol, 1);
+    assert.equal(c.activeSymbols, 2);
+    assert.deepEqual(c.bySource, { http: { accepted: 1, rejected: 1 }, tcp: { accepted: 1, rejected: 0 } });
+  });
+
+  it('returns copies of open candles that later ticks do not change', () => {
+    const e = engine();
+    e.ingest([{ symbol: 'A', price: 1, timestamp: T0 }], 'http', NOW);
+    const [first] = e.openCandles('a', '1s');
+    e.ingest([{ symbol: 'A', price: 9, timestamp: T0 }], 'http', NOW);
+    assert.equal(first?.close, 1);
+    assert.equal(e.openCandles('A', '1s')[0]?.close, 9);
+    assert.deepEqual(e.openCandles('UNKNOWN'), []);
+  });
+
+  it('restores symbols from snapshots and continues the same series', () => {
+    const ticks: RawTick[] = [];
+    for (let i = 0; i < 200; i++)
+      ticks.push({ symbol: `S${i % 3}`, price: 100 + Math.sin(i) * 5, timestamp: T0 + i * 37, seq: i });
+    const whole = engine();
+    const wholeEvents = record(whole);
+    whole.ingest(ticks, 'http', NOW);
+
+    const first = engine();
+    const firstEvents = record(first);
+    first.ingest(ticks.slice(0, 77), 'http', NOW);
+    const second = engine();
+    const secondEvents = record(second);
+    second.restore(JSON.parse(JSON.stringify(first.snapshot())) as ReturnType<Engine['snapshot']>);
+    second.ingest(ticks.slice(77), 'http', NOW);
+    const withoutTicks = (events: Array<[string, unknown]>) => events.filter(([t]) => t !== 'tick');
+    assert.deepEqual(
+      [...withoutTicks(firstEvents), ...withoutTicks(secondEvents)],
+      withoutTicks(wholeEvents),
+    );
+    assert.deepEqual(second.allStats(), whole.allStats());
+  });
+});
+
+describe('Engine.ingestBatch', () => {
+  it('gives the same answers and events as ingest for the same ticks', () => {
+    const tick = fc.record({
+      symbol: fc.constantFrom('A', 'b', ' C ', 'bad!'),
+      price: fc.oneof(fc.double({ min: 0.5, max: 200, noNaN: true }), fc.constantFrom(0, -1, NaN, Infinity)),
+      volume: fc.oneof(fc.integer({ min: 0, max: 100 }), fc.constantFrom(-1, NaN)),
+      ts: fc.oneof(fc.integer({ min: T0, max: T0 + 10_000 }), fc.constant(NaN)),
+      seq: fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constant(NaN)),
+      id: fc.option(fc.constantFrom('a', 'b', 'c', ''), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(fc.array(tick, { maxLength: 60 }), (ticks) => {
+        const objects = engine();
+        const objectEvents = record(objects);
+        const raw: RawTick[] = ticks.map((t) => ({
+          symbol: t.symbol,
+          price: t.price,
+          volume: Number.isNaN(t.volume) ? NaN : t.volume,
+          timestamp: Number.isNaN(t.ts) ? undefined : t.ts,
+          seq: Number.isNaN(t.seq) ? undefined : t.seq,
+          id: t.id,
+        }));
+        const a = objects.ingest(raw, 'src', NOW);
+
+        const columns = engine();
+        const columnEvents = record(columns);
+        const batch = new TickBatch(Math.max(1, ticks.length));
+        for (const t of ticks) batch.push(t.symbol, t.price, t.volume, t.ts, t.seq, t.id);
+        const b = columns.ingestBatch(batch, 'src', NOW);
+        assert.deepEqual(b, a);
+        assert.deepEqual(columnEvents, objectEvents);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('partitions', () => {
+  it('routes by a stable hash that never changes', () => {
+    // Pinned values: persisted layouts and other nodes rely on them.
+    // FNV-1a test vectors.
+    assert.equal(symbolHash('foobar'), 0xbf9cf968);
+    assert.equal(symbolHash(''), 0x811c9dc5);
+    assert.equal(symbolHash('a'), 0xe40c292c);
+    assert.equal(partitionOf('a', 7), 0xe40c292c % 7);
+  });
+
+  it('puts every symbol in exactly one partition and spreads them', () => {
+    const e = engine({ partitions: 4 });
+    const ticks: RawTick[] = Array.from({ length: 400 }, (_, i) => ({
+      symbol: `SYM${i}`,
+      price: 1,
+      timestamp: T0,
+    }));
+    e.ingest(ticks, 'http', NOW);
+    const sizes = e.partitionSizes();
+    assert.equal(
+      sizes.reduce((a, b) => a + b, 0),
+      400,
+    );
+    for (const size of sizes) assert.ok(size > 60, `unbalanced partitions ${sizes.join(',')}`);
+    assert.equal(e.partitionOf('SYM1'), partitionOf('SYM1', 4));
+  });
+
+  it('refuses a partition count below 1', () => {
+    assert.throws(() => engine({ partitions: 0 }), /partitions/);
+  });
+});

@@ -1,0 +1,485 @@
+import type { Candle, CandleData } from '../core/candles.js';
+import { parseIntervals, type Interval } from '../core/interval.js';
+import type { Anomaly, AnomalyMode } from '../core/spike-detector.js';
+import {
+  SymbolState,
+  type SymbolEventSink,
+  type SymbolSnapshot,
+  type SymbolStateOptions,
+  type SymbolStats,
+} from '../core/symbol-state.js';
+import {
+  normalizeId,
+  normalizePrice,
+  normalizeSeq,
+  normalizeSource,
+  normalizeSymbol,
+  normalizeTimestamp,
+  normalizeVolume,
+  rawVolume,
+  REJECT_REASONS,
+  RejectReason,
+  type RawTick,
+} from '../core/tick.js';
+import { partitionOf } from './partition.js';
+import { RecentAnomalies } from './recent-anomalies.js';
+import type { TickBatch } from './tick-batch.js';
+
+/** The engine's slice of the configuration (names as in src/config.ts). */
+export interface EngineOptions {
+  readonly partitions: number;
+  readonly movingAverageWindow: number;
+  readonly anomalyThresholdPercent: number;
+  readonly slidingWindowMilliseconds: number;
+  readonly recentAnomaliesCapacity: number;
+  readonly intervals: readonly string[];
+  readonly allowedLatenessMs: number;
+  readonly anomalyMode: AnomalyMode;
+  readonly maxFutureSkewMs: number;
+  readonly dedupeCapacity: number;
+}
+
+export interface Rejection {
+  /** Position of the tick in the batch. */
+  readonly index: number;
+  readonly reason: RejectReason;
+}
+
+/** The answer to one ingest call: every tick not listed in `rejected` was accepted. */
+export interface IngestResult {
+  readonly accepted: number;
+  readonly rejected: Rejection[];
+}
+
+/**
+ * An accepted tick. The engine reuses one object for every tick: read it during the call and copy
+ * what you keep. `state` is the symbol's live state, already updated by this tick.
+ */
+export interface TickEvent {
+  symbol: string;
+  ts: number;
+  price: number;
+  volume: number;
+  seq: number | undefined;
+  id: string | undefined;
+  source: string;
+  receivedAt: number;
+  state: SymbolState;
+}
+
+export interface GapEvent {
+  readonly symbol: string;
+  readonly source: string;
+  /** First missing sequence number. */
+  readonly from: number;
+  /** Last missing sequence number (inclusive). */
+  readonly to: number;
+}
+
+/** Event types and what their listeners receive. */
+export interface EngineEvents {
+  tick: TickEvent;
+  /** A candle closed, or a closed candle was revised (`revision` > 0). Never changes afterwards. */
+  candle: Candle;
+  /** An open candle changed. Live object: serialize or copy during the call. */
+  candleUpdate: Candle;
+  anomaly: Anomaly;
+  gap: GapEvent;
+}
+export type EngineEventType = keyof EngineEvents;
+
+/**
+ * Told how long each ingest batch took. The engine keeps no clock: the observer brings its own.
+ */
+export interface BatchObserver {
+  /** A monotonic clock, ms. */
+  now(): number;
+  observe(source: string, ticks: number, ms: number): void;
+}
+
+/** Free room downstream (the storage writer's buffer): ticks beyond it are refused as `overloaded`. */
+export interface Admission {
+  /** How many more ticks can be accepted now. */
+  available(): number;
+}
+
+export interface EngineCounters {
+  readonly accepted: number;
+  readonly rejected: Readonly<Record<RejectReason, number>>;
+  readonly anomalies: number;
+  readonly gaps: number;
+  readonly candlesClosed: number;
+  readonly activeSymbols: number;
+  readonly listenerErrors: number;
+  /** Accepted and rejected ticks per ingest source. */
+  readonly bySource: Readonly<Record<string, { readonly accepted: number; readonly rejected: number }>>;
+}
+
+type Listeners = { [K in EngineEventType]: Array<(event: EngineEvents[K]) => void> };
+
+/** Raw symbols seen in a non-normalized spelling, kept to skip normalizing them on every tick. */
+const ALIAS_CAPACITY = 10_000;
+
+/**
+ * Routes ticks to per-symbol state, emits events, answers snapshots. Synchronous and free of I/O:
+ * it takes ticks and clock readings; adapters do the rest (DESIGN §1, §8).
+ *
+ * Symbols are assigned to `partitions` by a stable hash; each symbol has a single writer. Today all
+ * partitions run on the calling thread.
+ */
+export class Engine {
+  readonly options: EngineOptions;
+  readonly intervals: readonly Interval[];
+  readonly #stateOptions: SymbolStateOptions;
+  /** Per partition, its symbols. */
+  readonly #partitions: Array<Map<string, SymbolState>>;
+  /** All symbols by normalized name (the fast path: most producers send normalized symbols). */
+  readonly #symbols = new Map<string, SymbolState>();
+  readonly #aliases = new Map<string, string>();
+  readonly #recent: RecentAnomalies;
+  readonly #listeners: Listeners = { tick: [], candle: [], candleUpdate: [], anomaly: [], gap: [] };
+  readonly #sink: SymbolEventSink;
+  readonly #tickEvent: TickEvent;
+  #admission: Admission | undefined;
+  #batchObserver: BatchObserver | undefined;
+  #onListenerError: ((err: unknown, type: EngineEventType) => void) | undefined;
+
+  #accepted = 0;
+  readonly #rejected: Record<RejectReason, number>;
+  #anomalies = 0;
+  #gaps = 0;
+  #candlesClosed = 0;
+  #listenerErrors = 0;
+  readonly #bySource = new Map<string, { accepted: number; rejected: number }>();
+
+  constructor(options: EngineOptions) {
+    this.options = Object.freeze({ ...options, intervals: [...options.intervals] });
+    this.intervals = parseIntervals(options.intervals);
+    this.#stateOptions = {
+      movingAverageWindow: options.movingAverageWindow,
+      windowMs: options.slidingWindowMilliseconds,
+      thresholdPercent: options.anomalyThresholdPercent,
+      anomalyMode: options.anomalyMode,
+      intervals: this.intervals,
+      allowedLatenessMs: options.allowedLatenessMs,
+      dedupeCapacity: options.dedupeCapacity,
+    };
+    if (!Number.isInteger(options.partitions) || options.partitions < 1) {
+      throw new RangeError(`partitions must be an integer ≥ 1, got ${options.partitions}`);
+    }
+    this.#partitions = Array.from({ length: options.partitions }, () => new Map<string, SymbolState>());
+    this.#recent = new RecentAnomalies(options.recentAnomaliesCapacity);
+    this.#rejected = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>;
+    this.#tickEvent = {
+      symbol: '',
+      ts: 0,
+      price: 0,
+      volume: 0,
+      seq: undefined,
+      id: undefined,
+      source: '',
+      receivedAt: 0,
+      state: undefined as unknown as SymbolState,
+    };
+    const listeners = this.#listeners;
+    this.#sink = {
+      get wantsCandleUpdates() {
+        return listeners.candleUpdate.length > 0;
+      },
+      gap: (symbol, source, from, to) => {
+        this.#gaps++;
+        if (listeners.gap.length > 0) this.#emit('gap', { symbol, source, from, to });
+      },
+      anomaly: (anomaly) => {
+        this.#anomalies++;
+        this.#recent.add(anomaly);
+        if (listeners.anomaly.length > 0) this.#emit('anomaly', anomaly);
+      },
+      candle: (candle) => {
+        if (candle.closed) {
+          this.#candlesClosed++;
+          if (listeners.candle.length > 0) this.#emit('candle', candle);
+        } else this.#emit('candleUpdate', candle);
+      },
+    };
+  }
+
+  /** Registers a listener; returns the function that removes it. */
+  on<K extends EngineEventType>(type: K, listener: (event: EngineEvents[K]) => void): () => void {
+    const list = this.#listeners[type];
+    list.push(listener);
+    return () => {
+      const at = list.indexOf(listener);
+      if (at >= 0) list.splice(at, 1);
+    };
+  }
+
+  /** Where a listener's exception goes (it never interrupts processing). */
+  onListenerError(handler: (err: unknown, type: EngineEventType) => void): void {
+    this.#onListenerError = handler;
+  }
+
+  /** Sets (or clears) who is told each batch's processing time. */
+  observeBatches(observer: BatchObserver | undefined): void {
+    this.#batchObserver = observer;
+  }
+
+  /** Sets the downstream capacity check that turns excess ticks into `overloaded`. */
+  setAdmission(admission: Admission | undefined): void {
+    this.#admission = admission;
+  }
+
+  #emit<K extends EngineEventType>(type: K, event: EngineEvents[K]): void {
+    const list = this.#listeners[type];
+    for (let i = 0; i < list.length; i++) {
+      try {
+        list[i]!(event);
+      } catch (err) {
+        this.#listenerErrors++;
+        this.#onListenerError?.(err, type);
+      }
+    }
+  }
+
+  /**
+   * Validates and processes a batch of raw ticks from one source, received at `receivedAt`
+   * (epoch ms). Answers per item: the rejected ones with their reason, all others accepted.
+   */
+  ingest(ticks: readonly RawTick[], source: string, receivedAt: number): IngestResult {
+    const started = this.#batchObserver?.now() ?? 0;
+    const rejected: Rejection[] = [];
+    let budget = this.#admission === undefined ? Infinity : this.#admission.available();
+    let accepted = 0;
+    for (let i = 0; i < ticks.length; i++) {
+      const raw = ticks[i];
+      let reason: RejectReason | undefined;
+      if (typeof raw !== 'object' || raw === null) reason = RejectReason.InvalidSymbol;
+      else {
+        reason = this.#process(
+          raw.symbol,
+          normalizePrice(raw.price),
+          normalizeVolume(rawVolume(raw)),
+          normalizeTimestamp(raw.timestamp, receivedAt),
+          normalizeSeq(raw.seq),
+          normalizeId(raw.id),
+          raw.source === undefined ? source : normalizeSource(raw.source, source),
+          receivedAt,
+          budget > 0,
+        );
+      }
+      if (reason === undefined) {
+        accepted++;
+        budget--;
+      } else {
+        this.#rejected[reason]++;
+        rejected.push({ index: i, reason });
+      }
+    }
+    this.#countSource(source, accepted, rejected.length);
+    this.#batchObserver?.observe(source, accepted + rejected.length, this.#batchObserver.now() - started);
+    return { accepted, rejected };
+  }
+
+  /** The same as `ingest` for ticks in columns (no object per tick). */
+  ingestBatch(batch: TickBatch, source: string, receivedAt: number): IngestResult {
+    const started = this.#batchObserver?.now() ?? 0;
+    const rejected: Rejection[] = [];
+    let budget = this.#admission === undefined ? Infinity : this.#admission.available();
+    let accepted = 0;
+    const { symbols, price, volume, ts, seq, ids } = batch;
+    for (let i = 0; i < batch.length; i++) {
+      const t = ts[i]!;
+      const s = seq[i]!;
+      const p = price[i]!;
+      const v = volume[i]!;
+      const reason = this.#process(
+        symbols[i],
+        p > 0 && p !== Infinity ? p : NaN,
+        v >= 0 && v !== Infinity ? v : NaN,
+        t !== t ? receivedAt : normalizeTimestamp(t, receivedAt),
+        s !== s ? undefined : normalizeSeq(s),
+        normalizeId(ids[i]),
+        source,
+        receivedAt,
+        budget > 0,
+      );
+      if (reason === undefined) {
+        accepted++;
+        budget--;
+      } else {
+        this.#rejected[reason]++;
+        rejected.push({ index: i, reason });
+      }
+    }
+    this.#countSource(source, accepted, rejected.length);
+    this.#batchObserver?.observe(source, accepted + rejected.length, this.#batchObserver.now() - started);
+    return { accepted, rejected };
+  }
+
+  /**
+   * One tick, fields already normalized (NaN / null where invalid): the checks of DESIGN §3.1–3.2
+   * in their order, then the state update.
+   */
+  #process(
+    rawSymbol: unknown,
+    price: number,
+    volume: number,
+    ts: number,
+    seq: number | undefined,
+    id: string | undefined | null,
+    source: string,
+    receivedAt: number,
+    admitted: boolean,
+  ): RejectReason | undefined {
+    let state = typeof rawSymbol === 'string' ? this.#symbols.get(rawSymbol) : undefined;
+    let symbol: string | undefined;
+    if (state === undefined) {
+      symbol = this.#normalizeSymbol(rawSymbol);
+      if (symbol === undefined) return RejectReason.InvalidSymbol;
+      state = this.#symbols.get(symbol);
+    }
+    if (price !== price) return RejectReason.InvalidPrice;
+    if (volume !== volume) return RejectReason.InvalidVolume;
+    if (ts !== ts) return RejectReason.InvalidTimestamp;
+    if (ts > receivedAt + this.options.maxFutureSkewMs) return RejectReason.FutureTimestamp;
+    if (seq !== seq) return RejectReason.InvalidSeq;
+    if (id === null) return RejectReason.InvalidId;
+    if (state !== undefined) {
+      const reason = state.check(ts, seq, id, source);
+      if (reason !== undefined) return reason;
+    }
+    if (!admitted) return RejectReason.Overloaded;
+    // A symbol's state exists from its first accepted tick on, so a refused first tick leaves none.
+    state ??= this.#create(symbol!);
+    state.apply(ts, price, volume, seq, id, source, receivedAt, this.#sink);
+    this.#accepted++;
+    if (this.#listeners.tick.length > 0) {
+      const e = this.#tickEvent;
+      e.symbol = state.symbol;
+      e.ts = ts;
+      e.price = price;
+      e.volume = volume;
+      e.seq = seq;
+      e.id = id;
+      e.source = source;
+      e.receivedAt = receivedAt;
+      e.state = state;
+      this.#emit('tick', e);
+    }
+    return undefined;
+  }
+
+  #normalizeSymbol(raw: unknown): string | undefined {
+    if (typeof raw !== 'string') return undefined;
+    const known = this.#aliases.get(raw);
+    if (known !== undefined) return known;
+    const symbol = normalizeSymbol(raw);
+    if (symbol !== undefined && symbol !== raw) {
+      if (this.#aliases.size >= ALIAS_CAPACITY) this.#aliases.clear();
+      this.#aliases.set(raw, symbol);
+    }
+    return symbol;
+  }
+
+  #create(symbol: string): SymbolState {
+    const state = new SymbolState(symbol, this.#stateOptions);
+    this.#symbols.set(symbol, state);
+    this.#partitions[partitionOf(symbol, this.#partitions.length)]!.set(symbol, state);
+    return state;
+  }
+
+  #countSource(source: string, accepted: number, rejected: number): void {
+    let counts = this.#bySource.get(source);
+    if (counts === undefined) this.#bySource.set(source, (counts = { accepted: 0, rejected: 0 }));
+    counts.accepted += accepted;
+    counts.rejected += rejected;
+  }
+
+  /** Moves quiet symbols' watermarks with the wall clock (`now`, epoch ms), closing their candles. */
+  advance(now: number): void {
+    for (const state of this.#symbols.values()) state.advance(now, this.#sink);
+  }
+
+  /** Closes every open candle, symbols in name order (end of a finite input). */
+  closeAll(): void {
+    for (const symbol of [...this.#symbols.keys()].sort()) this.#symbols.get(symbol)!.closeAll(this.#sink);
+  }
+
+  /** Partition index of a symbol. */
+  partitionOf(symbol: string): number {
+    return partitionOf(symbol, this.#partitions.length);
+  }
+
+  /** Symbols per partition (for metrics). */
+  partitionSizes(): number[] {
+    return this.#partitions.map((p) => p.size);
+  }
+
+  /** The live state of a symbol (normalized or raw spelling), if it has accepted a tick. */
+  state(symbol: string): SymbolState | undefined {
+    return this.#symbols.get(symbol) ?? this.#symbols.get(normalizeSymbol(symbol) ?? '');
+  }
+
+  stats(symbol: string): SymbolStats | undefined {
+    return this.state(symbol)?.stats();
+  }
+
+  /** Stats of every symbol, by name. */
+  allStats(): SymbolStats[] {
+    return this.symbols().map((symbol) => this.#symbols.get(symbol)!.stats());
+  }
+
+  /** Names of all symbols that have accepted a tick, sorted. */
+  symbols(): string[] {
+    return [...this.#symbols.keys()].sort();
+  }
+
+  /** Copies of the open candles of a symbol, optionally of one interval label. */
+  openCandles(symbol: string, interval?: string): CandleData[] {
+    const state = this.state(symbol);
+    if (state === undefined) return [];
+    return state
+      .openCandles()
+      .filter((c) => interval === undefined || c.interval === interval)
+      .map((c) => c.toJSON());
+  }
+
+  /** Recent anomalies, newest first, optionally of one symbol. */
+  recentAnomalies(options: { symbol?: string; limit?: number } = {}): Anomaly[] {
+    const symbol =
+      options.symbol === undefined ? undefined : (normalizeSymbol(options.symbol) ?? options.symbol);
+    return this.#recent.list(symbol, options.limit);
+  }
+
+  counters(): EngineCounters {
+    return {
+      accepted: this.#accepted,
+      rejected: { ...this.#rejected },
+      anomalies: this.#anomalies,
+      gaps: this.#gaps,
+      candlesClosed: this.#candlesClosed,
+      activeSymbols: this.#symbols.size,
+      listenerErrors: this.#listenerErrors,
+      bySource: Object.fromEntries([...this.#bySource].map(([source, c]) => [source, { ...c }])),
+    };
+  }
+
+  /** Every symbol's state as plain data (for persistence). */
+  snapshot(): SymbolSnapshot[] {
+    return this.symbols().map((symbol) => this.#symbols.get(symbol)!.snapshot());
+  }
+
+  /** Puts back symbols from snapshots (on start, before any tick); replaces existing ones. */
+  restore(snapshots: readonly SymbolSnapshot[]): void {
+    for (const snapshot of snapshots) {
+      const state = SymbolState.restore(snapshot, this.#stateOptions);
+      this.#symbols.set(state.symbol, state);
+      this.#partitions[partitionOf(state.symbol, this.#partitions.length)]!.set(state.symbol, state);
+    }
+  }
+
+  /** Puts back recent anomalies, oldest first (on start). */
+  restoreAnomalies(anomalies: readonly Anomaly[]): void {
+    for (const anomaly of anomalies) this.#recent.add(anomaly);
+  }
+}

@@ -1,0 +1,50 @@
+import type { Engine } from '../engine/engine.js';
+import type { Metrics } from './metrics.js';
+
+/** Exports the engine's own counters to Prometheus, read at scrape time (nothing on the hot path). */
+export function registerEngineMetrics(metrics: Metrics, engine: Engine): void {
+  metrics.counterFrom('tickstream_ticks_total', 'Ticks by source and outcome.', ['source', 'outcome'], () =>
+    Object.entries(engine.counters().bySource).flatMap(([source, c]) => [
+      [{ source, outcome: 'accepted' }, c.accepted] as const,
+      [{ source, outcome: 'rejected' }, c.rejected] as const,
+    ]),
+  );
+  metrics.counterFrom('tickstream_ticks_rejected_total', 'Refused ticks by reason.', ['reason'], () =>
+    Object.entries(engine.counters().rejected).map(([reason, n]) => [{ reason }, n] as const),
+  );
+  metrics.counterFrom(
+    'tickstream_anomalies_total',
+    'Price spikes detected.',
+    [],
+    () => engine.counters().anomalies,
+  );
+  metrics.counterFrom('tickstream_gaps_total', 'Sequence gaps seen.', [], () => engine.counters().gaps);
+  metrics.counterFrom(
+    'tickstream_candles_closed_total',
+    'Candles closed (revisions included).',
+    [],
+    () => engine.counters().candlesClosed,
+  );
+  metrics.counterFrom(
+    'tickstream_engine_listener_errors_total',
+    'Exceptions thrown by engine event listeners (processing went on).',
+    [],
+    () => engine.counters().listenerErrors,
+  );
+  metrics.gaugeFrom(
+    'tickstream_active_symbols',
+    'Symbols that have accepted a tick.',
+    [],
+    () => engine.counters().activeSymbols,
+  );
+  metrics.gaugeFrom('tickstream_partition_symbols', 'Symbols per engine partition.', ['partition'], () =>
+    engine.partitionSizes().map((n, p) => [{ partition: String(p) }, n] as const),
+  );
+  // The engine processes each batch synchronously on the calling thread (DESIGN §8): no queue yet.
+  metrics.gaugeFrom(
+    'tickstream_engine_queue_depth',
+    'Ticks waiting for the engine (0 until partitions run in workers).',
+    [],
+    () => 0,
+  );
+}
