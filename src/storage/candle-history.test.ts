@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+import { Engine } from '../engine/engine.js';
+import { candleHistory } from './candle-history.js';
+import { memoryStore } from './pglite-template.test-support.js';
+import { TEST_ENGINE_OPTIONS } from './test-ticks.test-support.js';
+
+describe('candleHistory', () => {
+  it('merges stored candles with the live open ones, newest limit, oldest first', async (t) => {
+    const store = await memoryStore();
+    t.after(() => store.close());
+    const engine = new Engine({ ...TEST_ENGINE_OPTIONS, intervals: ['1m'] });
+    const T = Date.UTC(2025, 0, 1);
+    const candle = (start: number, close: number, closed: boolean) => ({
+      symbol: 'HIST',
+      interval: '1m',
+      start,
+      end: start + 60_000,
+      open: 1,
+      high: 9,
+      low: 1,
+      close,
+      volume: 1,
+      trades: 1,
+      vwap: close,
+      revision: 0,
+      closed,
+    });
+    const point = await store.recoveryPoint();
+    await store.write({
+      writeNo: point.writeNo + 1,
+      committedSeq: point.committedSeq,
+      candles: [candle(T, 2, true), candle(T + 60_000, 3, true), candle(T + 120_000, 4, false)],
+      anomalies: [],
+    });
+    // The live engine has moved the third bucket on, and opened a fourth (within the lateness, both open).
+    engine.ingest(
+      [
+        { symbol: 'HIST', price: 5, timestamp: T + 130_000 },
+        { symbol: 'HIST', price: 6, timestamp: T + 180_100 },
+      ],
+      'test',
+      T + 180_200,
+    );
+    const live = engine.openCandles('HIST', '1m');
+    assert.equal(live.length, 2);
+    const all = await candleHistory(store, engine, { symbol: 'HIST', interval: '1m' });
+    assert.deepEqual(
+      all.map((c) => [c.start - T, c.close, c.closed]),
+      [
+        [0, 2, true],
+        [60_000, 3, true],
+        [120_000, 5, false],
+        [180_000, 6, false],
+      ],
+    );
+    const newest = await candleHistory(store, engine, { symbol: 'HIST', interval: '1m', limit: 2 });
+    assert.deepEqual(
+      newest.map((c) => c.start - T),
+      [120_000, 180_000],
+    );
+    const ranged = await candleHistory(store, engine, {
+      symbol: 'HIST',
+      interval: '1m',
+      from: T + 60_000,
+      to: T + 180_000,
+    });
+    assert.deepEqual(
+      ranged.map((c) => c.start - T),
+      [60_000, 120_000],
+    );
+  });
+});

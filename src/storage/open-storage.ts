@@ -1,0 +1,111 @@
+import type { RetentionConfig, StorageConfig } from '../config.js';
+import type { Engine } from '../engine/engine.js';
+import type { Logger } from '../observability/logger.js';
+import { BatchWriter } from './batch-writer.js';
+import type { MigrationStatus } from './migrate.js';
+import { openStore, redactUrl } from './open-store.js';
+import { recover, type RecoveryReport } from './recovery.js';
+import type { Store } from './store.js';
+import { maintainTickPartitions } from './tick-retention.js';
+
+export interface StorageSettings {
+  readonly dataDir: string;
+  readonly storage: StorageConfig;
+  readonly retention: RetentionConfig;
+}
+
+export interface OpenStorageOptions {
+  /** `DATABASE_URL`: a PostgreSQL server instead of the embedded database. */
+  readonly databaseUrl?: string | undefined;
+  /** The wall clock (tests). */
+  readonly now?: () => number;
+  /** PGlite only: start from this data directory tarball instead of running initdb (tests). */
+  readonly loadDataDir?: Blob;
+}
+
+/** Storage of one process, wired to its engine. */
+export interface Storage {
+  readonly store: Store;
+  readonly writer: BatchWriter;
+  readonly migrations: readonly MigrationStatus[];
+  readonly recovery: RecoveryReport;
+  /** Writes everything buffered (up to `storage.closeTimeoutMs`), then closes the database. */
+  close(): Promise<void>;
+}
+
+const MAINTENANCE_MS = 3_600_000;
+
+/**
+ * Everything storage needs at start, in order: open the database (DATABASE_URL or the embedded
+ * one), apply migrations, create the tick partitions ahead and apply retention, rebuild the
+ * engine's state from storage, and start the batch writer as the engine's admission. Call it
+ * with a new engine, before anything else listens to it (recovery replays ticks through it).
+ */
+export async function openStorage(
+  engine: Engine,
+  settings: StorageSettings,
+  log: Logger,
+  options: OpenStorageOptions = {},
+): Promise<Storage> {
+  const now = options.now ?? Date.now;
+  const { storage, retention } = settings;
+  const store = await openStore({
+    databaseUrl: options.databaseUrl,
+    dataDir: settings.dataDir,
+    poolSize: storage.poolSize,
+    connectTimeoutMs: storage.connectTimeoutMs,
+    reconnectMaxDelayMs: storage.retryMaxDelayMs,
+    // The writer's transactions, and one more (migrations, retention).
+    transactionConnections: storage.writeConcurrency + 1,
+    ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
+  });
+  const storeLog = log.child({ component: 'storage' });
+  try {
+    const migrations = await store.migrate();
+    const applied = migrations.filter((m) => m.applied).map((m) => m.version);
+    storeLog.info(
+      {
+        driver: store.kind,
+        at: options.databaseUrl === undefined ? settings.dataDir : redactUrl(options.databaseUrl),
+        schemaVersion: migrations.at(-1)?.version ?? 0,
+        applied,
+      },
+      'storage opened',
+    );
+    const partitionOptions = {
+      partitionsAheadDays: storage.partitionsAheadDays,
+      ticksDays: retention.ticksDays,
+    };
+    await maintainTickPartitions(store, now(), partitionOptions, storeLog);
+    const recovery = await recover(engine, store, storeLog);
+    const writer = new BatchWriter(engine, store, storage, storeLog, {
+      seq: recovery.committedSeq,
+      writeNo: recovery.writeNo,
+    });
+    writer.start();
+    const maintenance = setInterval(() => {
+      maintainTickPartitions(store, now(), partitionOptions, storeLog).catch((err: unknown) =>
+        storeLog.warn({ err: (err as Error).message }, 'tick partition upkeep failed; retrying in an hour'),
+      );
+    }, MAINTENANCE_MS).unref();
+    let closing: Promise<void> | undefined;
+    return {
+      store,
+      writer,
+      migrations,
+      recovery,
+      close: () =>
+        (closing ??= (async () => {
+          clearInterval(maintenance);
+          try {
+            await writer.close(storage.closeTimeoutMs);
+          } finally {
+            await store.close();
+          }
+        })()),
+    };
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,1077 @@
+import type { CandleData } from '../core/candles.js';
+import type { Anomaly, Direction, Severity } from '../core/spike-detector.js';
+import type { SymbolStats } from '../core/symbol-state.js';
+import { ErrorCode, TickstreamError } from '../errors.js';
+import { migrate, type MigrationStatus } from './migrate.js';
+import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
+import { constraintName, SqlState, sqlState, type SqlDriver, type SqlSession } from './sql-driver.js';
+import { TICK_COPY_TARGET } from './tick-copy-encoder.js';
+import { createPartitions, dropPartitionsBefore, listPartitions, pgTime } from './tick-partitions.js';
+
+/**
+ * The storage port: everything tickstream keeps in PostgreSQL, in one dialect over either driver
+ * (embedded PGlite or a PostgreSQL server; see ./sql-driver.ts). Times are epoch milliseconds
+ * throughout. Opened by ./open-store.ts; written by the batch writer; read by the API.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Market data
+// ---------------------------------------------------------------------------------------------
+
+export interface StoredTick {
+  readonly symbol: string;
+  readonly ts: number;
+  readonly price: number;
+  readonly volume: number;
+  readonly seq: number | null;
+  readonly id: string | null;
+  readonly source: string;
+  /** Arrival time; null when the producer gave none (offline replays). */
+  readonly receivedAt: number | null;
+  /** Position in arrival order over all symbols: unique, increasing. */
+  readonly ingestSeq: number;
+}
+
+export interface TickQuery {
+  readonly symbol: string;
+  /** Inclusive. */
+  readonly from?: number;
+  /** Exclusive. */
+  readonly to?: number;
+  /** Default 1000, at most 10,000. */
+  readonly limit?: number;
+  /** `nextCursor` of the previous page (same symbol, range and order). */
+  readonly cursor?: string;
+  /** By event time, ties in arrival order. Default `asc`. */
+  readonly order?: 'asc' | 'desc';
+}
+
+export interface TickPage {
+  readonly ticks: StoredTick[];
+  /** Where the next page starts; null when this page is the last. */
+  readonly nextCursor: string | null;
+}
+
+export interface CandleQuery {
+  readonly symbol: string;
+  /** Interval label as configured (`1m`). */
+  readonly interval: string;
+  /** Candles starting at or after this. */
+  readonly from?: number;
+  /** Candles starting before this. */
+  readonly to?: number;
+  /** The newest `limit` candles of the range (default 500, at most 10,000), returned oldest first. */
+  readonly limit?: number;
+}
+
+export interface AnomalyQuery {
+  readonly symbol?: string;
+  /** Inclusive, on the anomaly's `ts`. */
+  readonly from?: number;
+  /** Exclusive. */
+  readonly to?: number;
+  /** Only these severities. */
+  readonly severity?: Severity | readonly Severity[];
+  /** Default 100, at most 10,000. */
+  readonly limit?: number;
+}
+
+export interface StoredAnomaly extends Anomaly {
+  readonly id: number;
+  /** The ingest sequence number of the tick that fired it. */
+  readonly ingestSeq: number;
+}
+
+export interface SymbolInfo {
+  readonly symbol: string;
+  /** Event time of its earliest stored tick. */
+  readonly firstSeen: number;
+  /** Event time of its latest tick, as of the last stats snapshot. */
+  readonly lastSeen: number;
+  readonly lastPrice: number;
+  readonly lastPriceTs: number;
+  /** When storage first recorded the symbol (wall clock). */
+  readonly createdAt: number;
+}
+
+export interface LatestPrice {
+  readonly symbol: string;
+  readonly price: number;
+  readonly ts: number;
+}
+
+export interface StoredStats extends SymbolStats {
+  /** Ingest sequence number these figures are valid at. */
+  readonly snapshotSeq: number;
+  readonly updatedAt: number;
+}
+
+/** What recovery needs to rebuild the engine. */
+export interface RecoveryPoint {
+  /** Every accepted tick up to here is committed. */
+  readonly committedSeq: number;
+  /** The stored snapshots describe the state after exactly the ticks up to here. */
+  readonly snapshotSeq: number;
+  /** Number of the last committed write. */
+  readonly writeNo: number;
+  /** One engine snapshot per symbol (opaque data, for Engine.restore). */
+  readonly snapshots: unknown[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes (from the batch writer)
+// ---------------------------------------------------------------------------------------------
+
+export interface AnomalyRecord {
+  readonly anomaly: Anomaly;
+  readonly ingestSeq: number;
+}
+
+export interface SnapshotRecord {
+  readonly stats: SymbolStats;
+  readonly snapshot: unknown;
+}
+
+/** A recovery snapshot: the changed symbols' state after exactly the ticks up to `seq`. */
+export interface SnapshotRound {
+  readonly seq: number;
+  readonly symbols: readonly SnapshotRecord[];
+}
+
+/** One write: applied atomically, and at most once however often it is retried. */
+export interface WriteBatch {
+  /** Increases by one per write, across restarts. */
+  readonly writeNo: number;
+  /** Binary COPY stream of the ticks (see TickCopyEncoder), if any. */
+  readonly ticks?: Uint8Array;
+  /** UTC days (floor(ts / day)) the ticks fall on. */
+  readonly days?: ReadonlySet<number>;
+  /** Every tick up to here is committed once this write is. */
+  readonly committedSeq: number;
+  readonly candles: readonly CandleData[];
+  readonly anomalies: readonly AnomalyRecord[];
+  readonly snapshot?: SnapshotRound;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accounts (src/auth builds on these)
+// ---------------------------------------------------------------------------------------------
+
+export type UserRole = 'admin' | 'writer' | 'reader';
+
+export interface UserRecord {
+  readonly id: string;
+  readonly username: string;
+  readonly email: string;
+  readonly passwordHash: string;
+  readonly firstName: string | null;
+  readonly lastName: string | null;
+  readonly role: UserRole;
+  readonly active: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface NewUser {
+  readonly id: string;
+  readonly username: string;
+  readonly email: string;
+  readonly passwordHash: string;
+  readonly firstName: string | null;
+  readonly lastName: string | null;
+  readonly role: UserRole;
+  readonly active?: boolean;
+}
+
+export interface RefreshTokenRecord {
+  readonly tokenHash: string;
+  readonly userId: string;
+  readonly familyId: string;
+  readonly expiresAt: number;
+  readonly createdAt: number;
+  readonly usedAt: number | null;
+  readonly replacedBy: string | null;
+  readonly revokedAt: number | null;
+}
+
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly keyHash: string;
+  readonly role: UserRole;
+  readonly createdBy: string | null;
+  readonly createdAt: number;
+  readonly lastUsedAt: number | null;
+  readonly revokedAt: number | null;
+}
+
+export interface NewApiKey {
+  readonly id: string;
+  readonly name: string;
+  readonly prefix: string;
+  readonly keyHash: string;
+  readonly role: UserRole;
+  readonly createdBy: string | null;
+}
+
+const MAX_LIMIT = 10_000;
+
+/** Thrown inside a write's transaction to roll back a write found already committed meanwhile. */
+const ALREADY_APPLIED = new Error('write already applied');
+
+/** Advisory lock class of writes (the two-key form: class, write number modulo 2^31 − 1). */
+const WRITE_LOCK = 730_541_190;
+const lockKey = (writeNo: number): number => writeNo % 2_147_483_647;
+
+/** Epoch ms of a timestamptz column, exactly (no Date parsing, any year). */
+const ms = (column: string): string => `(extract(epoch from ${column}) * 1000)::float8`;
+
+const TICK_COLUMNS = `symbol, ${ms('ts')} as ts, price, volume, seq, id, source, ${ms('received_at')} as received_at, ingest_seq`;
+const CANDLE_COLUMNS = `symbol, interval, ${ms('start')} as start, ${ms('"end"')} as "end", open, high, low, close, volume, trades, vwap, revision, closed`;
+const ANOMALY_COLUMNS = `id, symbol, direction, price, ${ms('ts')} as ts, reference_price, ${ms('reference_ts')} as reference_ts, change_percent, severity, window_ms, threshold_percent, ingest_seq`;
+const USER_COLUMNS = `id, username, email, password_hash, first_name, last_name, role, active, ${ms('created_at')} as created_at, ${ms('updated_at')} as updated_at`;
+const TOKEN_COLUMNS = `token_hash, user_id, family_id, ${ms('expires_at')} as expires_at, ${ms('created_at')} as created_at, ${ms('used_at')} as used_at, replaced_by, ${ms('revoked_at')} as revoked_at`;
+const KEY_COLUMNS = `id, name, prefix, key_hash, role, created_by, ${ms('created_at')} as created_at, ${ms('last_used_at')} as last_used_at, ${ms('revoked_at')} as revoked_at`;
+
+export class Store {
+  readonly driver: SqlDriver;
+  /** Days known to have a tick partition (created here or found), so each is created once. */
+  readonly #days = new Set<number>();
+  #daysLoaded = false;
+
+  constructor(driver: SqlDriver) {
+    this.driver = driver;
+  }
+
+  get kind(): SqlDriver['kind'] {
+    return this.driver.kind;
+  }
+
+  /** Applies pending migrations (see ./migrate.ts). */
+  migrate(): Promise<MigrationStatus[]> {
+    return migrate(this.driver);
+  }
+
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+
+  /** Cheap round trip, for readiness checks. */
+  async ping(): Promise<void> {
+    await this.driver.query('select 1');
+  }
+
+  // -- partitions and retention ---------------------------------------------------------------
+
+  /** Creates the daily tick partitions of `days` that do not exist yet. */
+  async ensureTickPartitions(days: Iterable<number>): Promise<void> {
+    if (!this.#daysLoaded) {
+      for (const day of await listPartitions(this.driver)) this.#days.add(day);
+      this.#daysLoaded = true;
+    }
+    const missing = [...days].filter((d) => !this.#days.has(d));
+    if (missing.length === 0) return;
+    await createPartitions(this.driver, missing);
+    for (const day of missing) this.#days.add(day);
+  }
+
+  /** Days that have a tick partition. */
+  tickPartitions(): Promise<number[]> {
+    return listPartitions(this.driver);
+  }
+
+  /** Drops the tick partitions of days before `day` (retention); answers the days dropped. */
+  async dropTickPartitionsBefore(day: number): Promise<number[]> {
+    const dropped = await dropPartitionsBefore(this.driver, day);
+    for (const d of dropped) this.#days.delete(d);
+    return dropped;
+  }
+
+  /** Forgets which partitions exist (after a write failed: one may have been dropped meanwhile). */
+  forgetTickPartitions(): void {
+    this.#days.clear();
+    this.#daysLoaded = false;
+  }
+
+  // -- writing ----------------------------------------------------------------------------------
+
+  /**
+   * Applies one write in one transaction: the ticks by binary COPY, anomalies, candles (upserted;
+   * a closed candle is never reopened, an older revision never replaces a newer one), a snapshot
+   * round, and the writer's progress.
+   *
+   * Writes apply in the order of their numbers, each exactly once: write n commits only on top of
+   * write n − 1. Answers false, changing nothing, when write n was already committed (a retry after
+   * a commit whose answer was lost); fails, changing nothing, when write n − 1 is not committed.
+   *
+   * Overlapping writes (the writer's pipeline on a PostgreSQL server): each write holds a
+   * transaction-level advisory lock on its own number from its first statement (then calls
+   * `locked`), runs its COPY, then waits for the lock of write n − 1, that is, for that write's
+   * commit or rollback, before the rest. All waiting happens in statements, never in between them,
+   * so a connection lost meanwhile fails its transaction cleanly. `waitFor` (the predecessor's
+   * `locked`) is awaited before this transaction begins, so the predecessor always locks first.
+   */
+  async write(
+    batch: WriteBatch,
+    options: { waitFor?: Promise<void>; locked?: () => void } = {},
+  ): Promise<boolean> {
+    if (options.waitFor !== undefined) await options.waitFor;
+    if (batch.days !== undefined && batch.days.size > 0) await this.ensureTickPartitions(batch.days);
+    try {
+      return await this.driver.transaction(async (tx) => {
+        await tx.query('select pg_advisory_xact_lock($1::int4, $2::int4)', [
+          WRITE_LOCK,
+          lockKey(batch.writeNo),
+        ]);
+        options.locked?.();
+        const [state] = await tx.query<{ write_no: number }>('select write_no from storage_state');
+        if (state !== undefined && state.write_no >= batch.writeNo) return false;
+        if (batch.ticks !== undefined) await tx.copyBinary(TICK_COPY_TARGET, batch.ticks);
+        await tx.query('select pg_advisory_xact_lock($1::int4, $2::int4)', [
+          WRITE_LOCK,
+          lockKey(batch.writeNo - 1),
+        ]);
+        const progressed = await tx.query(
+          `update storage_state set write_no = $1, committed_seq = greatest(committed_seq, $2), updated_at = now()
+            where write_no = $1 - 1 returning write_no`,
+          [batch.writeNo, batch.committedSeq],
+        );
+        if (progressed.length === 0) {
+          const [now] = await tx.query<{ write_no: number }>('select write_no from storage_state');
+          if (now !== undefined && now.write_no >= batch.writeNo) throw ALREADY_APPLIED;
+          throw new TickstreamError(
+            ErrorCode.StorageUnavailable,
+            `write ${batch.writeNo} cannot follow write ${now?.write_no ?? '?'}: its predecessor is not committed (or another process writes to this database)`,
+          );
+        }
+        if (batch.anomalies.length > 0) await insertAnomalies(tx, batch.anomalies);
+        if (batch.candles.length > 0) await upsertCandles(tx, batch.candles);
+        if (batch.snapshot !== undefined) await writeSnapshot(tx, batch.snapshot);
+        return true;
+      });
+    } catch (err) {
+      if (err === ALREADY_APPLIED) return false;
+      // A partition may have been dropped by retention since it was cached (a late tick of an old
+      // day): look again before the retry.
+      if (sqlState(err) === SqlState.CheckViolation || sqlState(err) === SqlState.UndefinedTable)
+        this.forgetTickPartitions();
+      throw err;
+    }
+  }
+
+  // -- recovery ---------------------------------------------------------------------------------
+
+  async recoveryPoint(): Promise<RecoveryPoint> {
+    const [state] = await this.driver.query<{
+      committed_seq: number;
+      snapshot_seq: number;
+      write_no: number;
+    }>('select committed_seq, snapshot_seq, write_no from storage_state');
+    const rows = await this.driver.query<{ snapshot: unknown }>(
+      'select snapshot from symbol_stats order by symbol',
+    );
+    return {
+      committedSeq: state?.committed_seq ?? 0,
+      snapshotSeq: state?.snapshot_seq ?? 0,
+      writeNo: state?.write_no ?? 0,
+      snapshots: rows.map((r) => decodeSnapshot(r.snapshot)),
+    };
+  }
+
+  /** Ticks with an ingest sequence number in (`after`, `upTo`], in arrival order, at most `limit`. */
+  async ticksAfter(after: number, upTo: number, limit: number): Promise<StoredTick[]> {
+    const rows = await this.driver.query<TickRow>(
+      `select ${TICK_COLUMNS} from ticks where ingest_seq > $1 and ingest_seq <= $2 order by ingest_seq limit $3`,
+      [after, upTo, limit],
+    );
+    return rows.map(toTick);
+  }
+
+  /** The newest `limit` anomalies fired by ticks up to `upTo`, oldest first (for the engine's recent list). */
+  async anomaliesUpTo(upTo: number, limit: number): Promise<StoredAnomaly[]> {
+    const rows = await this.driver.query<AnomalyRow>(
+      `select ${ANOMALY_COLUMNS} from anomalies where ingest_seq <= $1 order by ingest_seq desc, id desc limit $2`,
+      [upTo, limit],
+    );
+    return rows.map(toAnomaly).reverse();
+  }
+
+  /** Symbols the store has recorded, for the writer to know which are new. */
+  async knownSymbols(): Promise<Set<string>> {
+    const rows = await this.driver.query<{ symbol: string }>('select symbol from symbols');
+    return new Set(rows.map((r) => r.symbol));
+  }
+
+  // -- reading ----------------------------------------------------------------------------------
+
+  /**
+   * Ticks of one symbol in a time range, by event time (ties in arrival order), a page at a time.
+   * Pages are stable: following `nextCursor` yields every tick of the range exactly once.
+   */
+  async ticks(query: TickQuery): Promise<TickPage> {
+    const limit = clampLimit(query.limit, 1000);
+    const desc = query.order === 'desc';
+    const params: unknown[] = [query.symbol];
+    const where = ['symbol = $1'];
+    if (query.from !== undefined) where.push(`ts >= $${params.push(pgTime(query.from))}::timestamptz`);
+    if (query.to !== undefined) where.push(`ts < $${params.push(pgTime(query.to))}::timestamptz`);
+    if (query.cursor !== undefined) {
+      const cursor = decodeCursor(query.cursor, query.symbol, desc);
+      const t = `$${params.push(pgTime(cursor.ts))}::timestamptz`;
+      const s = `$${params.push(cursor.ingestSeq)}::int8`;
+      where.push(desc ? `(ts, ingest_seq) < (${t}, ${s})` : `(ts, ingest_seq) > (${t}, ${s})`);
+    }
+    const direction = desc ? 'desc' : 'asc';
+    const rows = await this.driver.query<TickRow>(
+      `select ${TICK_COLUMNS} from ticks where ${where.join(' and ')}
+        order by ts ${direction}, ingest_seq ${direction} limit $${params.push(limit + 1)}`,
+      params,
+    );
+    const more = rows.length > limit;
+    const ticks = (more ? rows.slice(0, limit) : rows).map(toTick);
+    const last = ticks[ticks.length - 1];
+    return {
+      ticks,
+      nextCursor: more && last !== undefined ? encodeCursor(query.symbol, desc, last) : null,
+    };
+  }
+
+  /** Stored candles of a symbol and interval (see CandleQuery), oldest first. */
+  async candles(query: CandleQuery): Promise<CandleData[]> {
+    const params: unknown[] = [query.symbol, query.interval];
+    const where = ['symbol = $1', 'interval = $2'];
+    if (query.from !== undefined) where.push(`start >= $${params.push(pgTime(query.from))}::timestamptz`);
+    if (query.to !== undefined) where.push(`start < $${params.push(pgTime(query.to))}::timestamptz`);
+    const rows = await this.driver.query<CandleRow>(
+      `select ${CANDLE_COLUMNS} from candles where ${where.join(' and ')}
+        order by start desc limit $${params.push(clampLimit(query.limit, 500))}`,
+      params,
+    );
+    return rows.map(toCandle).reverse();
+  }
+
+  /** Anomalies, newest first (by event time). */
+  async anomalies(query: AnomalyQuery = {}): Promise<StoredAnomaly[]> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    if (query.symbol !== undefined) where.push(`symbol = $${params.push(query.symbol)}`);
+    if (query.from !== undefined) where.push(`ts >= $${params.push(pgTime(query.from))}::timestamptz`);
+    if (query.to !== undefined) where.push(`ts < $${params.push(pgTime(query.to))}::timestamptz`);
+    if (query.severity !== undefined) {
+      const severities: readonly string[] =
+        typeof query.severity === 'string' ? [query.severity] : query.severity;
+      if (severities.length === 0) return [];
+      where.push(`severity in (${severities.map((s) => `$${params.push(s)}`).join(', ')})`);
+    }
+    const rows = await this.driver.query<AnomalyRow>(
+      `select ${ANOMALY_COLUMNS} from anomalies ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
+        order by ts desc, id desc limit $${params.push(clampLimit(query.limit, 100))}`,
+      params,
+    );
+    return rows.map(toAnomaly);
+  }
+
+  /** Every recorded symbol, by name. */
+  async symbols(): Promise<SymbolInfo[]> {
+    const rows = await this.driver.query<SymbolRow>(
+      `select symbol, ${ms('first_seen')} as first_seen, ${ms('last_seen')} as last_seen, last_price,
+              ${ms('last_price_ts')} as last_price_ts, ${ms('created_at')} as created_at
+         from symbols order by symbol`,
+    );
+    return rows.map((r) => ({
+      symbol: r.symbol,
+      firstSeen: r.first_seen,
+      lastSeen: r.last_seen,
+      lastPrice: r.last_price,
+      lastPriceTs: r.last_price_ts,
+      createdAt: r.created_at,
+    }));
+  }
+
+  /** The last price of each symbol (of the given ones, or all), as of the last stats snapshot. */
+  async latestPrices(symbols?: readonly string[]): Promise<LatestPrice[]> {
+    if (symbols !== undefined && symbols.length === 0) return [];
+    const params: unknown[] = [];
+    const where =
+      symbols === undefined ? '' : `where symbol in (${symbols.map((s) => `$${params.push(s)}`).join(', ')})`;
+    const rows = await this.driver.query<{ symbol: string; last_price: number; last_price_ts: number }>(
+      `select symbol, last_price, ${ms('last_price_ts')} as last_price_ts from symbols ${where} order by symbol`,
+      params,
+    );
+    return rows.map((r) => ({ symbol: r.symbol, price: r.last_price, ts: r.last_price_ts }));
+  }
+
+  /** Stored statistics of each symbol (of the given one, or all), as of the last stats snapshot. */
+  async symbolStats(symbol?: string): Promise<StoredStats[]> {
+    const params: unknown[] = [];
+    const where = symbol === undefined ? '' : `where symbol = $${params.push(symbol)}`;
+    const rows = await this.driver.query<StatsRow>(
+      `select symbol, current_price, moving_average, update_count, min_price, max_price, volume,
+              ${ms('last_update_time')} as last_update_time, change_from_average, snapshot_seq, ${ms('updated_at')} as updated_at
+         from symbol_stats ${where} order by symbol`,
+      params,
+    );
+    return rows.map((r) => ({
+      symbol: r.symbol,
+      currentPrice: r.current_price,
+      movingAverage: r.moving_average,
+      updateCount: r.update_count,
+      minPrice: r.min_price,
+      maxPrice: r.max_price,
+      volume: r.volume,
+      lastUpdateTime: r.last_update_time,
+      changeFromAverage: r.change_from_average,
+      snapshotSeq: r.snapshot_seq,
+      updatedAt: r.updated_at,
+    }));
+  }
+
+  // -- users ------------------------------------------------------------------------------------
+
+  async countUsers(): Promise<number> {
+    const [row] = await this.driver.query<{ n: number }>('select count(*)::int8 as n from users');
+    return row?.n ?? 0;
+  }
+
+  /** Creates a user; CONFLICT when the username or email (in any letter case) is taken. */
+  async createUser(user: NewUser): Promise<UserRecord> {
+    try {
+      const [row] = await this.driver.query<UserRow>(
+        `insert into users (id, username, email, password_hash, first_name, last_name, role, active)
+         values ($1, $2, $3, $4, $5, $6, $7, $8) returning ${USER_COLUMNS}`,
+        [
+          user.id,
+          user.username,
+          user.email,
+          user.passwordHash,
+          user.firstName,
+          user.lastName,
+          user.role,
+          user.active ?? true,
+        ],
+      );
+      return toUser(row!);
+    } catch (err) {
+      if (sqlState(err) === SqlState.UniqueViolation) {
+        const constraint = constraintName(err) ?? '';
+        const what = constraint.includes('email')
+          ? 'email'
+          : constraint.includes('username')
+            ? 'username'
+            : 'id';
+        throw new TickstreamError(ErrorCode.Conflict, `a user with this ${what} already exists`, {
+          cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+
+  /** By username in any letter case. */
+  async findUserByUsername(username: string): Promise<UserRecord | undefined> {
+    const [row] = await this.driver.query<UserRow>(
+      `select ${USER_COLUMNS} from users where lower(username) = lower($1)`,
+      [username],
+    );
+    return row === undefined ? undefined : toUser(row);
+  }
+
+  async findUserById(id: string): Promise<UserRecord | undefined> {
+    const [row] = await this.driver.query<UserRow>(`select ${USER_COLUMNS} from users where id = $1`, [id]);
+    return row === undefined ? undefined : toUser(row);
+  }
+
+  /** Every user, oldest first. */
+  async listUsers(): Promise<UserRecord[]> {
+    const rows = await this.driver.query<UserRow>(
+      `select ${USER_COLUMNS} from users order by created_at, id`,
+    );
+    return rows.map(toUser);
+  }
+
+  async updateUserRole(id: string, role: UserRole): Promise<void> {
+    await this.driver.query('update users set role = $2, updated_at = now() where id = $1', [id, role]);
+  }
+
+  async setUserActive(id: string, active: boolean): Promise<void> {
+    await this.driver.query('update users set active = $2, updated_at = now() where id = $1', [id, active]);
+  }
+
+  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.driver.query('update users set password_hash = $2, updated_at = now() where id = $1', [
+      id,
+      passwordHash,
+    ]);
+  }
+
+  // -- refresh tokens ---------------------------------------------------------------------------
+
+  async insertRefreshToken(token: {
+    tokenHash: string;
+    userId: string;
+    familyId: string;
+    expiresAt: number;
+  }): Promise<void> {
+    await this.driver.query(
+      'insert into refresh_tokens (token_hash, user_id, family_id, expires_at) values ($1, $2, $3, $4::timestamptz)',
+      [token.tokenHash, token.userId, token.familyId, pgTime(token.expiresAt)],
+    );
+  }
+
+  async findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
+    const [row] = await this.driver.query<TokenRow>(
+      `select ${TOKEN_COLUMNS} from refresh_tokens where token_hash = $1`,
+      [tokenHash],
+    );
+    return row === undefined ? undefined : toToken(row);
+  }
+
+  /**
+   * Marks a token rotated, atomically: true for the one caller that rotated it, false when it was
+   * already used or revoked (a replay, or a concurrent refresh).
+   */
+  async markRefreshTokenUsed(tokenHash: string, replacedBy: string): Promise<boolean> {
+    const rows = await this.driver.query(
+      `update refresh_tokens set used_at = now(), replaced_by = $2
+        where token_hash = $1 and used_at is null and revoked_at is null returning token_hash`,
+      [tokenHash, replacedBy],
+    );
+    return rows.length > 0;
+  }
+
+  async revokeRefreshFamily(familyId: string): Promise<void> {
+    await this.driver.query(
+      'update refresh_tokens set revoked_at = now() where family_id = $1 and revoked_at is null',
+      [familyId],
+    );
+  }
+
+  async revokeUserRefreshTokens(userId: string): Promise<void> {
+    await this.driver.query(
+      'update refresh_tokens set revoked_at = now() where user_id = $1 and revoked_at is null',
+      [userId],
+    );
+  }
+
+  /** Deletes refresh tokens that expired before `before`; answers how many. */
+  async deleteExpiredRefreshTokens(before: number): Promise<number> {
+    const rows = await this.driver.query(
+      'delete from refresh_tokens where expires_at < $1::timestamptz returning token_hash',
+      [pgTime(before)],
+    );
+    return rows.length;
+  }
+
+  // -- API keys ---------------------------------------------------------------------------------
+
+  async insertApiKey(key: NewApiKey): Promise<ApiKeyRecord> {
+    try {
+      const [row] = await this.driver.query<KeyRow>(
+        `insert into api_keys (id, name, prefix, key_hash, role, created_by)
+         values ($1, $2, $3, $4, $5, $6) returning ${KEY_COLUMNS}`,
+        [key.id, key.name, key.prefix, key.keyHash, key.role, key.createdBy],
+      );
+      return toKey(row!);
+    } catch (err) {
+      if (sqlState(err) === SqlState.UniqueViolation)
+        throw new TickstreamError(ErrorCode.Conflict, 'an API key with this id or hash already exists', {
+          cause: err,
+        });
+      throw err;
+    }
+  }
+
+  /** The key with this hash, revoked or not (the caller checks `revokedAt`). */
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
+    const [row] = await this.driver.query<KeyRow>(`select ${KEY_COLUMNS} from api_keys where key_hash = $1`, [
+      keyHash,
+    ]);
+    return row === undefined ? undefined : toKey(row);
+  }
+
+  /** Every key, revoked ones included, oldest first. */
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    const rows = await this.driver.query<KeyRow>(
+      `select ${KEY_COLUMNS} from api_keys order by created_at, id`,
+    );
+    return rows.map(toKey);
+  }
+
+  /** False when there is no such key. Revoking a revoked key keeps its first revocation time. */
+  async revokeApiKey(id: string): Promise<boolean> {
+    const rows = await this.driver.query(
+      'update api_keys set revoked_at = coalesce(revoked_at, now()) where id = $1 returning id',
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  async touchApiKey(id: string, at: number): Promise<void> {
+    await this.driver.query('update api_keys set last_used_at = $2::timestamptz where id = $1', [
+      id,
+      pgTime(at),
+    ]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statements of a write
+// ---------------------------------------------------------------------------------------------
+
+async function insertAnomalies(tx: SqlSession, records: readonly AnomalyRecord[]): Promise<void> {
+  const json = JSON.stringify(
+    records.map(({ anomaly: a, ingestSeq }) => ({
+      symbol: a.symbol,
+      direction: a.direction,
+      price: a.price,
+      ts: pgTime(a.ts),
+      reference_price: a.referencePrice,
+      reference_ts: pgTime(a.referenceTs),
+      change_percent: a.changePercent,
+      severity: a.severity,
+      window_ms: a.windowMs,
+      threshold_percent: a.thresholdPercent,
+      ingest_seq: ingestSeq,
+    })),
+  );
+  await tx.query(
+    `insert into anomalies (symbol, direction, price, ts, reference_price, reference_ts, change_percent,
+                            severity, window_ms, threshold_percent, ingest_seq)
+     select symbol, direction, price, ts, reference_price, reference_ts, change_percent,
+            severity, window_ms, threshold_percent, ingest_seq
+       from json_to_recordset($1::text::json) as x(symbol text, direction text, price float8, ts timestamptz,
+            reference_price float8, reference_ts timestamptz, change_percent float8, severity text,
+            window_ms integer, threshold_percent float8, ingest_seq bigint)`,
+    [json],
+  );
+}
+
+async function upsertCandles(tx: SqlSession, candles: readonly CandleData[]): Promise<void> {
+  const json = JSON.stringify(
+    candles.map((c) => ({
+      symbol: c.symbol,
+      interval: c.interval,
+      start: pgTime(c.start),
+      end: pgTime(c.end),
+      open: c.open,
+      high: c.high,
+      low: c.low,
+      close: c.close,
+      volume: c.volume,
+      trades: c.trades,
+      vwap: c.vwap,
+      revision: c.revision,
+      closed: c.closed,
+    })),
+  );
+  await tx.query(
+    `insert into candles as c (symbol, interval, start, "end", open, high, low, close, volume, trades, vwap, revision, closed)
+     select symbol, interval, start, "end", open, high, low, close, volume, trades, vwap, revision, closed
+       from json_to_recordset($1::text::json) as x(symbol text, interval text, start timestamptz, "end" timestamptz,
+            open float8, high float8, low float8, close float8, volume float8, trades bigint, vwap float8,
+            revision integer, closed boolean)
+     on conflict (symbol, interval, start) do update set
+       open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+       volume = excluded.volume, trades = excluded.trades, vwap = excluded.vwap,
+       revision = excluded.revision, closed = excluded.closed, updated_at = now()
+     where excluded.revision > c.revision or (excluded.revision = c.revision and (excluded.closed or not c.closed))`,
+    [json],
+  );
+}
+
+async function writeSnapshot(tx: SqlSession, round: SnapshotRound): Promise<void> {
+  if (round.symbols.length > 0) {
+    const stats = JSON.stringify(
+      round.symbols.map(({ stats: s, snapshot }) => ({
+        symbol: s.symbol,
+        current_price: s.currentPrice,
+        moving_average: s.movingAverage,
+        update_count: s.updateCount,
+        min_price: s.minPrice,
+        max_price: s.maxPrice,
+        volume: s.volume,
+        last_update_time: pgTime(s.lastUpdateTime),
+        change_from_average: Number.isFinite(s.changeFromAverage) ? s.changeFromAverage : 0,
+        snapshot: encodeSnapshot(snapshot),
+      })),
+    );
+    await tx.query(
+      `insert into symbol_stats (symbol, current_price, moving_average, update_count, min_price, max_price, volume,
+                                 last_update_time, change_from_average, snapshot, snapshot_seq)
+       select symbol, current_price, moving_average, update_count, min_price, max_price, volume,
+              last_update_time, change_from_average, snapshot::json, $2
+         from json_to_recordset($1::text::json) as x(symbol text, current_price float8, moving_average float8,
+              update_count bigint, min_price float8, max_price float8, volume float8,
+              last_update_time timestamptz, change_from_average float8, snapshot text)
+       on conflict (symbol) do update set
+         current_price = excluded.current_price, moving_average = excluded.moving_average,
+         update_count = excluded.update_count, min_price = excluded.min_price, max_price = excluded.max_price,
+         volume = excluded.volume, last_update_time = excluded.last_update_time,
+         change_from_average = excluded.change_from_average, snapshot = excluded.snapshot,
+         snapshot_seq = excluded.snapshot_seq, updated_at = now()`,
+      [stats, round.seq],
+    );
+    // The symbol list: first seen is the earliest stored tick (only looked up for new symbols).
+    await tx.query(
+      `insert into symbols as s (symbol, first_seen, last_seen, last_price, last_price_ts)
+       select x.symbol,
+              coalesce((select min(t.ts) from ticks t where t.symbol = x.symbol), x.last_update_time),
+              x.last_update_time, x.current_price, x.last_update_time
+         from json_to_recordset($1::text::json) as x(symbol text, current_price float8, last_update_time timestamptz)
+        where not exists (select 1 from symbols e where e.symbol = x.symbol)
+       on conflict (symbol) do nothing`,
+      [stats],
+    );
+    await tx.query(
+      `update symbols as s set last_seen = greatest(s.last_seen, x.last_update_time),
+              last_price = x.current_price, last_price_ts = x.last_update_time, updated_at = now()
+         from json_to_recordset($1::text::json) as x(symbol text, current_price float8, last_update_time timestamptz)
+        where s.symbol = x.symbol`,
+      [stats],
+    );
+  }
+  await tx.query('update storage_state set snapshot_seq = $1', [round.seq]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+// ---------------------------------------------------------------------------------------------
+
+interface TickRow {
+  symbol: string;
+  ts: number;
+  price: number;
+  volume: number;
+  seq: number | null;
+  id: string | null;
+  source: string;
+  received_at: number | null;
+  ingest_seq: number;
+  [key: string]: unknown;
+}
+
+function toTick(r: TickRow): StoredTick {
+  return {
+    symbol: r.symbol,
+    ts: r.ts,
+    price: r.price,
+    volume: r.volume,
+    seq: r.seq,
+    id: r.id,
+    source: r.source,
+    receivedAt: r.received_at,
+    ingestSeq: r.ingest_seq,
+  };
+}
+
+interface CandleRow {
+  symbol: string;
+  interval: string;
+  start: number;
+  end: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  trades: number;
+  vwap: number | null;
+  revision: number;
+  closed: boolean;
+  [key: string]: unknown;
+}
+
+function toCandle(r: CandleRow): CandleData {
+  return {
+    symbol: r.symbol,
+    interval: r.interval,
+    start: r.start,
+    end: r.end,
+    open: r.open,
+    high: r.high,
+    low: r.low,
+    close: r.close,
+    volume: r.volume,
+    trades: r.trades,
+    vwap: r.vwap,
+    revision: r.revision,
+    closed: r.closed,
+  };
+}
+
+interface AnomalyRow {
+  id: number;
+  symbol: string;
+  direction: Direction;
+  price: number;
+  ts: number;
+  reference_price: number;
+  reference_ts: number;
+  change_percent: number;
+  severity: Severity;
+  window_ms: number;
+  threshold_percent: number;
+  ingest_seq: number;
+  [key: string]: unknown;
+}
+
+function toAnomaly(r: AnomalyRow): StoredAnomaly {
+  return {
+    id: r.id,
+    symbol: r.symbol,
+    direction: r.direction,
+    price: r.price,
+    ts: r.ts,
+    referencePrice: r.reference_price,
+    referenceTs: r.reference_ts,
+    changePercent: r.change_percent,
+    severity: r.severity,
+    windowMs: r.window_ms,
+    thresholdPercent: r.threshold_percent,
+    ingestSeq: r.ingest_seq,
+  };
+}
+
+interface SymbolRow {
+  symbol: string;
+  first_seen: number;
+  last_seen: number;
+  last_price: number;
+  last_price_ts: number;
+  created_at: number;
+  [key: string]: unknown;
+}
+
+interface StatsRow {
+  symbol: string;
+  current_price: number;
+  moving_average: number;
+  update_count: number;
+  min_price: number;
+  max_price: number;
+  volume: number;
+  last_update_time: number;
+  change_from_average: number;
+  snapshot_seq: number;
+  updated_at: number;
+  [key: string]: unknown;
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  email: string;
+  password_hash: string;
+  first_name: string | null;
+  last_name: string | null;
+  role: UserRole;
+  active: boolean;
+  created_at: number;
+  updated_at: number;
+  [key: string]: unknown;
+}
+
+function toUser(r: UserRow): UserRecord {
+  return {
+    id: r.id,
+    username: r.username,
+    email: r.email,
+    passwordHash: r.password_hash,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    role: r.role,
+    active: r.active,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+interface TokenRow {
+  token_hash: string;
+  user_id: string;
+  family_id: string;
+  expires_at: number;
+  created_at: number;
+  used_at: number | null;
+  replaced_by: string | null;
+  revoked_at: number | null;
+  [key: string]: unknown;
+}
+
+function toToken(r: TokenRow): RefreshTokenRecord {
+  return {
+    tokenHash: r.token_hash,
+    userId: r.user_id,
+    familyId: r.family_id,
+    expiresAt: r.expires_at,
+    createdAt: r.created_at,
+    usedAt: r.used_at,
+    replacedBy: r.replaced_by,
+    revokedAt: r.revoked_at,
+  };
+}
+
+interface KeyRow {
+  id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  role: UserRole;
+  created_by: string | null;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  [key: string]: unknown;
+}
+
+function toKey(r: KeyRow): ApiKeyRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    prefix: r.prefix,
+    keyHash: r.key_hash,
+    role: r.role,
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    lastUsedAt: r.last_used_at,
+    revokedAt: r.revoked_at,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cursors and limits
+// ---------------------------------------------------------------------------------------------
+
+function clampLimit(limit: number | undefined, fallback: number): number {
+  if (limit === undefined) return fallback;
+  if (!Number.isInteger(limit) || limit < 1) return 1;
+  return Math.min(limit, MAX_LIMIT);
+}
+
+/** A cursor names the last tick of a page, and the query it belongs to (base64url JSON). */
+function encodeCursor(symbol: string, desc: boolean, last: StoredTick): string {
+  return Buffer.from(JSON.stringify([symbol, desc ? 'd' : 'a', last.ts, last.ingestSeq])).toString(
+    'base64url',
+  );
+}
+
+function decodeCursor(cursor: string, symbol: string, desc: boolean): { ts: number; ingestSeq: number } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    Array.isArray(parsed) &&
+    parsed.length === 4 &&
+    parsed[0] === symbol &&
+    parsed[1] === (desc ? 'd' : 'a') &&
+    Number.isFinite(parsed[2]) &&
+    Number.isSafeInteger(parsed[3])
+  ) {
+    return { ts: parsed[2] as number, ingestSeq: parsed[3] as number };
+  }
+  throw new TickstreamError(ErrorCode.CursorInvalid, 'the cursor is malformed or belongs to another query');
+}
