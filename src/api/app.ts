@@ -1,0 +1,279 @@
+import { existsSync } from 'node:fs';
+
+import cors from '@fastify/cors';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { Redis } from 'ioredis';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
+
+import type { AuthService } from '../auth/auth-service.js';
+import { roleAllows, type Principal, type Role } from '../auth/roles.js';
+import type { Config } from '../config.js';
+import type { DayAggregates } from '../engine/day-aggregates.js';
+import type { Engine } from '../engine/engine.js';
+import type { Store } from '../storage/store.js';
+import { ErrorCode, TickstreamError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Hub } from '../streams/hub.js';
+import { streamRoutes } from '../streams/stream-routes.js';
+import { ThroughputMeter } from '../observability/throughput-meter.js';
+import { errorBody, errorHandler } from './http-errors.js';
+import { securityHeaders } from './security-headers.js';
+import { authRoutes } from './routes/auth.js';
+import { compatRoutes } from './routes/compat.js';
+import { healthRoutes, type ReadinessCheck } from './routes/health.js';
+import { historyRoutes } from './routes/history.js';
+import { metricsRoutes, type StatusSources } from './routes/metrics.js';
+import { priceRoutes } from './routes/prices.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The least role a route needs; absent means open to anyone. */
+    role?: Role;
+  }
+  interface FastifyRequest {
+    principal: (Principal & { sid?: string }) | undefined;
+  }
+}
+
+/** Everything the HTTP app uses, built by src/main.ts (or a test). */
+export interface AppDeps {
+  readonly config: Readonly<Config>;
+  readonly engine: Engine;
+  readonly store: Store;
+  /** Current UTC-day aggregates (the earlier systems' "market data"). */
+  readonly aggregates: DayAggregates;
+  readonly auth: AuthService;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  /** Resolves once every tick accepted before the call is committed (`?ack=persisted`). */
+  readonly persisted?: () => Promise<void>;
+  readonly readiness?: readonly ReadinessCheck[];
+  /** Extra figures for /api/metrics (storage, connections). */
+  readonly status?: StatusSources;
+  /** Live streams (WebSocket, STOMP, SSE, GraphQL): served when present (docs/streams.md). */
+  readonly hub?: Hub;
+  /** Shared rate-limit counters across processes (REDIS_URL); in memory when absent. */
+  readonly redis?: { client: Redis; prefix: string } | undefined;
+  /** Directory of the built dashboard (index.html and assets), served at `/`. */
+  readonly webRoot?: string;
+}
+
+/**
+ * Builds the Fastify app without listening, so tests drive it with `inject()`. Routes by
+ * resource live in ./routes; each declares the least role it needs in `config.role`.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, auth, metrics, log } = deps;
+  const httpLog: FastifyBaseLogger = log.child({ component: 'http' });
+  const app = Fastify({
+    loggerInstance: httpLog,
+    // One log line per request, written in onResponse below, instead of Fastify's two; and no
+    // child logger per request (pino makes a new object for every child), the line names the id.
+    logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (logger) => logger,
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: false,
+  });
+  // Query strings and paths are text and need coercing ("10" → 10); bodies are JSON and must not
+  // be (`price: true` is not the price 1). Unknown body fields are errors, never silently dropped.
+  const bodies = new Ajv({ strict: false, coerceTypes: false, removeAdditional: false, useDefaults: true });
+  const text = new Ajv({ strict: false, coerceTypes: 'array', removeAdditional: false, useDefaults: true });
+  addFormats.default(bodies);
+  addFormats.default(text);
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodies : text).compile(schema));
+  app.decorateRequest('principal', undefined);
+  app.setErrorHandler(errorHandler(log));
+
+  const meter = new ThroughputMeter();
+  const sampler = setInterval(() => meter.sample(Date.now(), deps.engine.counters().accepted), 1000);
+  sampler.unref();
+  app.addHook('onClose', () => clearInterval(sampler));
+
+  // Browser-document protections (CSP, frame and referrer policies, …) on pages; JSON answers
+  // only need their content type taken as given.
+  const pageHeaders = securityHeaders({
+    contentSecurityPolicy: {
+      directives: {
+        'connect-src': ["'self'", 'ws:', 'wss:'],
+        'img-src': ["'self'", 'data:'],
+      },
+    },
+  });
+  const apiHeaders = { 'x-content-type-options': 'nosniff' };
+  await app.register(cors, {
+    origin: config.http.corsOrigins.length > 0 ? [...config.http.corsOrigins] : false,
+  });
+  await app.register(rateLimit, {
+    global: true,
+    hook: 'preHandler',
+    max: config.http.rateLimitPerMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => request.principal?.id ?? request.ip,
+    // The x-ratelimit-* headers only once a client is limited, not on every answer.
+    addHeadersOnExceeding: {
+      'x-ratelimit-limit': false,
+      'x-ratelimit-remaining': false,
+      'x-ratelimit-reset': false,
+    },
+    ...(deps.redis === undefined
+      ? {}
+      : {
+          redis: deps.redis.client,
+          nameSpace: `${deps.redis.prefix}rate-limit:`,
+          // Redis down must not take the API down with it: requests pass, the failure is logged.
+          skipOnError: true,
+        }),
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(
+        new TickstreamError(
+          ErrorCode.RateLimited,
+          `rate limit exceeded: retry in ${Math.ceil(context.ttl / 1000)} s`,
+        ),
+        {
+          statusCode: 429,
+        },
+      ),
+  });
+
+  const allow = (request: FastifyRequest, principal: Principal & { sid?: string }, role: Role): void => {
+    if (!roleAllows(principal.role, role))
+      throw new TickstreamError(ErrorCode.Forbidden, `this needs the ${role} role`);
+    request.principal = principal;
+  };
+  // One hook for what every request needs first (each hook costs a turn of Fastify's runner):
+  // the security headers, then who is calling.
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.headers(request.url.startsWith('/api/') ? apiHeaders : pageHeaders);
+    const role = request.routeOptions.config.role;
+    if (role === undefined) return done();
+    const header = request.headers.authorization;
+    const bearer = header !== undefined && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
+    try {
+      // A token seen before needs no await: most requests of a client end here.
+      const known = auth.cached(bearer);
+      if (known !== undefined) {
+        allow(request, known, role);
+        return done();
+      }
+    } catch (err) {
+      return done(err as Error);
+    }
+    const apiKey = request.headers['x-api-key'];
+    auth.authenticate({ bearer, apiKey: typeof apiKey === 'string' ? apiKey : undefined }).then(
+      (principal) => {
+        try {
+          allow(request, principal, role);
+          done();
+        } catch (err) {
+          done(err as Error);
+        }
+      },
+      (err: Error) => done(err),
+    );
+  });
+
+  const durations = new Map<string, { observe(seconds: number): void }>();
+  const logRequests = log.isLevelEnabled('info');
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    // A child histogram per (method, route, status), so labels are not hashed on every request.
+    const key = `${request.method} ${route} ${reply.statusCode}`;
+    let duration = durations.get(key);
+    if (duration === undefined) {
+      duration = metrics.httpDuration.labels({
+        method: request.method,
+        route,
+        status: String(reply.statusCode),
+      });
+      durations.set(key, duration);
+    }
+    duration.observe(reply.elapsedTime / 1000);
+    if (!logRequests) return done();
+    request.log.info(
+      {
+        reqId: request.id,
+        method: request.method,
+        url: redactQuery(request.url),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+        user: request.principal?.name,
+      },
+      'request',
+    );
+    done();
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'tickstream',
+        description: 'Real-time market data: ingest ticks, live analytics, history. See docs/api.md.',
+        version: process.env.npm_package_version ?? '0.1.0',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  await app.register(healthRoutes, { checks: deps.readiness ?? [] });
+  await app.register(authRoutes, { auth, loginLimit: config.http.loginRateLimitPerMinute });
+  await app.register(priceRoutes, { engine: deps.engine, config, persisted: deps.persisted });
+  await app.register(historyRoutes, { engine: deps.engine, store: deps.store });
+  await app.register(compatRoutes, {
+    engine: deps.engine,
+    store: deps.store,
+    aggregates: deps.aggregates,
+    maxBatch: config.http.maxBatch,
+  });
+  await app.register(metricsRoutes, {
+    engine: deps.engine,
+    metrics,
+    meter,
+    status: deps.status,
+    publicMetrics: config.http.publicMetrics,
+  });
+  if (deps.hub !== undefined) await app.register(streamRoutes, { hub: deps.hub, auth });
+
+  const webRoot = deps.webRoot;
+  if (webRoot !== undefined && existsSync(webRoot)) {
+    await app.register(fastifyStatic, { root: webRoot, index: 'index.html', wildcard: false });
+  } else {
+    app.get('/', { schema: { hide: true } }, (_request, reply) =>
+      reply
+        .type('text/html')
+        .send(
+          '<!doctype html><title>tickstream</title><p>The dashboard is not built. Run <code>npm run build</code>. The API is at <a href="/docs">/docs</a>.</p>',
+        ),
+    );
+  }
+
+  app.setNotFoundHandler((request, reply) => {
+    void reply
+      .status(404)
+      .send(errorBody(ErrorCode.NotFound, `no route ${request.method} ${request.url.split('?')[0]}`));
+  });
+  return app;
+}
+
+/** Query strings may carry credentials (`?access_token=`, `?api_key=`): never log their values. */
+function redactQuery(url: string): string {
+  return url.replace(/([?&](?:access_token|token|api_key|apikey)=)[^&]*/gi, '$1[redacted]');
+}

@@ -1,0 +1,102 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+import { ErrorCode, isTickstreamError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+
+/** The one place error codes become HTTP statuses (STYLE: only in src/api). */
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.BadRequest]: 400,
+  [ErrorCode.UsageInvalid]: 400,
+  [ErrorCode.TickRejected]: 400,
+  [ErrorCode.CursorInvalid]: 400,
+  [ErrorCode.AuthRequired]: 401,
+  [ErrorCode.TokenInvalid]: 401,
+  [ErrorCode.TokenExpired]: 401,
+  [ErrorCode.InvalidCredentials]: 401,
+  [ErrorCode.Forbidden]: 403,
+  [ErrorCode.RegistrationDisabled]: 403,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.Conflict]: 409,
+  [ErrorCode.PayloadTooLarge]: 413,
+  [ErrorCode.UnsupportedMediaType]: 415,
+  [ErrorCode.RateLimited]: 429,
+  [ErrorCode.Internal]: 500,
+  [ErrorCode.Overloaded]: 503,
+  [ErrorCode.NotReady]: 503,
+  [ErrorCode.StorageUnavailable]: 503,
+  [ErrorCode.StorageClosed]: 503,
+};
+
+export function statusOf(code: ErrorCode): number {
+  return STATUS[code] ?? 500;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; [extra: string]: unknown };
+}
+
+export function errorBody(
+  code: ErrorCode,
+  message: string,
+  extra: Readonly<Record<string, unknown>> = {},
+): ErrorBody {
+  return { error: { code, message, ...extra } };
+}
+
+/** Fastify's own errors (body parsing, validation, limits) mapped to registry codes. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ErrorCode.PayloadTooLarge,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ErrorCode.UnsupportedMediaType,
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ErrorCode.BadRequest,
+  FST_ERR_CTP_EMPTY_JSON_BODY: ErrorCode.BadRequest,
+  FST_ERR_CTP_INVALID_JSON_BODY: ErrorCode.BadRequest,
+  FST_ERR_VALIDATION: ErrorCode.BadRequest,
+};
+
+/**
+ * Every error response is `{"error":{"code","message"}}` with a registry code: never a stack
+ * trace, never the raw payload. Unexpected errors are logged in full and answered as INTERNAL.
+ */
+export function errorHandler(log: Logger) {
+  return (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    if (isTickstreamError(err)) {
+      void reply.status(statusOf(err.code)).send(errorBody(err.code, err.message, err.details));
+      return;
+    }
+    if (err.validation !== undefined) {
+      const where = err.validationContext ?? 'request';
+      void reply.status(400).send(errorBody(ErrorCode.BadRequest, `${where}: ${validationMessage(err)}`));
+      return;
+    }
+    if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      void reply.status(400).send(errorBody(ErrorCode.BadRequest, 'the body is not valid JSON'));
+      return;
+    }
+    const code = err.code === undefined ? undefined : FASTIFY_CODES[err.code];
+    if (code !== undefined) {
+      void reply.status(statusOf(code)).send(errorBody(code, err.message));
+      return;
+    }
+    if (err.statusCode === 429) {
+      void reply.status(429).send(errorBody(ErrorCode.RateLimited, err.message));
+      return;
+    }
+    if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
+      void reply.status(err.statusCode).send(errorBody(ErrorCode.BadRequest, err.message));
+      return;
+    }
+    log.error({ err, method: request.method, route: request.routeOptions.url }, 'request failed');
+    void reply.status(500).send(errorBody(ErrorCode.Internal, 'internal error'));
+  };
+}
+
+function validationMessage(err: FastifyError): string {
+  const first = err.validation?.[0];
+  if (first === undefined) return err.message;
+  const path = first.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  if (first.keyword === 'additionalProperties') {
+    const extra = (first.params as { additionalProperty?: string }).additionalProperty;
+    return `unknown field ${path === '' ? '' : path + '.'}${extra ?? ''}`;
+  }
+  return `${path === '' ? '' : path + ' '}${first.message ?? 'is invalid'}`;
+}

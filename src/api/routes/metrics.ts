@@ -1,0 +1,84 @@
+import type { FastifyPluginAsync } from 'fastify';
+
+import type { Engine } from '../../engine/engine.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { ThroughputMeter } from '../../observability/throughput-meter.js';
+import { CREDENTIALS } from '../wire.js';
+
+/** Figures other parts add to /api/metrics. */
+export interface StatusSources {
+  /** Ticks waiting to be written. */
+  readonly queueSize?: () => number;
+  readonly storage?: () => Record<string, unknown>;
+  readonly connections?: () => Record<string, number>;
+}
+
+export interface MetricsRouteOptions {
+  readonly engine: Engine;
+  readonly metrics: Metrics;
+  readonly meter: ThroughputMeter;
+  readonly status: StatusSources | undefined;
+  readonly publicMetrics: boolean;
+}
+
+/** `/api/metrics` (JSON, the earlier system's shape plus more) and `/metrics` (Prometheus). */
+export const metricsRoutes: FastifyPluginAsync<MetricsRouteOptions> = async (
+  app,
+  { engine, metrics, meter, status, publicMetrics },
+) => {
+  app.get(
+    '/api/metrics',
+    {
+      schema: {
+        tags: ['operations'],
+        summary:
+          'Processing figures: totals, rejections by reason, throughput over the last 10 s, storage, connections',
+        security: CREDENTIALS,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              totalProcessed: { type: 'integer' },
+              anomaliesDetected: { type: 'integer' },
+              activeSymbols: { type: 'integer' },
+              queueSize: { type: 'integer' },
+              throughputPerSecond: { type: 'number' },
+              rejected: { type: 'object', additionalProperties: { type: 'integer' } },
+              bySource: { type: 'object', additionalProperties: true },
+              storage: { type: 'object', additionalProperties: true },
+              connections: { type: 'object', additionalProperties: { type: 'integer' } },
+            },
+          },
+        },
+      },
+      config: { role: 'reader' },
+    },
+    () => {
+      const c = engine.counters();
+      return {
+        totalProcessed: c.accepted,
+        anomaliesDetected: c.anomalies,
+        activeSymbols: c.activeSymbols,
+        queueSize: status?.queueSize?.() ?? 0,
+        throughputPerSecond: Math.round(meter.perSecond() * 10) / 10,
+        rejected: c.rejected,
+        bySource: c.bySource,
+        storage: status?.storage?.() ?? {},
+        connections: status?.connections?.() ?? {},
+      };
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics (text format)',
+        ...(publicMetrics ? {} : { security: CREDENTIALS }),
+      },
+      ...(publicMetrics ? {} : { config: { role: 'reader' as const } }),
+    },
+    async (_request, reply) => reply.type(metrics.contentType()).send(await metrics.text()),
+  );
+};

@@ -1,0 +1,125 @@
+import type { CandleData } from '../core/candles.js';
+import type { Anomaly } from '../core/spike-detector.js';
+import type { SymbolStats } from '../core/symbol-state.js';
+
+/**
+ * The REST shapes of engine values (docs/api.md): times as ISO-8601 strings. Streaming messages
+ * keep epoch ms and do not use these.
+ */
+
+/** OpenAPI: a route takes a bearer token or an API key. */
+export const CREDENTIALS: Array<Record<string, string[]>> = [{ bearer: [] }, { apiKey: [] }];
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export interface StatsBody {
+  symbol: string;
+  currentPrice: number;
+  movingAverage: number;
+  updateCount: number;
+  lastUpdateTime: string;
+  minPrice: number;
+  maxPrice: number;
+  changeFromAverage: number;
+  volume: number;
+}
+
+export function statsBody(s: SymbolStats): StatsBody {
+  return {
+    symbol: s.symbol,
+    currentPrice: s.currentPrice,
+    movingAverage: s.movingAverage,
+    updateCount: s.updateCount,
+    lastUpdateTime: iso(s.lastUpdateTime),
+    minPrice: s.minPrice,
+    maxPrice: s.maxPrice,
+    changeFromAverage: s.changeFromAverage,
+    volume: s.volume,
+  };
+}
+
+export function anomalyBody(a: Anomaly): Record<string, unknown> {
+  return {
+    symbol: a.symbol,
+    direction: a.direction,
+    price: a.price,
+    timestamp: iso(a.ts),
+    referencePrice: a.referencePrice,
+    referenceTimestamp: iso(a.referenceTs),
+    changePercent: a.changePercent,
+    severity: a.severity,
+    windowMs: a.windowMs,
+    thresholdPercent: a.thresholdPercent,
+  };
+}
+
+export function candleBody(
+  c: CandleData,
+  indicators?: Record<string, number | null>,
+): Record<string, unknown> {
+  return {
+    start: iso(c.start),
+    end: iso(c.end),
+    open: c.open,
+    high: c.high,
+    low: c.low,
+    close: c.close,
+    volume: c.volume,
+    trades: c.trades,
+    vwap: c.vwap,
+    revision: c.revision,
+    closed: c.closed,
+    ...(indicators === undefined ? {} : { indicators }),
+  };
+}
+
+export const statsSchema = {
+  type: 'object',
+  properties: {
+    symbol: { type: 'string' },
+    currentPrice: { type: 'number' },
+    movingAverage: { type: 'number' },
+    updateCount: { type: 'integer' },
+    lastUpdateTime: { type: 'string', format: 'date-time' },
+    minPrice: { type: 'number' },
+    maxPrice: { type: 'number' },
+    changeFromAverage: { type: 'number' },
+    volume: { type: 'number' },
+  },
+} as const;
+
+export const anomalySchema = {
+  type: 'object',
+  properties: {
+    symbol: { type: 'string' },
+    direction: { type: 'string', enum: ['up', 'down'] },
+    price: { type: 'number' },
+    timestamp: { type: 'string', format: 'date-time' },
+    referencePrice: { type: 'number' },
+    referenceTimestamp: { type: 'string', format: 'date-time' },
+    changePercent: { type: 'number' },
+    severity: { type: 'string', enum: ['medium', 'high', 'critical'] },
+    windowMs: { type: 'number' },
+    thresholdPercent: { type: 'number' },
+  },
+} as const;
+
+export const candleSchema = {
+  type: 'object',
+  properties: {
+    start: { type: 'string', format: 'date-time' },
+    end: { type: 'string', format: 'date-time' },
+    open: { type: 'number' },
+    high: { type: 'number' },
+    low: { type: 'number' },
+    close: { type: 'number' },
+    volume: { type: 'number' },
+    trades: { type: 'integer' },
+    vwap: { type: ['number', 'null'] },
+    revision: { type: 'integer' },
+    closed: { type: 'boolean' },
+    indicators: { type: 'object', additionalProperties: { type: ['number', 'null'] } },
+  },
+} as const;
