@@ -1,0 +1,142 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+import type { Principal } from '../auth/roles.js';
+import { ErrorCode, TickstreamError } from '../errors.js';
+import type { Channel, HubSubscriber } from './channel.js';
+import type { ChannelSpec } from './channel-name.js';
+import { gapJson, type HubMessage } from './hub-message.js';
+import type { Hub } from './hub.js';
+import { SendBuffer, type SendTarget } from './send-buffer.js';
+import { SseWriter } from './sse-writer.js';
+import { ExpiryTimer } from './stream-auth.js';
+import { Protocol, type StreamCounters } from './stream-counters.js';
+import { errorJson } from './ws-session.js';
+
+const SLOW_CLOSE_GRACE_MS = 5000;
+
+/**
+ * The channels of `?channels=a,b,c`, canonical and without repeats; throws BAD_REQUEST naming the
+ * first that is not a channel.
+ */
+export function parseChannelList(hub: Hub, list: string): ChannelSpec[] {
+  const specs = new Map<string, ChannelSpec>();
+  for (const name of list.split(',')) {
+    const spec = hub.parse(name.trim());
+    if (typeof spec === 'string') throw new TickstreamError(ErrorCode.BadRequest, spec);
+    specs.set(spec.name, spec);
+  }
+  if (specs.size > hub.options.maxChannelsPerConnection) {
+    throw new TickstreamError(
+      ErrorCode.BadRequest,
+      `at most ${hub.options.maxChannelsPerConnection} channels per connection`,
+    );
+  }
+  return [...specs.values()];
+}
+
+/**
+ * An event id names the position of every channel of the stream at that event: the last `seq`
+ * sent on each, in the order of `channels`, joined by commas (`812,77,5`). EventSource sends the
+ * last id back as `Last-Event-ID` when it reconnects, which resumes each channel from there.
+ * Undefined when the id does not fit the channel list (then each channel starts with a snapshot).
+ */
+export function parseEventId(id: string | undefined, channels: number): number[] | undefined {
+  if (id === undefined || id === '') return undefined;
+  const parts = id.split(',');
+  if (parts.length !== channels) return undefined;
+  const seqs = parts.map((p) => (/^\d{1,16}$/.test(p) ? Number(p) : NaN));
+  return seqs.every((s) => Number.isSafeInteger(s)) ? seqs : undefined;
+}
+
+/**
+ * One SSE stream of `GET /api/stream?channels=…`: the same channel messages as `/ws`, one event
+ * each (`data:` the message, `id:` the position), resumed by `Last-Event-ID`. It is one-way, so
+ * the token cannot be refreshed: at expiry the stream gets an `error` message and ends.
+ */
+export class SseSession implements HubSubscriber, SendTarget<HubMessage> {
+  readonly #hub: Hub;
+  readonly #request: FastifyRequest;
+  readonly #writer: SseWriter;
+  readonly #counters: StreamCounters;
+  readonly #buffer: SendBuffer<HubMessage>;
+  readonly #expiry: ExpiryTimer;
+  readonly #channels: Channel[] = [];
+  /** Last seq sent per channel, in the order of the channel list. */
+  readonly #positions: number[] = [];
+  readonly #index = new Map<Channel, number>();
+  #closed = false;
+
+  constructor(hub: Hub, request: FastifyRequest, reply: FastifyReply, open: Set<SseWriter>) {
+    this.#hub = hub;
+    this.#request = request;
+    this.#counters = hub.counters(Protocol.Sse);
+    this.#writer = new SseWriter(reply, hub.batcher, hub.options.ssePingMs, open);
+    this.#buffer = new SendBuffer<HubMessage>(this, hub.options, this.#counters, hub.drainWatch);
+    this.#expiry = new ExpiryTimer(() => {
+      this.#counters.authFailures++;
+      this.#writer.write(
+        `data: ${errorJson(ErrorCode.TokenExpired, 'the access token expired: reconnect with a fresh one')}\n\n`,
+      );
+      this.#end();
+    });
+  }
+
+  start(
+    principal: Principal,
+    specs: readonly ChannelSpec[],
+    resumeFrom: readonly number[] | undefined,
+  ): void {
+    this.#counters.connections++;
+    this.#counters.opened++;
+    this.#writer.onClose(() => this.#dispose());
+    this.#expiry.set(principal);
+    this.#writer.write('retry: 1000\n\n');
+    specs.forEach((spec, i) => {
+      const { channel, initial } = this.#hub.subscribe(this, spec, { fromSeq: resumeFrom?.[i] });
+      this.#channels.push(channel);
+      this.#positions.push(resumeFrom?.[i] ?? channel.seq);
+      this.#index.set(channel, i);
+      for (const message of initial) this.#buffer.send(message);
+    });
+  }
+
+  deliver(message: HubMessage): void {
+    this.#buffer.send(message);
+  }
+
+  bufferedBytes(): number {
+    return this.#writer.bufferedBytes();
+  }
+
+  write(message: HubMessage): void {
+    this.#positions[this.#index.get(message.channel)!] = message.seq;
+    this.#writer.write('id: ' + this.#positions.join(',') + '\ndata: ' + message.json + '\n\n');
+  }
+
+  writeGap(channel: Channel, from: number, to: number): void {
+    this.#positions[this.#index.get(channel)!] = to;
+    this.#writer.write(
+      'id: ' + this.#positions.join(',') + '\ndata: ' + gapJson(channel.nameJson, from, to) + '\n\n',
+    );
+  }
+
+  closeSlow(reason: string): void {
+    this.#request.log.warn({ protocol: Protocol.Sse, reason }, 'slow consumer closed');
+    this.#end();
+    setTimeout(() => this.#writer.destroy(), SLOW_CLOSE_GRACE_MS).unref();
+  }
+
+  #end(): void {
+    this.#writer.end();
+    this.#dispose();
+  }
+
+  #dispose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#counters.connections--;
+    this.#expiry.cancel();
+    this.#buffer.dispose();
+    for (const channel of this.#channels) this.#hub.unsubscribe(this, channel);
+  }
+}

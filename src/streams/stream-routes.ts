@@ -1,0 +1,160 @@
+import websocket from '@fastify/websocket';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+
+import { CREDENTIALS } from '../api/wire.js';
+import type { AuthService } from '../auth/auth-service.js';
+import type { Principal } from '../auth/roles.js';
+import { normalizeSymbol } from '../core/tick.js';
+import { ErrorCode, TickstreamError } from '../errors.js';
+import { graphqlRoutes } from './graphql-routes.js';
+import type { Hub } from './hub.js';
+import { MarketDataSession } from './marketdata-session.js';
+import { RealtimeFeed } from './realtime-feed.js';
+import { RealtimeSession } from './realtime-session.js';
+import { parseChannelList, parseEventId, SseSession } from './sse-session.js';
+import type { SseWriter } from './sse-writer.js';
+import { StompSession } from './stomp-session.js';
+import { authenticateStream, credentialsOf } from './stream-auth.js';
+import { Protocol, type Protocol as ProtocolName } from './stream-counters.js';
+import { WsSession } from './ws-session.js';
+
+/** How often WebSocket peers are pinged; one that has not answered the previous ping is cut. */
+const PING_INTERVAL_MS = 30_000;
+
+export interface StreamRouteOptions {
+  readonly hub: Hub;
+  readonly auth: AuthService;
+}
+
+const credentialParams = {
+  access_token: { type: 'string', description: 'Access token, for clients that cannot set headers' },
+  api_key: { type: 'string', description: 'API key, for clients that cannot set headers' },
+} as const;
+
+/**
+ * Every live-stream route (docs/streams.md), registered by buildApp when it has a hub. One
+ * WebSocket server serves `/ws`, `/ws/marketdata`, `/stomp` and GraphQL subscriptions. The routes
+ * check credentials themselves rather than through `config.role`: browsers' WebSocket and
+ * EventSource cannot set headers (so `?access_token=` is accepted), and a refused WebSocket
+ * learns why before it is closed.
+ */
+export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, { hub, auth }) => {
+  await app.register(websocket, {
+    // The protocols bound their own messages (streams.maxMessageBytes) and answer oversize ones
+    // themselves; this is only the frame limit. GraphQL documents can be large.
+    options: { maxPayload: 1_048_576, perMessageDeflate: false },
+  });
+
+  // A peer that vanished without closing (sleep, a dropped network) is found by a ping it does not answer.
+  const alive = new WeakSet<WebSocket>();
+  app.websocketServer.on('connection', (socket: WebSocket) => {
+    alive.add(socket);
+    socket.on('pong', () => alive.add(socket));
+  });
+  const pinger = setInterval(() => {
+    for (const socket of app.websocketServer.clients) {
+      if (!alive.has(socket)) socket.terminate();
+      else {
+        alive.delete(socket);
+        socket.ping();
+      }
+    }
+  }, PING_INTERVAL_MS);
+  pinger.unref();
+  app.addHook('onClose', () => clearInterval(pinger));
+
+  // Event streams never end by themselves: a closing server ends them (WebSockets are closed by @fastify/websocket).
+  const openStreams = new Set<SseWriter>();
+  app.addHook('preClose', (done) => {
+    for (const writer of [...openStreams]) writer.end();
+    done();
+  });
+
+  app.get('/ws', { websocket: true }, (socket, request) => {
+    new WsSession(hub, auth, socket, request).start();
+  });
+
+  app.get('/ws/marketdata', { websocket: true }, (socket, request) => {
+    new MarketDataSession(hub, auth, socket, request).start();
+  });
+
+  app.get('/stomp', { websocket: true }, (socket, request) => {
+    new StompSession(hub, auth, socket, request).start();
+  });
+
+  /** Authenticates an SSE request; refused ones get the usual JSON error (401/403). */
+  const principalOf = async (request: FastifyRequest, protocol: ProtocolName): Promise<Principal> => {
+    try {
+      return await authenticateStream(auth, credentialsOf(request));
+    } catch (err) {
+      hub.counters(protocol).authFailures++;
+      throw err;
+    }
+  };
+
+  app.route<{ Querystring: { channels: string; lastEventId?: string } }>({
+    method: 'GET',
+    url: '/api/stream',
+    schema: {
+      tags: ['streams'],
+      summary: 'Server-Sent Events of hub channels (docs/streams.md); resume with Last-Event-ID',
+      security: CREDENTIALS,
+      querystring: {
+        type: 'object',
+        required: ['channels'],
+        properties: {
+          channels: {
+            type: 'string',
+            minLength: 1,
+            description: 'Comma-separated channels, e.g. stats.*,candles.1m.AAPL',
+          },
+          lastEventId: { type: 'string', description: 'The same as the Last-Event-ID header' },
+          ...credentialParams,
+        },
+      },
+    },
+    handler: async (request, reply) => {
+      const principal = await principalOf(request, Protocol.Sse);
+      const specs = parseChannelList(hub, request.query.channels);
+      const header = request.headers['last-event-id'];
+      const resume = parseEventId(
+        typeof header === 'string' ? header : request.query.lastEventId,
+        specs.length,
+      );
+      new SseSession(hub, request, reply, openStreams).start(principal, specs, resume);
+    },
+  });
+
+  const feed = new RealtimeFeed(hub.engine);
+  feed.start();
+  app.addHook('onClose', () => feed.stop());
+  app.route<{ Querystring: { symbol?: string } }>({
+    method: 'GET',
+    url: '/realtime/ticks',
+    schema: {
+      tags: ['streams'],
+      summary:
+        'Server-Sent Events of ticks with SMA10 and the open 1-minute candle (the earlier Express demo)',
+      security: CREDENTIALS,
+      querystring: {
+        type: 'object',
+        properties: {
+          symbol: { type: 'string', description: 'Only this symbol (default: all)' },
+          ...credentialParams,
+        },
+      },
+    },
+    handler: async (request, reply) => {
+      const principal = await principalOf(request, Protocol.Realtime);
+      const raw = request.query.symbol;
+      const symbol = raw === undefined || raw === '' ? undefined : normalizeSymbol(raw);
+      if (raw !== undefined && raw !== '' && symbol === undefined) {
+        throw new TickstreamError(ErrorCode.BadRequest, 'symbol is not a symbol');
+      }
+      new RealtimeSession(hub, request, reply, openStreams).start(feed, principal, symbol);
+    },
+  });
+
+  await app.register(graphqlRoutes, { hub, auth });
+};
