@@ -1,0 +1,82 @@
+import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
+
+import { isTickstreamError } from '../../errors.js';
+
+/**
+ * Authentication of gRPC calls, as a port: the server issue's auth service (JWT access tokens,
+ * API keys, roles) implements {@link Authenticator}; the gRPC server only reads the metadata and
+ * checks the role. Without an authenticator, auth is off.
+ */
+
+export type Role = 'admin' | 'writer' | 'reader';
+
+export interface Credentials {
+  /** From `authorization: Bearer <jwt>`. */
+  readonly bearer?: string | undefined;
+  /** From `x-api-key`. */
+  readonly apiKey?: string | undefined;
+}
+
+export interface Authenticator {
+  /**
+   * Who the credentials belong to, or undefined when they are not valid. It may also reject with
+   * a TickstreamError (expired token, revoked key, …): that is a failed authentication as well.
+   * Any other rejection means authentication is unavailable.
+   */
+  authenticate(credentials: Credentials): Promise<{ readonly role: Role } | undefined>;
+}
+
+const RANK: Readonly<Record<Role, number>> = { reader: 1, writer: 2, admin: 3 };
+
+/** A failed check, as the status a call ends with. */
+export type AuthFailure = Partial<StatusObject> & { code: status; details: string };
+
+/**
+ * Checks a call's metadata against `required` (writer for StreamTicks, reader for the rest).
+ * Resolves undefined when the call may proceed, else the status to end it with:
+ * UNAUTHENTICATED (no or bad credentials), PERMISSION_DENIED (a role below `required`) or
+ * UNAVAILABLE (the authenticator failed).
+ */
+export async function authorize(
+  call: { readonly metadata: Metadata },
+  authenticator: Authenticator | undefined,
+  required: Role,
+): Promise<AuthFailure | undefined> {
+  if (authenticator === undefined) return undefined;
+  const credentials = credentialsOf(call.metadata);
+  if (credentials === undefined) {
+    return fail(status.UNAUTHENTICATED, 'send "authorization: Bearer <token>" or "x-api-key" metadata');
+  }
+  let principal: { readonly role: Role } | undefined;
+  try {
+    principal = await authenticator.authenticate(credentials);
+  } catch (err) {
+    if (isTickstreamError(err)) return fail(status.UNAUTHENTICATED, err.message);
+    return fail(status.UNAVAILABLE, 'authentication is unavailable, retry later');
+  }
+  if (principal === undefined) return fail(status.UNAUTHENTICATED, 'invalid credentials');
+  if (!(RANK[principal.role] >= RANK[required])) {
+    return fail(status.PERMISSION_DENIED, `this call needs the ${required} role`);
+  }
+  return undefined;
+}
+
+/** The credentials in `authorization` (Bearer scheme) or `x-api-key`; undefined when neither. */
+export function credentialsOf(metadata: Metadata): Credentials | undefined {
+  const authorization = first(metadata, 'authorization');
+  if (authorization !== undefined) {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    return m === null ? undefined : { bearer: m[1] };
+  }
+  const apiKey = first(metadata, 'x-api-key');
+  return apiKey === undefined || apiKey === '' ? undefined : { apiKey };
+}
+
+function first(metadata: Metadata, key: string): string | undefined {
+  const value = metadata.get(key)[0];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function fail(code: status, details: string): AuthFailure {
+  return { code, details, metadata: new Metadata() };
+}
