@@ -1,0 +1,131 @@
+/**
+ * Scenario `engine`: ticks/s through the whole engine (validation, dedupe, lateness, moving
+ * average, spike detection, candles at the default six intervals, statistics) on one core.
+ *
+ * Input: 1,000 symbols, 10 million pre-generated ticks (seeded), in batches of 1,000 columns.
+ * Symbols are drawn uniformly at random (the cache-unfriendly case), prices follow a random walk
+ * with rare jumps of 3–6 % (so anomalies fire), event time advances 0.1 ms per tick (10 ticks/s per symbol,
+ * so 1 s candles close all the time) and 1 % of ticks arrive up to 500 ms late.
+ * Ceiling: a loop that only reads the same pre-generated ticks.
+ * A second row feeds 2 million ticks as objects (the shape JSON parsing produces).
+ */
+import { finish } from '../src/config.js';
+import { Engine } from '../src/engine/engine.js';
+import { TickBatch } from '../src/engine/tick-batch.js';
+import { Random } from '../src/feeds/random.js';
+import type { RawTick } from '../src/core/tick.js';
+import { printTable, secondsSince, writeResult } from './report.js';
+
+const SYMBOLS = 1000;
+const BATCH = 1000;
+const START_TS = 1_700_000_000_000;
+
+/** The engine with the default configuration (every analytic, the six default intervals), one partition. */
+function engine(): Engine {
+  return new Engine({ ...finish({}), partitions: 1 });
+}
+
+function generate(count: number, seed: string): TickBatch[] {
+  const random = new Random(seed);
+  const names = Array.from({ length: SYMBOLS }, (_, i) => `SYM${String(i).padStart(4, '0')}`);
+  const prices = new Float64Array(SYMBOLS).fill(100);
+  const batches: TickBatch[] = [];
+  let clock = START_TS;
+  for (let b = 0; b < count / BATCH; b++) {
+    const batch = new TickBatch(BATCH);
+    for (let i = 0; i < BATCH; i++) {
+      const k = random.int(SYMBOLS);
+      // A random walk of up to ±0.05 % a tick, and now and then a jump of 3–6 % that the spike
+      // detector must catch.
+      const jump =
+        random.next() < 0.0001 ? (random.next() < 0.5 ? -1 : 1) * (0.03 + 0.03 * random.next()) : 0;
+      prices[k] = prices[k]! * (1 + (random.next() - 0.5) * 0.001 + jump);
+      clock += 0.1;
+      const late = random.next() < 0.01 ? random.int(500) : 0;
+      batch.push(names[k]!, prices[k], random.int(1000) / 10, Math.floor(clock) - late);
+    }
+    batches.push(batch);
+  }
+  return batches;
+}
+
+function toObjects(batches: readonly TickBatch[], count: number): RawTick[][] {
+  const out: RawTick[][] = [];
+  for (const batch of batches.slice(0, count / BATCH)) {
+    const ticks: RawTick[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      ticks.push({
+        symbol: batch.symbols[i],
+        price: batch.price[i],
+        volume: batch.volume[i],
+        timestamp: batch.ts[i],
+      });
+    }
+    out.push(ticks);
+  }
+  return out;
+}
+
+export function run(options: string[]): void {
+  const quick = options.includes('--quick');
+  const total = quick ? 1_000_000 : 10_000_000;
+  const objectTotal = quick ? 200_000 : 2_000_000;
+  const batches = generate(total, 'tickstream-engine-bench');
+  const receivedAt = START_TS + total / 10 + 60_000;
+
+  // Ceiling: read every field of every pre-generated tick, nothing else.
+  let checksum = 0;
+  let start = process.hrtime.bigint();
+  for (const batch of batches) {
+    for (let i = 0; i < batch.length; i++) {
+      checksum += batch.price[i]! + batch.volume[i]! + batch.ts[i]! + batch.symbols[i]!.length;
+    }
+  }
+  const ceilingPerSec = total / secondsSince(start);
+
+  const columns = engine();
+  let closed = 0;
+  columns.on('candle', () => closed++);
+  columns.on('anomaly', () => {});
+  start = process.hrtime.bigint();
+  let accepted = 0;
+  for (const batch of batches) accepted += columns.ingestBatch(batch, 'bench', receivedAt).accepted;
+  const ticksPerSec = total / secondsSince(start);
+
+  const objectBatches = toObjects(batches, objectTotal);
+  const objects = engine();
+  objects.on('candle', () => {});
+  start = process.hrtime.bigint();
+  for (const ticks of objectBatches) objects.ingest(ticks, 'bench', receivedAt);
+  const objectTicksPerSec = objectTotal / secondsSince(start);
+
+  const counters = columns.counters();
+  const note = `${accepted.toLocaleString('en-US')} accepted, ${counters.anomalies} anomalies, ${closed.toLocaleString('en-US')} candles closed`;
+  printTable('engine', [
+    {
+      name: `engine, ${total.toLocaleString('en-US')} ticks in columns`,
+      value: ticksPerSec,
+      unit: 'ticks/s',
+      ceiling: ceilingPerSec,
+      note,
+    },
+    {
+      name: `engine, ${objectTotal.toLocaleString('en-US')} ticks as objects`,
+      value: objectTicksPerSec,
+      unit: 'ticks/s',
+    },
+  ]);
+  if (checksum === 0) console.log('(checksum 0)');
+  const path = writeResult('engine', {
+    scenario: 'engine',
+    ticksPerSec: Math.round(ticksPerSec),
+    ceilingPerSec: Math.round(ceilingPerSec),
+    ratio: ticksPerSec / ceilingPerSec,
+    objectTicksPerSec: Math.round(objectTicksPerSec),
+    ticks: total,
+    symbols: SYMBOLS,
+    anomalies: counters.anomalies,
+    candlesClosed: closed,
+  });
+  console.log(`wrote ${path}`);
+}

@@ -1,0 +1,31 @@
+/**
+ * `npm run bench -- [scenario ...]`: runs the named scenarios (all without an argument), each
+ * beside its ceiling measured in the same run, prints a table and writes bench/results/*.json.
+ */
+const scenarios: Record<string, () => Promise<{ run: (args: string[]) => Promise<void> | void }>> = {
+  engine: () => import('./engine.bench.js'),
+  http: () => import('./http.bench.js'),
+  tcp: () => import('./tcp.bench.js'),
+  grpc: () => import('./grpc.bench.js'),
+  store: () => import('./store.bench.js'),
+  fanout: () => import('./fanout.bench.js'),
+};
+
+const args = process.argv.slice(2);
+const names = args.filter((a) => !a.startsWith('-'));
+const options = args.filter((a) => a.startsWith('-'));
+if (options.includes('--help') || options.includes('-h')) {
+  console.log(
+    `usage: npm run bench -- [scenario ...] [--quick]\nscenarios: ${Object.keys(scenarios).join(', ')}`,
+  );
+  process.exit(0);
+}
+const unknown = names.filter((n) => !(n in scenarios));
+if (unknown.length > 0) {
+  console.error(`unknown scenario ${unknown.join(', ')}; known: ${Object.keys(scenarios).join(', ')}`);
+  process.exit(2);
+}
+for (const name of names.length > 0 ? names : Object.keys(scenarios)) {
+  const scenario = await scenarios[name]!();
+  await scenario.run(options);
+}
