@@ -398,6 +398,28 @@ describe('operations', () => {
     assert.equal(page.headers['x-frame-options'], 'SAMEORIGIN');
   });
 
+  it('allows cross-origin browser calls only from the configured origins', async () => {
+    const preflight = (app: typeof server.app, origin: string) =>
+      app.inject({
+        method: 'OPTIONS',
+        url: '/api/prices',
+        headers: { origin, 'access-control-request-method': 'GET' },
+      });
+    // None configured (the default): no CORS headers, so a browser keeps to the same origin.
+    const closed = await preflight(server.app, 'https://desk.example');
+    assert.equal(closed.headers['access-control-allow-origin'], undefined);
+    const open = await testServer({ http: { corsOrigins: ['https://desk.example'] } });
+    try {
+      const allowed = await preflight(open.app, 'https://desk.example');
+      assert.equal(allowed.statusCode, 204);
+      assert.equal(allowed.headers['access-control-allow-origin'], 'https://desk.example');
+      const other = await preflight(open.app, 'https://elsewhere.example');
+      assert.equal(other.headers['access-control-allow-origin'], undefined);
+    } finally {
+      await open.close();
+    }
+  });
+
   it('writes one log line per request', async () => {
     const before = server.logs.lines.length;
     await get('/api/prices/ST');

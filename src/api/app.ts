@@ -111,9 +111,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   const apiHeaders = { 'x-content-type-options': 'nosniff' };
-  await app.register(cors, {
-    origin: config.http.corsOrigins.length > 0 ? [...config.http.corsOrigins] : false,
-  });
+  // Without allowed origins there is nothing for CORS to answer: no hook on every request.
+  if (config.http.corsOrigins.length > 0) {
+    await app.register(cors, { origin: [...config.http.corsOrigins] });
+  }
   await app.register(rateLimit, {
     global: true,
     hook: 'preHandler',

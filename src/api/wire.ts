@@ -10,8 +10,16 @@ import type { SymbolStats } from '../core/symbol-state.js';
 /** OpenAPI: a route takes a bearer token or an API key. */
 export const CREDENTIALS: Array<Record<string, string[]>> = [{ bearer: [] }, { apiKey: [] }];
 
+let lastMs = NaN;
+let lastIso = '';
+
+/** Epoch ms as ISO-8601. Remembers the last answer: one request formats the same ms twice or more. */
 export function iso(ms: number): string {
-  return new Date(ms).toISOString();
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }
 
 export interface StatsBody {
