@@ -9,6 +9,7 @@
  * The load generator (autocannon) runs in a child process on the same 2-core machine: server and
  * client share the CPU. The storage writer is not attached (its own scenario is `store`), so this
  * measures HTTP, auth, validation and the engine, not the database. Logging is at `warn`.
+ * Each load and its ceiling take turns three times (5 s each); the figures are the medians.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -59,9 +60,32 @@ async function load(
   return { requestsPerSec: r.requests.average, p99Ms: r.latency.p99, errors: r.errors, non2xx: r.non2xx };
 }
 
+/**
+ * Runs `a` and `b` in turn, `rounds` times. Answers the median run of each (by rate), with the
+ * errors of every run added up.
+ */
+async function paired(a: () => Promise<Load>, b: () => Promise<Load>, rounds: number): Promise<[Load, Load]> {
+  const as: Load[] = [];
+  const bs: Load[] = [];
+  for (let r = 0; r < rounds; r++) {
+    as.push(await a());
+    bs.push(await b());
+  }
+  return [median(as), median(bs)];
+}
+
+function median(runs: Load[]): Load {
+  const sorted = [...runs].sort((x, y) => x.requestsPerSec - y.requestsPerSec);
+  const mid = sorted[(sorted.length - 1) >> 1]!;
+  const sum = (f: (l: Load) => number) => runs.reduce((n, l) => n + f(l), 0);
+  return { ...mid, errors: sum((l) => l.errors), non2xx: sum((l) => l.non2xx) };
+}
+
 export async function run(options: string[]): Promise<void> {
   const quick = options.includes('--quick');
-  const seconds = quick ? 3 : 10;
+  // Each load and its ceiling take turns, `rounds` times, so the machine's drift hits both alike.
+  const rounds = quick ? 1 : 3;
+  const seconds = quick ? 3 : 5;
   const config = finish({
     dataDir: 'memory://',
     logLevel: 'warn',
@@ -114,10 +138,16 @@ export async function run(options: string[]): Promise<void> {
 
   const json = { 'content-type': 'application/json' };
   const bearer = { ...json, authorization: `Bearer ${accessToken}` };
-  const noop = await load(`${bareUrl}/noop`, single, json, seconds, 64);
-  const jwt = await load(`${appUrl}/api/prices`, single, bearer, seconds, 64);
-  const parse = await load(`${bareUrl}/parse`, batch, json, seconds, 16);
-  const ingest = await load(`${appUrl}/api/prices/batch`, batch, bearer, seconds, 16);
+  const [noop, jwt] = await paired(
+    () => load(`${bareUrl}/noop`, single, json, seconds, 64),
+    () => load(`${appUrl}/api/prices`, single, bearer, seconds, 64),
+    rounds,
+  );
+  const [parse, ingest] = await paired(
+    () => load(`${bareUrl}/parse`, batch, json, seconds, 16),
+    () => load(`${appUrl}/api/prices/batch`, batch, bearer, seconds, 16),
+    rounds,
+  );
 
   await app.close();
   await bare.close();
@@ -140,7 +170,10 @@ export async function run(options: string[]): Promise<void> {
       note: `p99 ${ingest.p99Ms} ms; ${failures} failed responses`,
     },
   ]);
-  console.log('load generator: autocannon in a child process on the same machine (2 cores shared)');
+  console.log(
+    `load generator: autocannon in a child process on the same machine (2 cores shared); ` +
+      `median of ${rounds} alternating ${seconds} s runs of each`,
+  );
   const path = writeResult('http', {
     scenario: 'http',
     single: {
