@@ -147,6 +147,23 @@ describe('STOMP /stomp', () => {
     await client.deactivate();
   });
 
+  it('numbers the messages of a hub channel in a seq header that grows by one', async () => {
+    const { client } = await connect(server, { passcode: token });
+    const got: IMessage[] = [];
+    const receipt = new Promise<IFrame>((resolve) => client.watchForReceipt('seq', resolve));
+    client.subscribe('/topic/ticks/SEQ', (m) => got.push(m), { receipt: 'seq' });
+    await receipt;
+    server.ingest([1, 2, 3].map((price) => ({ symbol: 'SEQ', price })));
+    await waitFor(() => (got.length === 3 ? true : undefined));
+    const seqs = got.map((m) => Number(m.headers.seq));
+    assert.deepEqual(seqs, [seqs[0]!, seqs[0]! + 1, seqs[0]! + 2]);
+    assert.deepEqual(
+      got.map((m) => (JSON.parse(m.body) as { price: number }).price),
+      [1, 2, 3],
+    );
+    await client.deactivate();
+  });
+
   it('takes an API key as passcode and refuses bad credentials with an ERROR frame', async () => {
     const key = await server.apiKey();
     const ok = await connect(server, { login: 'machine', passcode: key });
