@@ -139,7 +139,7 @@ export async function createServer(
       options: config.streams,
       metrics,
       dayAggregates: aggregates,
-      candleHistory: (query) => storage.store.candles(query),
+      history: storage.store,
     });
     hub.start();
     onClose(() => hub.stop());

@@ -193,6 +193,37 @@ describe('GraphQL /graphql', () => {
     assert.deepEqual(range.body.data?.candles, [{ close: 3 }, { close: 2 }]);
   });
 
+  it('serves stored anomalies after the engine’s recent ones', async () => {
+    const ts = Date.now() - 3_600_000;
+    const anomaly = {
+      symbol: 'OLDA',
+      direction: 'down' as const,
+      price: 95,
+      ts,
+      referencePrice: 100,
+      referenceTs: ts - 100,
+      changePercent: -5,
+      severity: 'high' as const,
+      windowMs: 1000,
+      thresholdPercent: 2,
+    };
+    const point = await server.store.recoveryPoint();
+    await server.store.write({
+      writeNo: point.writeNo + 1,
+      committedSeq: point.committedSeq,
+      candles: [],
+      anomalies: [{ anomaly, ingestSeq: 1 }],
+    });
+    const { body } = await query(
+      server,
+      '{ anomalies(symbol: "olda", limit: 5) { symbol direction price changePercent severity } }',
+      auth,
+    );
+    assert.deepEqual(body.data?.anomalies, [
+      { symbol: 'OLDA', direction: 'down', price: 95, changePercent: -5, severity: 'high' },
+    ]);
+  });
+
   it('refuses queries without credentials, too deep or too costly, and bad arguments', async () => {
     const anonymous = await query(server, '{ symbols }', {});
     assert.equal(anonymous.status, 401);

@@ -1,6 +1,7 @@
 import type { CandleData } from '../core/candles.js';
 import { normalizeSymbol } from '../core/tick.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
+import { anomalyHistory, candleHistory } from '../storage/history.js';
 import { ALL_SYMBOLS, type ChannelSpec } from './channel-name.js';
 import { HubIterator } from './hub-iterator.js';
 import type { Hub } from './hub.js';
@@ -152,7 +153,7 @@ export function resolvers(hub: Hub): Record<string, Record<string, unknown>> {
       },
       symbols: () => engine.symbols(),
       stats: (_: unknown, { symbol }: { symbol: string }) => engine.stats(symbolArg(symbol)) ?? null,
-      candles: async (
+      candles: (
         _: unknown,
         args: {
           symbol: string;
@@ -170,27 +171,19 @@ export function resolvers(hub: Hub): Record<string, Record<string, unknown>> {
           );
         }
         const limit = limitArg(args.limit, 500, MAX_CANDLES);
-        const from = args.from ?? undefined;
-        const to = args.to ?? undefined;
-        const inRange = (c: CandleData): boolean =>
-          (from === undefined || c.start >= from) && (to === undefined || c.start < to);
-        const byStart = new Map<number, CandleData>();
-        const stored =
-          hub.candleHistory === undefined
-            ? []
-            : await hub.candleHistory({ symbol, interval: args.interval, from, to, limit });
-        for (const c of stored) byStart.set(c.start, c);
-        // The live open candles are newer than anything stored for their bucket.
-        for (const c of engine.openCandles(symbol, args.interval)) byStart.set(c.start, c);
-        const candles = [...byStart.values()].filter(inRange).sort((a, b) => a.start - b.start);
-        return candles.slice(-limit);
+        return candleHistory(hub.history, engine, {
+          symbol,
+          interval: args.interval,
+          from: args.from ?? undefined,
+          to: args.to ?? undefined,
+          limit,
+        });
       },
-      anomalies: (_: unknown, args: { symbol?: string | null; limit?: number | null }) => {
-        const limit = limitArg(args.limit, 50, MAX_ANOMALIES);
-        return args.symbol === undefined || args.symbol === null
-          ? engine.recentAnomalies({ limit })
-          : engine.recentAnomalies({ symbol: symbolArg(args.symbol), limit });
-      },
+      anomalies: (_: unknown, args: { symbol?: string | null; limit?: number | null }) =>
+        anomalyHistory(hub.history, engine, {
+          symbol: args.symbol === undefined || args.symbol === null ? undefined : symbolArg(args.symbol),
+          limit: limitArg(args.limit, 50, MAX_ANOMALIES),
+        }),
     },
     Subscription: {
       ticks: {

@@ -4,6 +4,7 @@ import { DayAggregates } from '../engine/day-aggregates.js';
 import type { Engine, TickEvent } from '../engine/engine.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { StreamsConfig } from '../config.js';
+import { NO_HISTORY, type HistoryStore } from '../storage/history.js';
 import { Channel, type HubSubscriber } from './channel.js';
 import { ALL_SYMBOLS, ChannelKind, parseChannel, type ChannelSpec } from './channel-name.js';
 import { DayFeed } from './day-feed.js';
@@ -17,15 +18,6 @@ import { WriteBatcher } from './write-batcher.js';
 /** Anomalies in an anomaly channel's snapshot (newest first). */
 export const SNAPSHOT_ANOMALIES = 50;
 
-/** Stored closed candles, merged with the live ones by GraphQL `candles` (the storage port). */
-export type CandleHistory = (query: {
-  symbol: string;
-  interval: string;
-  from?: number | undefined;
-  to?: number | undefined;
-  limit: number;
-}) => Promise<CandleData[]>;
-
 export interface HubDeps {
   readonly engine: Engine;
   readonly options: StreamsConfig;
@@ -33,7 +25,8 @@ export interface HubDeps {
   readonly metrics?: Metrics | undefined;
   /** The day aggregates gRPC also serves; made and attached here when absent. */
   readonly dayAggregates?: DayAggregates | undefined;
-  readonly candleHistory?: CandleHistory | undefined;
+  /** Storage, for the history GraphQL serves beside the live data (absent: the engine's alone). */
+  readonly history?: HistoryStore | undefined;
   /**
    * Sequence number a channel starts from. Default: microseconds since the epoch when the hub is
    * made, so sequence numbers keep growing across restarts and a `fromSeq` from a previous
@@ -64,7 +57,7 @@ export class Hub {
   readonly engine: Engine;
   readonly options: StreamsConfig;
   readonly days: DayFeed;
-  readonly candleHistory: CandleHistory | undefined;
+  readonly history: HistoryStore;
   /** Configured candle interval labels. */
   readonly intervals: ReadonlySet<string>;
   readonly drainWatch = new DrainWatch();
@@ -91,7 +84,7 @@ export class Hub {
   constructor(deps: HubDeps) {
     this.engine = deps.engine;
     this.options = deps.options;
-    this.candleHistory = deps.candleHistory;
+    this.history = deps.history ?? NO_HISTORY;
     this.#seqFloor = deps.seqBase ?? Date.now() * 1000;
     this.intervals = new Set(this.engine.intervals.map((i) => i.label));
     this.#ownDays = deps.dayAggregates === undefined;

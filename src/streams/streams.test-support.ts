@@ -93,7 +93,7 @@ export async function startServer(
     options: config.streams,
     metrics,
     dayAggregates,
-    candleHistory: (query) => store.candles(query),
+    history: store,
     seqBase: options.seqBase,
   });
   hub.start();

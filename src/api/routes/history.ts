@@ -3,9 +3,9 @@ import type { FastifyPluginAsync } from 'fastify';
 import { compute, parseIndicators, type IndicatorSpec } from '../../core/indicators.js';
 import type { Engine } from '../../engine/engine.js';
 import { ErrorCode, TickstreamError } from '../../errors.js';
-import { candleHistory } from '../../storage/candle-history.js';
+import { anomalyHistory, candleHistory } from '../../storage/history.js';
 import type { Store } from '../../storage/store.js';
-import type { Anomaly, Severity } from '../../core/spike-detector.js';
+import type { Severity } from '../../core/spike-detector.js';
 import { symbolParam as symbolOf, timeParam, timeRange } from '../params.js';
 import { anomalyBody, anomalySchema, candleBody, candleSchema, CREDENTIALS, iso } from '../wire.js';
 
@@ -210,25 +210,9 @@ export const historyRoutes: FastifyPluginAsync<HistoryRouteOptions> = async (app
     async (request) => {
       const { take, severity } = request.query;
       const symbol = request.query.symbol === undefined ? undefined : symbolOf(request.query.symbol);
-      const since = request.query.since === undefined ? -Infinity : timeParam('since', request.query.since);
+      const since = request.query.since === undefined ? undefined : timeParam('since', request.query.since);
       const severities = SEVERITIES.slice(SEVERITIES.indexOf(severity ?? 'medium'));
-      const wanted = (a: Anomaly): boolean => a.ts >= since && severities.includes(a.severity);
-      // The engine's recent ones are current to the last tick; storage has the older ones.
-      const out = engine
-        .recentAnomalies(symbol === undefined ? {} : { symbol })
-        .filter(wanted)
-        .slice(0, take);
-      if (out.length < take) {
-        const oldest = out.at(-1)?.ts;
-        const older = await store.anomalies({
-          ...(symbol === undefined ? {} : { symbol }),
-          ...(Number.isFinite(since) ? { from: since } : {}),
-          ...(oldest === undefined ? {} : { to: oldest }),
-          severity: severities,
-          limit: take - out.length,
-        });
-        out.push(...older);
-      }
+      const out = await anomalyHistory(store, engine, { symbol, since, severities, limit: take });
       return out.map(anomalyBody);
     },
   );

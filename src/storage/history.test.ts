@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { Direction, severityOf, type Anomaly } from '../core/spike-detector.js';
 import { Engine } from '../engine/engine.js';
-import { candleHistory } from './candle-history.js';
+import { anomalyHistory, candleHistory } from './history.js';
 import { memoryStore } from './pglite-template.test-support.js';
 import { TEST_ENGINE_OPTIONS } from './test-ticks.test-support.js';
 
@@ -70,5 +71,55 @@ describe('candleHistory', () => {
       ranged.map((c) => c.start - T),
       [60_000, 120_000],
     );
+  });
+
+  it('answers anomalies newest first: the engine’s recent ones, then older stored ones', async (t) => {
+    const store = await memoryStore();
+    t.after(() => store.close());
+    const engine = new Engine(TEST_ENGINE_OPTIONS);
+    const T = Date.UTC(2025, 0, 1);
+    const anomaly = (ts: number, changePercent: number): Anomaly => ({
+      symbol: 'ANOM',
+      direction: Direction.Up,
+      price: 100 + changePercent,
+      ts,
+      referencePrice: 100,
+      referenceTs: ts - 500,
+      changePercent,
+      severity: severityOf(changePercent),
+      windowMs: 1000,
+      thresholdPercent: 2,
+    });
+    // Stored before a restart: older than anything the engine has seen since.
+    const point = await store.recoveryPoint();
+    await store.write({
+      writeNo: point.writeNo + 1,
+      committedSeq: point.committedSeq,
+      candles: [],
+      anomalies: [anomaly(T, 2.5), anomaly(T + 1000, 4), anomaly(T + 2000, 6)].map((a, i) => ({
+        anomaly: a,
+        ingestSeq: i + 1,
+      })),
+    });
+    // The live engine sees a 2.5 % jump.
+    engine.ingest(
+      [
+        { symbol: 'ANOM', price: 100, timestamp: T + 10_000 },
+        { symbol: 'ANOM', price: 102.5, timestamp: T + 10_100 },
+      ],
+      'test',
+      T + 10_200,
+    );
+    assert.equal(engine.recentAnomalies().length, 1);
+    const times = (list: readonly Anomaly[]): number[] => list.map((a) => a.ts - T);
+    assert.deepEqual(times(await anomalyHistory(store, engine, { limit: 10 })), [10_100, 2000, 1000, 0]);
+    assert.deepEqual(times(await anomalyHistory(store, engine, { limit: 2 })), [10_100, 2000]);
+    assert.deepEqual(
+      times(await anomalyHistory(store, engine, { symbol: 'ANOM', since: T + 1000, limit: 10 })),
+      [10_100, 2000, 1000],
+    );
+    const severe = await anomalyHistory(store, engine, { severities: ['high', 'critical'], limit: 10 });
+    assert.deepEqual(times(severe), [2000, 1000]);
+    assert.deepEqual(await anomalyHistory(store, engine, { symbol: 'OTHER', limit: 10 }), []);
   });
 });
