@@ -13,6 +13,9 @@ export interface SendTarget<T extends Outgoing> {
   closeSlow(reason: string): void;
 }
 
+/** After closing a slow consumer, how long it has to read up to the close before it is cut off. */
+export const SLOW_CLOSE_GRACE_MS = 5000;
+
 export interface SendLimits {
   /** Over this many bytes waiting in the socket, the connection is behind: conflate and drop. */
   readonly sendBufferBytes: number;

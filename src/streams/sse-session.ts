@@ -6,13 +6,10 @@ import type { Channel, HubSubscriber } from './channel.js';
 import type { ChannelSpec } from './channel-name.js';
 import { gapJson, type HubMessage } from './hub-message.js';
 import type { Hub } from './hub.js';
-import { SendBuffer, type SendTarget } from './send-buffer.js';
-import { SseWriter } from './sse-writer.js';
-import { ExpiryTimer } from './stream-auth.js';
-import { Protocol, type StreamCounters } from './stream-counters.js';
+import { SseStream } from './sse-stream.js';
+import type { SseWriter } from './sse-writer.js';
+import { Protocol } from './stream-counters.js';
 import { errorJson } from './ws-session.js';
-
-const SLOW_CLOSE_GRACE_MS = 5000;
 
 /**
  * The channels of `?channels=a,b,c`, canonical and without repeats; throws BAD_REQUEST naming the
@@ -53,32 +50,16 @@ export function parseEventId(id: string | undefined, channels: number): number[]
  * each (`data:` the message, `id:` the position), resumed by `Last-Event-ID`. It is one-way, so
  * the token cannot be refreshed: at expiry the stream gets an `error` message and ends.
  */
-export class SseSession implements HubSubscriber, SendTarget<HubMessage> {
+export class SseSession extends SseStream<HubMessage> implements HubSubscriber {
   readonly #hub: Hub;
-  readonly #request: FastifyRequest;
-  readonly #writer: SseWriter;
-  readonly #counters: StreamCounters;
-  readonly #buffer: SendBuffer<HubMessage>;
-  readonly #expiry: ExpiryTimer;
   readonly #channels: Channel[] = [];
   /** Last seq sent per channel, in the order of the channel list. */
   readonly #positions: number[] = [];
   readonly #index = new Map<Channel, number>();
-  #closed = false;
 
   constructor(hub: Hub, request: FastifyRequest, reply: FastifyReply, open: Set<SseWriter>) {
+    super(hub, Protocol.Sse, request, reply, open);
     this.#hub = hub;
-    this.#request = request;
-    this.#counters = hub.counters(Protocol.Sse);
-    this.#writer = new SseWriter(reply, hub.batcher, hub.options.ssePingMs, open);
-    this.#buffer = new SendBuffer<HubMessage>(this, hub.options, this.#counters, hub.drainWatch);
-    this.#expiry = new ExpiryTimer(() => {
-      this.#counters.authFailures++;
-      this.#writer.write(
-        `data: ${errorJson(ErrorCode.TokenExpired, 'the access token expired: reconnect with a fresh one')}\n\n`,
-      );
-      this.#end();
-    });
   }
 
   start(
@@ -86,57 +67,40 @@ export class SseSession implements HubSubscriber, SendTarget<HubMessage> {
     specs: readonly ChannelSpec[],
     resumeFrom: readonly number[] | undefined,
   ): void {
-    this.#counters.connections++;
-    this.#counters.opened++;
-    this.#writer.onClose(() => this.#dispose());
-    this.#expiry.set(principal);
-    this.#writer.write('retry: 1000\n\n');
+    this.open(principal);
+    this.writer.write('retry: 1000\n\n');
     specs.forEach((spec, i) => {
       const { channel, initial } = this.#hub.subscribe(this, spec, { fromSeq: resumeFrom?.[i] });
       this.#channels.push(channel);
       this.#positions.push(resumeFrom?.[i] ?? channel.seq);
       this.#index.set(channel, i);
-      for (const message of initial) this.#buffer.send(message);
+      for (const message of initial) this.buffer.send(message);
     });
   }
 
   deliver(message: HubMessage): void {
-    this.#buffer.send(message);
+    this.buffer.send(message);
   }
 
-  bufferedBytes(): number {
-    return this.#writer.bufferedBytes();
-  }
-
-  write(message: HubMessage): void {
+  override write(message: HubMessage): void {
     this.#positions[this.#index.get(message.channel)!] = message.seq;
-    this.#writer.write('id: ' + this.#positions.join(',') + '\ndata: ' + message.json + '\n\n');
+    this.writer.write('id: ' + this.#positions.join(',') + '\ndata: ' + message.json + '\n\n');
   }
 
-  writeGap(channel: Channel, from: number, to: number): void {
+  override writeGap(channel: Channel, from: number, to: number): void {
     this.#positions[this.#index.get(channel)!] = to;
-    this.#writer.write(
+    this.writer.write(
       'id: ' + this.#positions.join(',') + '\ndata: ' + gapJson(channel.nameJson, from, to) + '\n\n',
     );
   }
 
-  closeSlow(reason: string): void {
-    this.#request.log.warn({ protocol: Protocol.Sse, reason }, 'slow consumer closed');
-    this.#end();
-    setTimeout(() => this.#writer.destroy(), SLOW_CLOSE_GRACE_MS).unref();
+  protected override expired(): void {
+    this.writer.write(
+      `data: ${errorJson(ErrorCode.TokenExpired, 'the access token expired: reconnect with a fresh one')}\n\n`,
+    );
   }
 
-  #end(): void {
-    this.#writer.end();
-    this.#dispose();
-  }
-
-  #dispose(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#counters.connections--;
-    this.#expiry.cancel();
-    this.#buffer.dispose();
+  protected override release(): void {
     for (const channel of this.#channels) this.#hub.unsubscribe(this, channel);
   }
 }
