@@ -6,7 +6,7 @@ import { normalizeSymbol } from '../core/tick.js';
 import { ALL_SYMBOLS } from './channel-name.js';
 import type { DayMessage } from './day-feed.js';
 import type { Hub } from './hub.js';
-import { SendBuffer, type SendTarget } from './send-buffer.js';
+import { SendBuffer, SLOW_CLOSE_GRACE_MS, type SendTarget } from './send-buffer.js';
 import {
   authenticateStream,
   authFailure,
@@ -17,9 +17,6 @@ import {
 } from './stream-auth.js';
 import { Protocol, type StreamCounters } from './stream-counters.js';
 import { WsWriter } from './ws-writer.js';
-
-/** After closing a slow consumer, how long it has to read up to the close frame. */
-const SLOW_CLOSE_GRACE_MS = 5000;
 
 /**
  * `/ws/marketdata?symbol=AAPL`: the earlier C++/Java system's raw feed. Every update of the

@@ -9,7 +9,7 @@ import type { Channel, HubSubscriber } from './channel.js';
 import { ALL_SYMBOLS, ChannelKind } from './channel-name.js';
 import type { HubMessage, Outgoing } from './hub-message.js';
 import type { Hub } from './hub.js';
-import { SendBuffer, type SendTarget } from './send-buffer.js';
+import { SendBuffer, SLOW_CLOSE_GRACE_MS, type SendTarget } from './send-buffer.js';
 import { parseDestination } from './stomp-destination.js';
 import {
   encodeFrame,
@@ -33,7 +33,6 @@ import {
 import { Protocol, type StreamCounters } from './stream-counters.js';
 import { WsWriter } from './ws-writer.js';
 
-const SLOW_CLOSE_GRACE_MS = 5000;
 const MAX_HEADERS = 64;
 /** Frames that may wait while the CONNECT credentials are being checked. */
 const MAX_QUEUED_FRAMES = 64;

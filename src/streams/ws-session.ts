@@ -9,7 +9,7 @@ import type { ChannelSpec } from './channel-name.js';
 import { parseClientMessage, type ClientMessage } from './client-message.js';
 import { gapJson, type HubMessage } from './hub-message.js';
 import type { Hub } from './hub.js';
-import { SendBuffer, type SendTarget } from './send-buffer.js';
+import { SendBuffer, SLOW_CLOSE_GRACE_MS, type SendTarget } from './send-buffer.js';
 import {
   authenticateStream,
   authFailure,
@@ -22,8 +22,6 @@ import {
 import { Protocol, type StreamCounters } from './stream-counters.js';
 import { WsWriter } from './ws-writer.js';
 
-/** After closing a slow consumer, how long it has to read up to the close frame before the socket is cut. */
-const SLOW_CLOSE_GRACE_MS = 5000;
 /** Messages that may wait while the credentials are being checked. */
 const MAX_QUEUED_MESSAGES = 64;
 
