@@ -28,23 +28,7 @@ export class DayMessage implements Outgoing {
 
   /** Numbers throughout (`/ws/marketdata`). */
   get json(): string {
-    const a = this.aggregate;
-    return (this.#json ??=
-      '{"symbol":"' +
-      a.symbol +
-      '","open":' +
-      a.open +
-      ',"high":' +
-      a.high +
-      ',"low":' +
-      a.low +
-      ',"close":' +
-      a.close +
-      ',"volume":' +
-      a.volume +
-      ',"timestamp":' +
-      a.lastTs +
-      '}');
+    return (this.#json ??= aggregateJson(this.aggregate, ''));
   }
 
   get bytes(): Buffer {
@@ -53,24 +37,33 @@ export class DayMessage implements Outgoing {
 
   /** Volume and timestamp as strings (STOMP `/topic/market-data/{SYMBOL}`, GraphQL `Aggregate`). */
   get stringsJson(): string {
-    const a = this.aggregate;
-    return (this.#stringsJson ??=
-      '{"symbol":"' +
-      a.symbol +
-      '","open":' +
-      a.open +
-      ',"high":' +
-      a.high +
-      ',"low":' +
-      a.low +
-      ',"close":' +
-      a.close +
-      ',"volume":"' +
-      a.volume +
-      '","timestamp":"' +
-      a.lastTs +
-      '"}');
+    return (this.#stringsJson ??= aggregateJson(this.aggregate, '"'));
   }
+}
+
+/** The aggregate as JSON, with volume and timestamp between `quote`s (`''`: as numbers). */
+function aggregateJson(a: DayAggregate, quote: '' | '"'): string {
+  return (
+    '{"symbol":"' +
+    a.symbol +
+    '","open":' +
+    a.open +
+    ',"high":' +
+    a.high +
+    ',"low":' +
+    a.low +
+    ',"close":' +
+    a.close +
+    ',"volume":' +
+    quote +
+    a.volume +
+    quote +
+    ',"timestamp":' +
+    quote +
+    a.lastTs +
+    quote +
+    '}'
+  );
 }
 
 export type DayListener = (message: DayMessage) => void;
