@@ -7,7 +7,14 @@ import type { BoardStore } from '../board/board-store';
 import { formatClock, formatCompact, formatCount, formatDecimal, formatPercent } from '../format/format';
 import { HubStatus } from '../stream/hub-client';
 import { useHubState } from '../stream/hub-context';
-import { findLag, flattenMetrics, ingestBreakdown, ratePerSecond, type RateSample } from './metrics-model';
+import {
+  findLag,
+  flattenMetrics,
+  ingestBreakdown,
+  ratePerSecond,
+  type MetricEntry,
+  type RateSample,
+} from './metrics-model';
 
 export const METRICS_POLL_MS = 3000;
 
@@ -54,6 +61,24 @@ function Stat({
         {detail && <span className="stat-detail">{detail}</span>}
       </dd>
     </div>
+  );
+}
+
+/** A titled list of open-ended metrics; nothing when there are none. */
+function MetricList({ title, entries }: { title: string; entries: readonly MetricEntry[] }) {
+  if (entries.length === 0) return null;
+  return (
+    <>
+      <h3>{title}</h3>
+      <dl className="kv">
+        {entries.map((entry) => (
+          <div key={entry.key}>
+            <dt>{entry.label}</dt>
+            <dd>{entry.value}</dd>
+          </div>
+        ))}
+      </dl>
+    </>
   );
 }
 
@@ -144,33 +169,8 @@ export function SystemPanel({ store }: { store: BoardStore }) {
           </>
         )}
 
-        {storage.length > 0 && (
-          <>
-            <h3>Storage</h3>
-            <dl className="kv">
-              {storage.map((entry) => (
-                <div key={entry.key}>
-                  <dt>{entry.label}</dt>
-                  <dd>{entry.value}</dd>
-                </div>
-              ))}
-            </dl>
-          </>
-        )}
-
-        {connections.length > 0 && (
-          <>
-            <h3>Connections</h3>
-            <dl className="kv">
-              {connections.map((entry) => (
-                <div key={entry.key}>
-                  <dt>{entry.label}</dt>
-                  <dd>{entry.value}</dd>
-                </div>
-              ))}
-            </dl>
-          </>
-        )}
+        <MetricList title="Storage" entries={storage} />
+        <MetricList title="Connections" entries={connections} />
       </div>
     </section>
   );
