@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { extname } from 'node:path';
 import type { Writable } from 'node:stream';
 
 import { Command, Option } from 'commander';
@@ -9,9 +8,9 @@ import type { Candle } from '../core/candles.js';
 import type { RawTick } from '../core/tick.js';
 import { Engine } from '../engine/engine.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
-import { parseFieldMap } from '../feeds/field-map.js';
-import { createTickReader, readTickBatches, TickFormat } from '../feeds/read-ticks.js';
+import { readTickBatches } from '../feeds/read-ticks.js';
 import { NdjsonOutput } from './ndjson-output.js';
+import { tickFileReader } from './tick-file.js';
 
 /**
  * `tickstream analyze` (DESIGN §3.6): reads a tick file and writes what the engine makes of it as
@@ -100,14 +99,7 @@ export async function analyze(
       anomalyMode: options.anomalyMode,
     },
   });
-  let map;
-  try {
-    map = options.map === undefined ? undefined : parseFieldMap(options.map);
-  } catch (err) {
-    throw new TickstreamError(ErrorCode.UsageInvalid, `--map: ${(err as Error).message}`, { cause: err });
-  }
-  const format =
-    options.format ?? (extname(file).toLowerCase() === '.csv' ? TickFormat.Csv : TickFormat.Ndjson);
+  const reader = tickFileReader(file, options.format, options.map);
   const engine = new Engine({ ...config, partitions: 1 });
   const out = new NdjsonOutput(stdout);
 
@@ -116,7 +108,6 @@ export async function analyze(
   engine.on('gap', (g) => out.write({ type: 'gap', ...g }));
 
   const source = input ?? (file === '-' ? process.stdin : createReadStream(file));
-  const reader = createTickReader(format, { map });
   const one: RawTick[] = [];
   let index = 0;
   let badRecords = 0;

@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { extname } from 'node:path';
 import type { Writable } from 'node:stream';
 
 import { Command, Option } from 'commander';
@@ -7,11 +6,11 @@ import { Command, Option } from 'commander';
 import { loadConfig } from '../config.js';
 import { normalizeTimestamp } from '../core/tick.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
-import { parseFieldMap } from '../feeds/field-map.js';
-import { createTickReader, readTickBatches, TickFormat } from '../feeds/read-ticks.js';
+import { readTickBatches } from '../feeds/read-ticks.js';
 import { Simulator } from '../feeds/simulator.js';
 import type { LoadSummary, TickSource } from '../ingest/load/load-generator.js';
 import { NdjsonOutput } from './ndjson-output.js';
+import { tickFileReader } from './tick-file.js';
 
 /**
  * `tickstream simulate`: simulated ticks as NDJSON on stdout, as fast as the reader takes them,
@@ -233,14 +232,7 @@ export async function simulateToTarget(
   let durationMs: number | undefined;
   const name = options.file ?? '';
   if (options.file !== undefined) {
-    let map;
-    try {
-      map = options.map === undefined ? undefined : parseFieldMap(options.map);
-    } catch (err) {
-      throw new TickstreamError(ErrorCode.UsageInvalid, `--map: ${(err as Error).message}`, { cause: err });
-    }
-    const format =
-      options.format ?? (extname(name).toLowerCase() === '.csv' ? TickFormat.Csv : TickFormat.Ndjson);
+    const reader = tickFileReader(name, options.format, options.map);
     const input = createReadStream(name);
     const opened = new Promise<void>((resolve, reject) => {
       input.once('open', () => resolve());
@@ -251,7 +243,7 @@ export async function simulateToTarget(
         cause: err,
       });
     });
-    source = new ReplayedTicks(readTickBatches(input, createTickReader(format, { map })), (record) =>
+    source = new ReplayedTicks(readTickBatches(input, reader), (record) =>
       stderr.write(`tickstream simulate: ${name} line ${record.line}: ${record.error} (skipped)\n`),
     );
     const seconds = positive('--duration', options.duration, undefined);
