@@ -32,8 +32,11 @@ export interface SlotValues {
   readonly close: number;
   readonly volume: number;
   readonly trades: number;
+  /** Σ price·volume, kept exactly rather than derived back from vwap. */
   readonly pvSum: number;
+  /** Event time of the tick that set `open` (the smallest ts). */
   readonly openTs: number;
+  /** Event time of the tick that set `close` (the largest ts). */
   readonly closeTs: number;
   readonly revision: number;
 }

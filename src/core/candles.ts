@@ -11,6 +11,7 @@ import {
   PV_SUM,
   REVISION,
   SLOT,
+  type SlotValues,
   START,
   TRADES,
   VOLUME,
@@ -25,24 +26,9 @@ import type { Interval } from './interval.js';
  */
 
 /** A candle's complete state, enough to rebuild it exactly (snapshots, recovery, tests). */
-export interface CandleInit {
+export interface CandleInit extends SlotValues {
   readonly symbol: string;
   readonly interval: string;
-  readonly start: number;
-  readonly end: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume: number;
-  readonly trades: number;
-  /** Σ price·volume, kept exactly rather than derived back from vwap. */
-  readonly pvSum: number;
-  /** Event time of the tick that set `open` (the smallest ts). */
-  readonly openTs: number;
-  /** Event time of the tick that set `close` (the largest ts). */
-  readonly closeTs: number;
-  readonly revision: number;
   readonly closed: boolean;
 }
 
