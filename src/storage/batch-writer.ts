@@ -375,7 +375,8 @@ export class BatchWriter {
   readonly #onCandle = (candle: Candle): void => {
     const key = candleKey(candle);
     this.#openWritten.delete(key);
-    this.#touch().candles.set(key, copyCandle(candle));
+    // Kept past the event, so a plain copy (the engine may reuse the Candle it emitted).
+    this.#touch().candles.set(key, candle.toJSON());
   };
 
   readonly #onAnomaly = (anomaly: Anomaly): void => {
@@ -665,25 +666,6 @@ function mergeSnapshots(earlier: SnapshotRound | undefined, later: SnapshotRound
   for (const r of earlier.symbols) bySymbol.set(r.stats.symbol, r);
   for (const r of later.symbols) bySymbol.set(r.stats.symbol, r);
   return { seq: Math.max(earlier.seq, later.seq), symbols: [...bySymbol.values()] };
-}
-
-/** A plain copy of a candle's public fields (vwap is a getter on Candle). */
-function copyCandle(c: CandleData): CandleData {
-  return {
-    symbol: c.symbol,
-    interval: c.interval,
-    start: c.start,
-    end: c.end,
-    open: c.open,
-    high: c.high,
-    low: c.low,
-    close: c.close,
-    volume: c.volume,
-    trades: c.trades,
-    vwap: c.vwap,
-    revision: c.revision,
-    closed: c.closed,
-  };
 }
 
 function closedError(): TickstreamError {
