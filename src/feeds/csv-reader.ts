@@ -1,6 +1,7 @@
 import type { RawTick } from '../core/tick.js';
 import { fieldSources, TICK_FIELDS } from './field-map.js';
 import {
+  ChunkText,
   DEFAULT_MAX_RECORD_LENGTH,
   type TickReader,
   type TickReaderOptions,
@@ -40,7 +41,7 @@ const fold = (name: string): string => name.trim().toLowerCase();
 export class CsvReader implements TickReader {
   readonly #sources: string[][];
   readonly #maxRecordLength: number;
-  readonly #decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  readonly #text = new ChunkText();
   #seenText = false;
   #columns: string[] | undefined;
   /** Column index of each field of TICK_FIELDS, −1 when the file has none. */
@@ -71,16 +72,11 @@ export class CsvReader implements TickReader {
   }
 
   push(chunk: string | Uint8Array, out: TickRecord[]): void {
-    // A string after bytes: whatever partial character the decoder holds is flushed as U+FFFD.
-    const text =
-      typeof chunk === 'string'
-        ? this.#decoder.decode() + chunk
-        : this.#decoder.decode(chunk, { stream: true });
-    this.#parse(text, out);
+    this.#parse(this.#text.next(chunk), out);
   }
 
   end(out: TickRecord[]): void {
-    this.#parse(this.#decoder.decode(), out);
+    this.#parse(this.#text.end(), out);
     switch (this.#state) {
       case QUOTED:
         this.#fail('unterminated quoted field', out);

@@ -1,6 +1,7 @@
 import type { RawTick } from '../core/tick.js';
 import { fieldSources, TICK_FIELDS } from './field-map.js';
 import {
+  ChunkText,
   DEFAULT_MAX_RECORD_LENGTH,
   type TickReader,
   type TickReaderOptions,
@@ -20,7 +21,7 @@ import {
 export class NdjsonReader implements TickReader {
   readonly #sources: string[][];
   readonly #maxLineLength: number;
-  readonly #decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  readonly #text = new ChunkText();
   #seenText = false;
   /** The current line's text from earlier chunks. */
   #pending = '';
@@ -35,16 +36,11 @@ export class NdjsonReader implements TickReader {
   }
 
   push(chunk: string | Uint8Array, out: TickRecord[]): void {
-    // A string after bytes: whatever partial character the decoder holds is flushed as U+FFFD.
-    const text =
-      typeof chunk === 'string'
-        ? this.#decoder.decode() + chunk
-        : this.#decoder.decode(chunk, { stream: true });
-    this.#parse(text, out);
+    this.#parse(this.#text.next(chunk), out);
   }
 
   end(out: TickRecord[]): void {
-    this.#parse(this.#decoder.decode(), out);
+    this.#parse(this.#text.end(), out);
     if (!this.#discarding && this.#pending !== '') this.#readLine(this.#pending, out);
     this.#pending = '';
     this.#discarding = false;

@@ -35,3 +35,23 @@ export interface TickReaderOptions {
 }
 
 export const DEFAULT_MAX_RECORD_LENGTH = 1_048_576;
+
+/**
+ * The text of an input given in chunks of text or bytes, where bytes may split a UTF-8
+ * character (the BOM is kept: the readers skip it themselves).
+ */
+export class ChunkText {
+  readonly #decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+
+  /** A string after bytes: whatever partial character the decoder holds is flushed as U+FFFD. */
+  next(chunk: string | Uint8Array): string {
+    return typeof chunk === 'string'
+      ? this.#decoder.decode() + chunk
+      : this.#decoder.decode(chunk, { stream: true });
+  }
+
+  /** What the decoder still holds, at the end of the input. */
+  end(): string {
+    return this.#decoder.decode();
+  }
+}
