@@ -4,35 +4,10 @@ import fc from 'fast-check';
 import { CsvReader } from './csv-reader.js';
 import type { FieldMap } from './field-map.js';
 import type { TickReaderOptions, TickRecord } from './tick-record.js';
+import { bytes, cut, error, readAll, tick } from './tick-reader.test-support.js';
 
-function read(chunks: ReadonlyArray<string | Uint8Array>, options?: TickReaderOptions): TickRecord[] {
-  const reader = new CsvReader(options);
-  const out: TickRecord[] = [];
-  for (const chunk of chunks) reader.push(chunk, out);
-  reader.end(out);
-  return out;
-}
-
-const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
-
-/** `data` cut at the given sorted positions. */
-function cut(data: Uint8Array, positions: readonly number[]): Uint8Array[] {
-  const parts: Uint8Array[] = [];
-  let from = 0;
-  for (const at of positions) {
-    parts.push(data.subarray(from, at));
-    from = at;
-  }
-  parts.push(data.subarray(from));
-  return parts;
-}
-
-const tick = (line: number, fields: Record<string, unknown>): TickRecord => ({
-  type: 'tick',
-  line,
-  tick: fields,
-});
-const error = (line: number, message: string): TickRecord => ({ type: 'error', line, error: message });
+const read = (chunks: ReadonlyArray<string | Uint8Array>, options?: TickReaderOptions): TickRecord[] =>
+  readAll(new CsvReader(options), chunks);
 
 // Every feature at once: BOM, CRLF and LF, quoted commas, doubled quotes, a quoted CRLF and a
 // quoted LF, multi-byte characters (2, 3 and 4 bytes), a blank line, bad rows, a final row

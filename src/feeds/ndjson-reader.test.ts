@@ -3,34 +3,10 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { NdjsonReader } from './ndjson-reader.js';
 import type { TickReaderOptions, TickRecord } from './tick-record.js';
+import { bytes, cut, error, readAll, tick } from './tick-reader.test-support.js';
 
-function read(chunks: ReadonlyArray<string | Uint8Array>, options?: TickReaderOptions): TickRecord[] {
-  const reader = new NdjsonReader(options);
-  const out: TickRecord[] = [];
-  for (const chunk of chunks) reader.push(chunk, out);
-  reader.end(out);
-  return out;
-}
-
-const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
-
-function cut(data: Uint8Array, positions: readonly number[]): Uint8Array[] {
-  const parts: Uint8Array[] = [];
-  let from = 0;
-  for (const at of positions) {
-    parts.push(data.subarray(from, at));
-    from = at;
-  }
-  parts.push(data.subarray(from));
-  return parts;
-}
-
-const tick = (line: number, fields: Record<string, unknown>): TickRecord => ({
-  type: 'tick',
-  line,
-  tick: fields,
-});
-const error = (line: number, message: string): TickRecord => ({ type: 'error', line, error: message });
+const read = (chunks: ReadonlyArray<string | Uint8Array>, options?: TickReaderOptions): TickRecord[] =>
+  readAll(new NdjsonReader(options), chunks);
 
 const TRICKY =
   '\uFEFF{"symbol":"AAPL","price":101.5,"volume":3,"timestamp":1700000000000,"seq":7,"id":"a","source":"s","x":1}\r\n' +
