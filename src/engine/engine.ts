@@ -275,9 +275,7 @@ export class Engine {
         rejected.push({ index: i, reason });
       }
     }
-    this.#countSource(source, accepted, rejected.length);
-    this.#batchObserver?.observe(source, accepted + rejected.length, this.#batchObserver.now() - started);
-    return { accepted, rejected };
+    return this.#finish(source, accepted, rejected, started);
   }
 
   /** The same as `ingest` for ticks in columns (no object per tick). */
@@ -311,6 +309,11 @@ export class Engine {
         rejected.push({ index: i, reason });
       }
     }
+    return this.#finish(source, accepted, rejected, started);
+  }
+
+  /** Counts a processed batch by source and reports its time to the observer. */
+  #finish(source: string, accepted: number, rejected: Rejection[], started: number): IngestResult {
     this.#countSource(source, accepted, rejected.length);
     this.#batchObserver?.observe(source, accepted + rejected.length, this.#batchObserver.now() - started);
     return { accepted, rejected };
