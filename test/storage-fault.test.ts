@@ -24,16 +24,22 @@ const skip = postgresSkip();
 let database: TestDatabase | undefined;
 after(async () => database?.drop());
 
+/** The test database, reached through a proxy that can be stopped and started again. */
+async function proxiedDatabase(): Promise<{ url: URL; proxy: TcpProxy }> {
+  database ??= await createTestDatabase();
+  const url = new URL(database.url);
+  const proxy = new TcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+  await proxy.start();
+  url.port = String(proxy.port);
+  return { url, proxy };
+}
+
 describe('storage outage', () => {
   it(
     'PostgreSQL driver: refused while the server is away, working again once it is back',
     { skip, timeout: 20_000 },
     async (t) => {
-      database ??= await createTestDatabase();
-      const url = new URL(database.url);
-      const proxy = new TcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
-      await proxy.start();
-      url.port = String(proxy.port);
+      const { url, proxy } = await proxiedDatabase();
       const driver = new PostgresDriver({ url: url.toString(), poolSize: 2, connectTimeoutMs: 1000 });
       t.after(async () => {
         await driver.close();
@@ -52,11 +58,7 @@ describe('storage outage', () => {
     'PostgreSQL behind a proxy that dies: overloaded when full, recovers, loses nothing accepted',
     { skip, timeout: 60_000 },
     async (t) => {
-      database ??= await createTestDatabase();
-      const url = new URL(database.url);
-      const proxy = new TcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
-      await proxy.start();
-      url.port = String(proxy.port);
+      const { url, proxy } = await proxiedDatabase();
 
       const engine = new Engine(TEST_ENGINE_OPTIONS);
       const storage = await openStorage(
