@@ -477,7 +477,7 @@ export class Store {
     const rows = await this.driver.query<SymbolRow>(
       `select symbol, ${ms('first_seen')} as first_seen, ${ms('last_seen')} as last_seen, last_price,
               ${ms('last_price_ts')} as last_price_ts, ${ms('created_at')} as created_at
-         from symbols order by symbol`,
+         from symbols where last_price is not null order by symbol`,
     );
     return rows.map((r) => ({
       symbol: r.symbol,
@@ -494,7 +494,9 @@ export class Store {
     if (symbols !== undefined && symbols.length === 0) return [];
     const params: unknown[] = [];
     const where =
-      symbols === undefined ? '' : `where symbol in (${symbols.map((s) => `$${params.push(s)}`).join(', ')})`;
+      symbols === undefined
+        ? 'where last_price is not null'
+        : `where last_price is not null and symbol in (${symbols.map((s) => `$${params.push(s)}`).join(', ')})`;
     const rows = await this.driver.query<{ symbol: string; last_price: number; last_price_ts: number }>(
       `select symbol, last_price, ${ms('last_price_ts')} as last_price_ts from symbols ${where} order by symbol`,
       params,
@@ -824,7 +826,9 @@ async function writeSnapshot(tx: SqlSession, round: SnapshotRound): Promise<void
       [stats],
     );
     await tx.query(
+      // A row made only to hold a name (migration 3) gets its first_seen here.
       `update symbols as s set last_seen = greatest(s.last_seen, x.last_update_time),
+              first_seen = coalesce(s.first_seen, (select min(t.ts) from ticks t where t.symbol = x.symbol), x.last_update_time),
               last_price = x.current_price, last_price_ts = x.last_update_time, updated_at = now()
          from json_to_recordset($1::text::json) as x(symbol text, current_price float8, last_update_time timestamptz)
         where s.symbol = x.symbol`,
