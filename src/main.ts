@@ -8,6 +8,8 @@ import { buildApp } from './api/app.js';
 import { AccessTokens } from './auth/access-tokens.js';
 import { AuthService } from './auth/auth-service.js';
 import { jwtSecret } from './auth/secrets.js';
+import { dotnetClaims } from './compat/dotnet/shapes.js';
+import { nameSymbols } from './compat/fastapi/default-names.js';
 import type { Config } from './config.js';
 import { DayAggregates } from './engine/day-aggregates.js';
 import { Engine } from './engine/engine.js';
@@ -21,6 +23,7 @@ import { registerStorageMetrics } from './observability/storage-metrics.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { openStorage, type OpenStorageOptions, type Storage } from './storage/open-storage.js';
+import { SymbolNames } from './storage/symbol-names.js';
 import { Hub } from './streams/hub.js';
 
 /**
@@ -111,12 +114,18 @@ export async function createServer(
     const aggregates = new DayAggregates();
     onClose(aggregates.attach(engine));
 
+    const { dotnet } = config.compat;
     const tokens = new AccessTokens(
       jwtSecret({
         configured: config.auth.jwtSecret,
         dataDir: config.dataDir,
         production: env.NODE_ENV === 'production',
       }),
+      undefined,
+      // The .NET system's issuer, audience and claims, which its clients may decode (docs/compat.md).
+      dotnet.enabled
+        ? { issuer: dotnet.jwtIssuer, audience: dotnet.jwtAudience, claims: dotnetClaims(dotnet.roleNames) }
+        : {},
     );
     const auth = new AuthService(storage.store, tokens, config.auth, log.child({ component: 'auth' }));
     await auth.ensureAdmin(env.TICKSTREAM_ADMIN_PASSWORD);
@@ -202,6 +211,8 @@ export async function startServer(
     }
 
     if (config.simulation.enabled) {
+      // Display names for the simulated symbols that have none (GET /symbols, docs/compat.md).
+      await nameSymbols(new SymbolNames(storage.store.driver), config.simulation.symbols);
       const simulation = new LiveSimulation(new Simulator({ ...config.simulation }), (ticks, source, at) =>
         engine.ingest(ticks, source, at),
       );
