@@ -20,6 +20,9 @@ export interface FastapiRouteOptions {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/** How far the latest stored tick may trail the engine and still be the answer of /price/latest. */
+const STORED_LAG_MS = 1000;
+
 export const fastapiRoutes: FastifyPluginAsync<FastapiRouteOptions> = async (
   app,
   { engine, store, anonymousReads },
@@ -125,15 +128,13 @@ export const fastapiRoutes: FastifyPluginAsync<FastapiRouteOptions> = async (
         return reply.status(404).send({ detail: `Symbol ${request.query.symbol} not found` });
       }
       const last = (await store.ticks({ symbol, order: 'desc', limit: 1 })).ticks[0];
-      // The engine is ahead of storage; the stored tick gives the volume when it is the same one.
-      const sameTick =
-        last !== undefined && last.ts === state.lastUpdateTime && last.price === state.currentPrice;
-      return {
-        symbol,
-        price: state.currentPrice,
-        volume: sameTick ? last.volume : 0,
-        timestamp: iso(state.lastUpdateTime),
-      };
+      // It answered its latest stored trade: price, volume and time of one tick. Storage trails the
+      // engine by a flush (~100 ms); within STORED_LAG_MS that tick is answered whole, beyond it
+      // (storage far behind) the engine's price, without a volume it does not keep.
+      if (last !== undefined && state.lastUpdateTime - last.ts <= STORED_LAG_MS) {
+        return { symbol, price: last.price, volume: last.volume, timestamp: iso(last.ts) };
+      }
+      return { symbol, price: state.currentPrice, volume: 0, timestamp: iso(state.lastUpdateTime) };
     },
   );
 };
