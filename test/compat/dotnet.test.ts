@@ -7,8 +7,12 @@ import { decodeJwt } from 'jose';
 
 import { DOTNET_ROLE_CLAIM } from '../../src/compat/dotnet/shapes.js';
 import { DOTNET_ROUTES } from '../../src/compat/dotnet/policy.js';
-import type { Server } from '../../src/main.js';
-import { login, testServer, userWith, type LogLines } from '../support/test-server.js';
+import { finish } from '../../src/config.js';
+import { startServer, type Server } from '../../src/main.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { Metrics } from '../../src/observability/metrics.js';
+import { pgliteTemplate } from '../../src/storage/pglite-template.test-support.js';
+import { ADMIN_PASSWORD, LogLines, login, testServer, userWith } from '../support/test-server.js';
 
 /**
  * The .NET MarketDataSystem's clients against tickstream (github.com/yasserebrahimi/MarketDataSystem
@@ -410,5 +414,63 @@ describe('.NET MarketDataSystem: roles and access', () => {
   it('an admin is its Admin', async () => {
     const admin = await login(server);
     assert.equal(decodeJwt(admin.accessToken)[DOTNET_ROLE_CLAIM], 'Admin');
+  });
+});
+
+describe('.NET MarketDataSystem: over HTTP, as HttpClient calls a listening server', () => {
+  it('health, register, an anonymous write refused with {message}, a price, logout without a body', async () => {
+    const config = finish({
+      dataDir: 'memory://',
+      logLevel: 'warn',
+      auth: { jwtSecret: 'test-secret-'.padEnd(48, 'x'), registrationRole: 'writer' },
+      http: { host: '127.0.0.1', port: 0 },
+      simulation: { enabled: false },
+    });
+    const running = await startServer(config, createLogger({ level: 'warn', destination: new LogLines() }), {
+      env: { TICKSTREAM_ADMIN_PASSWORD: ADMIN_PASSWORD },
+      ingestServers: false,
+      storage: { loadDataDir: await pgliteTemplate() },
+      metrics: new Metrics({ defaultMetrics: false }),
+    });
+    try {
+      const base = running.url;
+      const json = { 'content-type': 'application/json; charset=utf-8' };
+      const health = await fetch(`${base}/health`);
+      assert.equal(health.status, 200);
+      assert.ok((await health.text()).includes('Healthy'));
+
+      const request = registerRequest();
+      const registered = await fetch(`${base}/api/auth/register`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify(request),
+      });
+      assert.equal(registered.status, 201);
+      const { accessToken } = (await registered.json()) as { accessToken: string };
+
+      const anonymous = await fetch(`${base}/api/prices`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ symbol: 'AAPL', price: 150.5, timestamp: new Date().toISOString() }),
+      });
+      assert.equal(anonymous.status, 401);
+      const refused = (await anonymous.json()) as { message: string; error: { code: string } };
+      assert.deepEqual([typeof refused.message, refused.error.code], ['string', 'AUTH_REQUIRED']);
+
+      const bearer = { authorization: `Bearer ${accessToken}` };
+      const price = await fetch(`${base}/api/prices`, {
+        method: 'POST',
+        headers: { ...json, ...bearer },
+        body: JSON.stringify({ symbol: 'AAPL', price: 150.5, timestamp: new Date().toISOString() }),
+      });
+      assert.equal(price.status, 200);
+      assert.equal(((await price.json()) as { success: boolean }).success, true);
+
+      const logout = await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: bearer });
+      assert.equal(logout.status, 204);
+      assert.equal((await fetch(`${base}/api/auth/me`, { headers: bearer })).status, 401);
+    } finally {
+      await running.close();
+    }
   });
 });

@@ -4,9 +4,20 @@ import { after, before, describe, it } from 'node:test';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 
 import { nameSymbols, WELL_KNOWN_NAMES } from '../../src/compat/fastapi/default-names.js';
-import type { Server } from '../../src/main.js';
+import { finish } from '../../src/config.js';
+import { startServer, type Server } from '../../src/main.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { Metrics } from '../../src/observability/metrics.js';
+import { pgliteTemplate } from '../../src/storage/pglite-template.test-support.js';
 import { SymbolNames } from '../../src/storage/symbol-names.js';
-import { login, testServer, userWith, type LogLines, type Session } from '../support/test-server.js';
+import {
+  ADMIN_PASSWORD,
+  LogLines,
+  login,
+  testServer,
+  userWith,
+  type Session,
+} from '../support/test-server.js';
 
 /**
  * The FastAPI price service's clients against tickstream (github.com/CXLD10/market-data-platform
@@ -203,6 +214,58 @@ describe('FastAPI price service: configuration', () => {
       assert.equal(denied.json<{ message?: string }>().message, undefined);
     } finally {
       await off.close();
+    }
+  });
+});
+
+describe('FastAPI price service: test_api.sh against a listening server with the simulator on', () => {
+  it('answers its five calls over HTTP: health, the five named symbols, their latest prices', async () => {
+    const config = finish({
+      dataDir: 'memory://',
+      logLevel: 'warn',
+      auth: { jwtSecret: 'test-secret-'.padEnd(48, 'x') },
+      http: { host: '127.0.0.1', port: 0 },
+      simulation: { enabled: true, symbols: FIVE, ticksPerSecond: 200 },
+    });
+    const running = await startServer(config, createLogger({ level: 'warn', destination: new LogLines() }), {
+      env: { TICKSTREAM_ADMIN_PASSWORD: ADMIN_PASSWORD },
+      ingestServers: false,
+      storage: { loadDataDir: await pgliteTemplate() },
+      metrics: new Metrics({ defaultMetrics: false }),
+    });
+    try {
+      const BASE_URL = running.url;
+      const curlJson = async (path: string) => {
+        const res = await fetch(`${BASE_URL}${path}`);
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+      };
+      // The simulator needs a moment for its first tick of every symbol.
+      const deadline = Date.now() + 10_000;
+      while (FIVE.some((symbol) => running.engine.state(symbol) === undefined) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
+
+      const health = await curlJson('/health');
+      assert.equal(health.status, 200);
+      assert.deepEqual([health.body.status, health.body.database], ['healthy', 'healthy']);
+
+      const symbols = await curlJson('/symbols');
+      assert.equal(symbols.status, 200);
+      assert.deepEqual(
+        (symbols.body.symbols as Array<{ symbol: string; name: string }>).map((s) => [s.symbol, s.name]),
+        [...FIVE].sort().map((symbol) => [symbol, WELL_KNOWN_NAMES[symbol]]),
+      );
+      assert.equal(symbols.body.count, 5);
+
+      for (const symbol of ['AAPL', 'GOOGL', 'MSFT']) {
+        const latest = await curlJson(`/price/latest?symbol=${symbol}`);
+        assert.equal(latest.status, 200, JSON.stringify(latest.body));
+        assert.equal(latest.body.symbol, symbol);
+        assert.ok((latest.body.price as number) > 0);
+        assert.equal(typeof latest.body.volume, 'number');
+        assert.ok(isIsoTime(latest.body.timestamp));
+      }
+    } finally {
+      await running.close();
     }
   });
 });
