@@ -155,6 +155,12 @@ describe('.NET MarketDataSystem: AuthControllerIntegrationTests and docs/API.md 
     assertMessage(res);
   });
 
+  it('refuses a 6-character password it took (on purpose: tickstream wants 8): 400 with {message}', async () => {
+    const res = await postAsJson('/api/auth/register', registerRequest({ password: 'Te@123' }));
+    assert.equal(res.statusCode, 400);
+    assertMessage(res);
+  });
+
   it('Login_ShouldReturn200_WithValidCredentials', async () => {
     const { request } = await registered();
     const res = await postAsJson('/api/auth/login', {
@@ -304,6 +310,24 @@ describe('.NET MarketDataSystem: PricesControllerIntegrationTests and docs/API.m
     );
     assert.equal(res.statusCode, 400);
     assertMessage(res);
+  });
+
+  it('refuses a late tick, which it processed (on purpose: candles and the spike window only move forward)', async () => {
+    const now = Date.now();
+    const first = await postAsJson(
+      '/api/prices',
+      { symbol: 'LATE', price: 10, timestamp: new Date(now).toISOString() },
+      token,
+    );
+    assert.equal(first.statusCode, 200);
+    const late = await postAsJson(
+      '/api/prices',
+      { symbol: 'LATE', price: 10.1, timestamp: new Date(now - 5000).toISOString() },
+      token,
+    );
+    assert.equal(late.statusCode, 422);
+    assertMessage(late);
+    assert.equal(late.json<{ error: { reason: string } }>().error.reason, 'late');
   });
 
   it('GetStatistics_ShouldReturn404_ForNonExistentSymbol, with {message}', async () => {
