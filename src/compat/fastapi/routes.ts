@@ -97,6 +97,25 @@ export const fastapiRoutes: FastifyPluginAsync<FastapiRouteOptions> = async (
               timestamp: { type: 'string', format: 'date-time' },
             },
           },
+          404: { type: 'object', properties: { detail: { type: 'string' } } },
+          422: {
+            type: 'object',
+            description: 'FastAPI’s validation error',
+            properties: {
+              detail: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    type: { type: 'string' },
+                    loc: { type: 'array', items: { type: 'string' } },
+                    msg: { type: 'string' },
+                    input: {},
+                  },
+                },
+              },
+            },
+          },
         },
       },
       // Its validation errors are FastAPI's 422 {"detail": [...]}, answered below.
