@@ -27,7 +27,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { AccessTokens } from '../src/auth/access-tokens.js';
 import { AuthService } from '../src/auth/auth-service.js';
 import type { AuthStore } from '../src/auth/auth-store.js';
-import { finish } from '../src/config.js';
+import { validateConfig } from '../src/config.js';
 import { Engine } from '../src/engine/engine.js';
 import { createLogger } from '../src/observability/logger.js';
 import { Hub } from '../src/streams/hub.js';
@@ -214,7 +214,7 @@ class TickSource {
 }
 
 async function hubServer(): Promise<FanoutServer & { hub: Hub; token: string }> {
-  const config = finish({ logLevel: 'silent' });
+  const config = validateConfig({ logLevel: 'silent' });
   const engine = new Engine({ ...config, partitions: 1 });
   const hub = new Hub({ engine, options: config.streams });
   hub.start();

@@ -22,7 +22,7 @@ import Fastify from 'fastify';
 import { buildApp } from '../src/api/app.js';
 import { AccessTokens } from '../src/auth/access-tokens.js';
 import { AuthService } from '../src/auth/auth-service.js';
-import { finish } from '../src/config.js';
+import { validateConfig } from '../src/config.js';
 import { DayAggregates } from '../src/engine/day-aggregates.js';
 import { Engine } from '../src/engine/engine.js';
 import { Random } from '../src/feeds/random.js';
@@ -86,7 +86,7 @@ export async function run(options: string[]): Promise<void> {
   // Each load and its ceiling take turns, `rounds` times, so the machine's drift hits both alike.
   const rounds = quick ? 1 : 3;
   const seconds = quick ? 3 : 5;
-  const config = finish({
+  const config = validateConfig({
     dataDir: 'memory://',
     logLevel: 'warn',
     simulation: { enabled: false },

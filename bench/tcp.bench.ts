@@ -18,7 +18,7 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { DayAggregates } from '../src/engine/day-aggregates.js';
-import { finish } from '../src/config.js';
+import { validateConfig } from '../src/config.js';
 import { Engine } from '../src/engine/engine.js';
 import { TickBatch } from '../src/engine/tick-batch.js';
 import { Random } from '../src/feeds/random.js';
@@ -34,7 +34,7 @@ const SEED = 'tickstream-tcp-bench';
 
 /** The engine with the default configuration (every analytic, the six default intervals), one partition. */
 export function engine(): Engine {
-  return new Engine({ ...finish({}), partitions: 1 });
+  return new Engine({ ...validateConfig({}), partitions: 1 });
 }
 
 /** One block of frames, and where each frame's 9-byte timestamp varint sits, with its ms. */

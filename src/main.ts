@@ -161,7 +161,7 @@ export async function createServer(
       redis:
         redis === undefined
           ? undefined
-          : { client: redis, prefix: env.TICKSTREAM_REDIS_PREFIX ?? 'tickstream:' },
+          : { client: redis, prefix: config.redis.prefix },
       status: {
         queueSize: () => storage.writer.counters().buffered,
         storage: () => ({ driver: storage.store.kind, ...storage.writer.counters() }),

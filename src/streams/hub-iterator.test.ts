@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { finish } from '../config.js';
+import { validateConfig } from '../config.js';
 import { Engine } from '../engine/engine.js';
 import type { ChannelSpec } from './channel-name.js';
 import { HubIterator } from './hub-iterator.js';
@@ -20,7 +20,7 @@ function setup(streams: Record<string, unknown> = {}) {
     maxFutureSkewMs: 300_000,
     dedupeCapacity: 10,
   });
-  const hub = new Hub({ engine, options: finish({ streams }).streams, seqBase: 0 });
+  const hub = new Hub({ engine, options: validateConfig({ streams }).streams, seqBase: 0 });
   hub.start();
   const spec = (name: string): ChannelSpec => hub.parse(name) as ChannelSpec;
   let price = 1;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { finish } from '../config.js';
+import { validateConfig } from '../config.js';
 import { Engine } from '../engine/engine.js';
 import type { HubSubscriber } from './channel.js';
 import type { ChannelSpec } from './channel-name.js';
@@ -37,7 +37,7 @@ function setup(streams: Record<string, unknown> = {}, seqBase: number | 'clock' 
   const engine = new Engine(ENGINE_OPTIONS);
   const hub = new Hub({
     engine,
-    options: finish({ streams }).streams,
+    options: validateConfig({ streams }).streams,
     seqBase: seqBase === 'clock' ? undefined : seqBase,
   });
   hub.start();

@@ -13,7 +13,7 @@ import { buildApp } from '../api/app.js';
 import { AccessTokens } from '../auth/access-tokens.js';
 import { AuthService } from '../auth/auth-service.js';
 import type { Principal, Role } from '../auth/roles.js';
-import { finish, type Config } from '../config.js';
+import { validateConfig, type Config } from '../config.js';
 import { DayAggregates } from '../engine/day-aggregates.js';
 import { Engine } from '../engine/engine.js';
 import { createLogger } from '../observability/logger.js';
@@ -75,7 +75,7 @@ export async function startServer(
     seqBase?: number;
   } = {},
 ): Promise<TestServer> {
-  const config = finish({
+  const config = validateConfig({
     logLevel: 'silent',
     streams: options.streams ?? {},
     http: { rateLimitPerMinute: 1_000_000 },
