@@ -341,6 +341,26 @@ describe('Engine snapshots', () => {
     assert.deepEqual(c.bySource, { http: { accepted: 1, rejected: 1 }, tcp: { accepted: 1, rejected: 0 } });
   });
 
+  it('replays ticks with the same state and events as ingest, moving no counter', () => {
+    const ticks: RawTick[] = [];
+    for (let i = 0; i < 60; i++)
+      ticks.push({ symbol: `S${i % 2}`, price: 100 + (i % 7) * 3, timestamp: T0 + i * 400 });
+    ticks.push({ symbol: '', price: 1 });
+    const ingested = engine();
+    const ingestedEvents = record(ingested);
+    const answer = ingested.ingest(ticks, 'http', NOW);
+    const replayed = engine();
+    const replayedEvents = record(replayed);
+    assert.deepEqual(replayed.replay(ticks, 'http', NOW), answer);
+    assert.deepEqual(replayedEvents, ingestedEvents);
+    assert.deepEqual(replayed.allStats(), ingested.allStats());
+    assert.ok(ingested.counters().anomalies > 0 && ingested.counters().candlesClosed > 0);
+    const c = replayed.counters();
+    assert.equal(c.accepted + c.anomalies + c.gaps + c.candlesClosed, 0);
+    assert.deepEqual(c.bySource, {});
+    assert.ok(Object.values(c.rejected).every((n) => n === 0));
+  });
+
   it('returns copies of open candles that later ticks do not change', () => {
     const e = engine();
     e.ingest([{ symbol: 'A', price: 1, timestamp: T0 }], 'http', NOW);

@@ -248,6 +248,30 @@ export class Engine {
   ingest(ticks: readonly RawTick[], source: string, receivedAt: number): IngestResult {
     const started = this.#batchObserver?.now() ?? 0;
     const rejected: Rejection[] = [];
+    const accepted = this.#ingestRaw(ticks, source, receivedAt, rejected);
+    return this.#finish(source, accepted, rejected, started);
+  }
+
+  /**
+   * Feeds ticks that an earlier run of this process already accepted and counted (recovery from
+   * storage) through the engine again: the state and the events are as for `ingest`, but no
+   * counter moves (accepted, rejected, per source, anomalies, gaps, candles closed) and the batch
+   * observer is not told, so metrics after a restart count only what arrives after it.
+   */
+  replay(ticks: readonly RawTick[], source: string, receivedAt: number): IngestResult {
+    const counts = [this.#accepted, this.#anomalies, this.#gaps, this.#candlesClosed] as const;
+    const rejectedCounts = { ...this.#rejected };
+    const rejected: Rejection[] = [];
+    try {
+      return { accepted: this.#ingestRaw(ticks, source, receivedAt, rejected), rejected };
+    } finally {
+      [this.#accepted, this.#anomalies, this.#gaps, this.#candlesClosed] = counts;
+      Object.assign(this.#rejected, rejectedCounts);
+    }
+  }
+
+  /** The loop of `ingest` and `replay`: answers the number accepted, pushes the rejections. */
+  #ingestRaw(ticks: readonly RawTick[], source: string, receivedAt: number, rejected: Rejection[]): number {
     let budget = this.#admission === undefined ? Infinity : this.#admission.available();
     let accepted = 0;
     for (let i = 0; i < ticks.length; i++) {
@@ -275,7 +299,7 @@ export class Engine {
         rejected.push({ index: i, reason });
       }
     }
-    return this.#finish(source, accepted, rejected, started);
+    return accepted;
   }
 
   /** The same as `ingest` for ticks in columns (no object per tick). */

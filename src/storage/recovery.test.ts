@@ -155,6 +155,12 @@ describe('recovery', () => {
     assert.equal(report.committedSeq, crashed.counters().committedSeq);
     assert.deepEqual(second.allStats(), first.allStats());
     assert.deepEqual(second.recentAnomalies(), first.recentAnomalies());
+    // The replayed ticks were counted by the run that accepted them: metrics start from zero.
+    const counted = second.counters();
+    assert.equal(counted.accepted, 0);
+    assert.deepEqual(counted.bySource, {});
+    assert.equal(counted.anomalies + counted.candlesClosed + counted.gaps, 0);
+    assert.ok(Object.values(counted.rejected).every((n) => n === 0));
     const writer = new BatchWriter(second, restarted, WRITER, log, {
       seq: report.committedSeq,
       writeNo: report.writeNo,

@@ -29,7 +29,8 @@ const PAGE = 10_000;
  * (DESIGN §4): puts back every symbol's last snapshot (statistics, moving-average prices, spike
  * window, open candles, sequence and id memory), the recent anomalies up to it, and then feeds the
  * ticks committed after the snapshot through the engine again, in their arrival order with their
- * arrival times, as if they arrived now.
+ * arrival times, as if they arrived now. They were counted when they first arrived: replaying them
+ * moves no engine counter (`Engine.replay`), so metrics after a restart start from zero.
  *
  * Call it before anything listens to the engine: the replayed ticks emit events again, and what
  * they produced (candles, anomalies) is already stored with them. The engine must be new, and
@@ -91,7 +92,7 @@ function replay(engine: Engine, ticks: readonly StoredTick[]): number {
         source: t.source,
       });
     }
-    refused += engine.ingest(run, run[0]!.source as string, receivedAt ?? NaN).rejected.length;
+    refused += engine.replay(run, run[0]!.source as string, receivedAt ?? NaN).rejected.length;
   }
   return refused;
 }
