@@ -28,6 +28,7 @@ import { AccessTokens } from '../src/auth/access-tokens.js';
 import { AuthService } from '../src/auth/auth-service.js';
 import type { AuthStore } from '../src/auth/auth-store.js';
 import { validateConfig } from '../src/config.js';
+import { DayAggregates } from '../src/engine/day-aggregates.js';
 import { Engine } from '../src/engine/engine.js';
 import { createLogger } from '../src/observability/logger.js';
 import { Hub } from '../src/streams/hub.js';
@@ -216,7 +217,15 @@ class TickSource {
 async function hubServer(): Promise<FanoutServer & { hub: Hub; token: string }> {
   const config = validateConfig({ logLevel: 'silent' });
   const engine = new Engine({ ...config, partitions: 1 });
-  const hub = new Hub({ engine, options: config.streams });
+  const dayAggregates = new DayAggregates();
+  const hub = new Hub({ engine, options: config.streams, dayAggregates });
+  // The hub's listeners as src/main.ts wires them.
+  engine.on('candle', hub.onCandle);
+  engine.on('candleUpdate', hub.onCandle);
+  engine.on('anomaly', hub.onAnomaly);
+  engine.on('tick', dayAggregates.onTick);
+  engine.on('tick', hub.onTick);
+  engine.demandCandleUpdates(() => hub.wantsCandleUpdates());
   hub.start();
   const tokens = new AccessTokens(SECRET);
   // Access tokens are checked by signature alone: the store is never asked.

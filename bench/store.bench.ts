@@ -140,6 +140,11 @@ async function throughWriter(target: Target, batches: readonly TickBatch[], rows
       seq: 0,
       writeNo: 0,
     });
+    // As src/main.ts wires it.
+    engine.on('candle', writer.onCandle);
+    engine.on('anomaly', writer.onAnomaly);
+    engine.on('tick', writer.onTick);
+    engine.setAdmission(writer.admission);
     writer.start();
     let waits = 0;
     const start = process.hrtime.bigint();

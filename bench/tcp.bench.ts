@@ -23,7 +23,7 @@ import { Engine } from '../src/engine/engine.js';
 import { TickBatch } from '../src/engine/tick-batch.js';
 import { Random } from '../src/feeds/random.js';
 import { FrameDecoder } from '../src/ingest/tcp/frame-decoder.js';
-import { startTcpIngest } from '../src/ingest/tcp/tcp-server.js';
+import { TcpIngestServer } from '../src/ingest/tcp/tcp-server.js';
 import { TickEncoder } from '../src/ingest/tick-encoder.js';
 import { createLogger } from '../src/observability/logger.js';
 import { printTable, secondsSince, writeResult } from './report.js';
@@ -259,10 +259,10 @@ export async function run(options: string[]): Promise<void> {
     let closed = 0;
     e.on('candle', () => closed++);
     e.on('anomaly', () => {});
-    if (days) new DayAggregates().attach(e);
-    let tcp: Awaited<ReturnType<typeof startTcpIngest>> | undefined;
+    if (days) e.on('tick', new DayAggregates().onTick);
+    let tcp: TcpIngestServer | undefined;
     const perSec = await measure(total, startTs, async () => {
-      tcp = await startTcpIngest(e, { host: '127.0.0.1', port: 0, allow: [] }, logger);
+      tcp = await TcpIngestServer.start(e, { host: '127.0.0.1', port: 0, allow: [] }, logger);
       const server = tcp;
       let first = 0n;
       return {

@@ -13,8 +13,8 @@ import { DayAggregates } from './engine/day-aggregates.js';
 import { Engine } from './engine/engine.js';
 import { LiveSimulation } from './feeds/live-simulation.js';
 import { Simulator } from './feeds/simulator.js';
-import { startGrpcServer, type GrpcServer } from './ingest/grpc/grpc-server.js';
-import { startTcpIngest, type TcpIngestServer } from './ingest/tcp/tcp-server.js';
+import { GrpcServer } from './ingest/grpc/grpc-server.js';
+import { TcpIngestServer } from './ingest/tcp/tcp-server.js';
 import { registerEngineMetrics } from './observability/engine-metrics.js';
 import { registerGrpcMetrics, registerTcpMetrics } from './observability/ingest-metrics.js';
 import { registerStorageMetrics } from './observability/storage-metrics.js';
@@ -22,6 +22,7 @@ import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { openStorage, type OpenStorageOptions, type Storage } from './storage/open-storage.js';
 import { Hub } from './streams/hub.js';
+import { RealtimeFeed } from './streams/realtime-feed.js';
 
 /**
  * The composition root: the only place where adapters meet the engine (DESIGN §2). Builds the
@@ -54,6 +55,7 @@ export interface Server {
   readonly auth: AuthService;
   readonly aggregates: DayAggregates;
   readonly hub: Hub;
+  readonly realtime: RealtimeFeed;
   readonly metrics: Metrics;
   /** Stops everything started, in reverse order; flushes storage last. Safe to call twice. */
   close(): Promise<void>;
@@ -109,7 +111,7 @@ export async function createServer(
       },
     });
     const aggregates = new DayAggregates();
-    onClose(aggregates.attach(engine));
+    aggregates.restoreFrom(engine);
 
     const tokens = new AccessTokens(
       jwtSecret({
@@ -143,6 +145,35 @@ export async function createServer(
     });
     hub.start();
     onClose(() => hub.stop());
+    const realtime = new RealtimeFeed(engine.intervals);
+    const { writer } = storage;
+
+    // Where the parts meet the engine: every listener and the one admission, nothing else calls
+    // engine.on. Listeners of one event are called in the order listed. Across events the engine's
+    // order holds: a tick's candles, candle updates and anomalies are emitted while it is applied,
+    // before its `tick` event; the writer relies on it (an anomaly takes the ingest sequence number
+    // its tick is about to get; test/wiring.test.ts checks it).
+    const unwire = [
+      engine.on('candle', writer.onCandle),
+      engine.on('candle', hub.onCandle),
+      engine.on('candleUpdate', hub.onCandle),
+      engine.on('candleUpdate', realtime.onCandleUpdate),
+      engine.on('anomaly', writer.onAnomaly),
+      engine.on('anomaly', hub.onAnomaly),
+      engine.on('tick', writer.onTick),
+      engine.on('tick', aggregates.onTick),
+      engine.on('tick', hub.onTick),
+      engine.on('tick', realtime.onTick),
+    ];
+    // Open-candle updates cost a call per interval per tick: made only while a live candle channel
+    // or a /realtime/ticks client wants them.
+    engine.demandCandleUpdates(() => hub.wantsCandleUpdates() || realtime.wantsCandleUpdates());
+    // The storage writer's buffer bounds what the engine accepts (`overloaded` beyond it); TCP and
+    // gRPC (startServer) wait on the same admission instead of refusing.
+    engine.setAdmission(writer.admission);
+    onClose(() => {
+      for (const off of unwire) off();
+    });
 
     const app = await buildApp({
       config,
@@ -151,6 +182,7 @@ export async function createServer(
       aggregates,
       auth,
       hub,
+      realtime,
       metrics,
       log,
       persisted: () => storage.writer.persisted(),
@@ -158,10 +190,7 @@ export async function createServer(
         { name: 'storage', check: () => storage.store.ping() },
         ...(redis === undefined ? [] : [{ name: 'redis', check: async () => void (await redis.ping()) }]),
       ],
-      redis:
-        redis === undefined
-          ? undefined
-          : { client: redis, prefix: config.redis.prefix },
+      redis: redis === undefined ? undefined : { client: redis, prefix: config.redis.prefix },
       status: {
         queueSize: () => storage.writer.counters().buffered,
         storage: () => ({ driver: storage.store.kind, ...storage.writer.counters() }),
@@ -170,7 +199,7 @@ export async function createServer(
       webRoot: WEB_ROOT,
     });
     onClose(() => app.close());
-    return { app, engine, storage, auth, aggregates, hub, metrics, close, onClose };
+    return { app, engine, storage, auth, aggregates, hub, realtime, metrics, close, onClose };
   } catch (err) {
     await close();
     throw err;
@@ -192,11 +221,11 @@ export async function startServer(
     let tcp: TcpIngestServer | undefined;
     let grpc: GrpcServer | undefined;
     if (options.ingestServers !== false) {
-      const admission = storage.writer;
-      tcp = await startTcpIngest(engine, config.tcp, log, { admission });
+      const admission = storage.writer.admission;
+      tcp = await TcpIngestServer.start(engine, config.tcp, log, { admission });
       onClose(() => tcp!.stop());
       registerTcpMetrics(server.metrics, tcp);
-      grpc = await startGrpcServer(engine, config.grpc, log, { authenticator: auth, admission, aggregates });
+      grpc = await GrpcServer.start(engine, config.grpc, log, { authenticator: auth, admission, aggregates });
       onClose(() => grpc!.stop());
       registerGrpcMetrics(server.metrics, grpc);
     }

@@ -13,6 +13,7 @@ import {
   type TestDatabase,
 } from '../src/storage/postgres-test-database.test-support.js';
 import { T0, TEST_ENGINE_OPTIONS } from '../src/storage/test-ticks.test-support.js';
+import { wireWriter } from '../src/storage/wire-writer.test-support.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 /**
@@ -86,6 +87,7 @@ describe('storage outage', () => {
         createLogger({ level: 'silent' }),
         { databaseUrl: url.toString() },
       );
+      wireWriter(engine, storage.writer);
       t.after(async () => {
         await proxy.stop();
         await proxy.start(); // so that close() can write what is left

@@ -25,6 +25,7 @@ import { ErrorCode, TickstreamError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Hub } from '../streams/hub.js';
+import type { RealtimeFeed } from '../streams/realtime-feed.js';
 import { streamRoutes } from '../streams/stream-routes.js';
 import { ThroughputMeter } from '../observability/throughput-meter.js';
 import { errorBody, errorHandler } from './http-errors.js';
@@ -63,6 +64,8 @@ export interface AppDeps {
   readonly status?: StatusSources;
   /** Live streams (WebSocket, STOMP, SSE, GraphQL): served when present (docs/streams.md). */
   readonly hub?: Hub;
+  /** The `/realtime/ticks` feed, served beside the hub's streams when both are present. */
+  readonly realtime?: RealtimeFeed;
   /** Shared rate-limit counters across processes (REDIS_URL); in memory when absent. */
   readonly redis?: { client: Redis; prefix: string } | undefined;
   /** Directory of the built dashboard (index.html and assets), served at `/`. */
@@ -251,7 +254,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     status: deps.status,
     publicMetrics: config.http.publicMetrics,
   });
-  if (deps.hub !== undefined) await app.register(streamRoutes, { hub: deps.hub, auth });
+  if (deps.hub !== undefined)
+    await app.register(streamRoutes, { hub: deps.hub, auth, realtime: deps.realtime });
 
   const webRoot = deps.webRoot;
   if (webRoot !== undefined && existsSync(webRoot)) {

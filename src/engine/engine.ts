@@ -141,6 +141,7 @@ export class Engine {
   readonly #sink: SymbolEventSink;
   readonly #tickEvent: TickEvent;
   #admission: Admission | undefined;
+  #candleUpdateDemand: (() => boolean) | undefined;
   #batchObserver: BatchObserver | undefined;
   #onListenerError: ((err: unknown, type: EngineEventType) => void) | undefined;
 
@@ -182,9 +183,13 @@ export class Engine {
       state: undefined as unknown as SymbolState,
     };
     const listeners = this.#listeners;
+    // Asked once per accepted tick: candle updates cost a call per interval, made only when wanted.
+    const wantsCandleUpdates = (): boolean =>
+      listeners.candleUpdate.length > 0 &&
+      (this.#candleUpdateDemand === undefined || this.#candleUpdateDemand());
     this.#sink = {
       get wantsCandleUpdates() {
-        return listeners.candleUpdate.length > 0;
+        return wantsCandleUpdates();
       },
       gap: (symbol, source, from, to) => {
         this.#gaps++;
@@ -222,6 +227,15 @@ export class Engine {
   /** Sets (or clears) who is told each batch's processing time. */
   observeBatches(observer: BatchObserver | undefined): void {
     this.#batchObserver = observer;
+  }
+
+  /**
+   * Sets who says whether `candleUpdate` events are wanted now (e.g. a live candle channel). Their
+   * listeners can then be registered up front: the engine makes the updates (a call per interval
+   * per tick) only while `demand()` answers true. Without it, whenever there is a listener.
+   */
+  demandCandleUpdates(demand: (() => boolean) | undefined): void {
+    this.#candleUpdateDemand = demand;
   }
 
   /** Sets the downstream capacity check that turns excess ticks into `overloaded`. */

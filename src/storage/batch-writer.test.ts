@@ -12,6 +12,7 @@ import { FaultyDriver } from './faulty-driver.test-support.js';
 import { memoryStore } from './pglite-template.test-support.js';
 import { Store, type StoredTick } from './store.js';
 import { ingestCalls, T0, TEST_ENGINE_OPTIONS, testTicks } from './test-ticks.test-support.js';
+import { wireWriter } from './wire-writer.test-support.js';
 
 const log = createLogger({ level: 'silent' });
 
@@ -35,6 +36,7 @@ async function setup(t: TestContext, options: Partial<BatchWriterOptions> = {}, 
   const store = driver === undefined ? base : new Store(driver);
   const engine = new Engine(TEST_ENGINE_OPTIONS);
   const writer = new BatchWriter(engine, store, { ...OPTIONS, ...options }, log, { seq: 0, writeNo: 0 });
+  wireWriter(engine, writer);
   writer.start();
   t.after(async () => {
     if (driver !== undefined) {

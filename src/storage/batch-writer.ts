@@ -130,7 +130,6 @@ export class BatchWriter {
   readonly #openWritten = new Map<string, number>();
   /** updateCount of each symbol at its last snapshot. */
   readonly #snapshotMarks = new Map<string, number>();
-  readonly #unsubscribe: Array<() => void> = [];
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #abort = new AbortController();
   readonly #policy;
@@ -214,16 +213,12 @@ export class BatchWriter {
     this.#policy = wrap(retryPolicy, this.#breaker);
   }
 
-  /** Subscribes to the engine, becomes its admission and starts writing. */
+  /**
+   * Starts writing. The engine's events come through `onTick`, `onCandle` and `onAnomaly`, and
+   * `admission` is set on the engine: src/main.ts wires them.
+   */
   start(): void {
     if (this.#loop !== undefined) return;
-    const engine = this.#engine;
-    this.#unsubscribe.push(
-      engine.on('tick', this.#onTick),
-      engine.on('candle', this.#onCandle),
-      engine.on('anomaly', this.#onAnomaly),
-    );
-    engine.setAdmission(this.admission);
     this.#timers.push(
       setInterval(() => this.#collectOpenCandles(), this.options.openCandleFlushMs).unref(),
       setInterval(() => this.#collectSnapshot(false), this.options.statsIntervalMs).unref(),
@@ -325,7 +320,6 @@ export class BatchWriter {
       this.#collectOpenCandles();
       this.#collectSnapshot(true);
     }
-    for (const off of this.#unsubscribe) off();
     this.#wakeUp();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
@@ -351,7 +345,12 @@ export class BatchWriter {
 
   // -- engine events (synchronous, inside the engine's ingest) -------------------------------------
 
-  readonly #onTick = (e: TickEvent): void => {
+  /**
+   * The engine's `tick` listener. The writer's row is its own copy of the tick (into column
+   * chunks, no allocation): the engine reuses its event, and the row waits for its commit.
+   */
+  readonly onTick = (e: TickEvent): void => {
+    if (this.#closing) return;
     let chunk = this.#open.chunk;
     if (chunk === undefined) chunk = this.#newChunk();
     const i = chunk.length;
@@ -372,15 +371,22 @@ export class BatchWriter {
     }
   };
 
-  readonly #onCandle = (candle: Candle): void => {
+  /** The engine's `candle` listener (closed and revised candles). */
+  readonly onCandle = (candle: Candle): void => {
+    if (this.#closing) return;
     const key = candleKey(candle);
     this.#openWritten.delete(key);
     // Kept past the event, so a plain copy (the engine may reuse the Candle it emitted).
     this.#touch().candles.set(key, candle.toJSON());
   };
 
-  readonly #onAnomaly = (anomaly: Anomaly): void => {
-    // Emitted while the tick that fired it is applied, before its tick event: it gets the next number.
+  /**
+   * The engine's `anomaly` listener. It relies on the engine's order: an anomaly is emitted while
+   * the tick that fired it is applied, before that tick's `tick` event, so it takes the next
+   * ingest sequence number, the one its tick is about to get.
+   */
+  readonly onAnomaly = (anomaly: Anomaly): void => {
+    if (this.#closing) return;
     this.#touch().anomalies.push({ anomaly, ingestSeq: this.#seq + 1 });
   };
 

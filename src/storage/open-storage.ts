@@ -23,7 +23,7 @@ export interface OpenStorageOptions {
   readonly loadDataDir?: Blob;
 }
 
-/** Storage of one process, wired to its engine. */
+/** Storage of one process, its engine recovered (wired to the engine by src/main.ts). */
 export interface Storage {
   readonly store: Store;
   readonly writer: BatchWriter;
@@ -38,8 +38,9 @@ const MAINTENANCE_MS = 3_600_000;
 /**
  * Everything storage needs at start, in order: open the database (DATABASE_URL or the embedded
  * one), apply migrations, create the tick partitions ahead and apply retention, rebuild the
- * engine's state from storage, and start the batch writer as the engine's admission. Call it
- * with a new engine, before anything else listens to it (recovery replays ticks through it).
+ * engine's state from storage, and start the batch writer. Call it with a new engine, before
+ * anything listens to it (recovery replays ticks through it); then wire `writer` to the engine
+ * (its listeners and its admission: src/main.ts).
  */
 export async function openStorage(
   engine: Engine,

@@ -13,6 +13,7 @@ import { memoryStore, pgliteTemplate } from './pglite-template.test-support.js';
 import { recover } from './recovery.js';
 import { Store } from './store.js';
 import { ingestCalls, TEST_ENGINE_OPTIONS, testTicks } from './test-ticks.test-support.js';
+import { wireWriter } from './wire-writer.test-support.js';
 
 const log = createLogger({ level: 'silent' });
 
@@ -75,6 +76,7 @@ async function uninterrupted() {
   const store = await memoryStore();
   const engine = new Engine(TEST_ENGINE_OPTIONS);
   const writer = new BatchWriter(engine, store, WRITER, log, { seq: 0, writeNo: 0 });
+  wireWriter(engine, writer);
   writer.start();
   feed(engine, 0, CALLS.length);
   engine.closeAll();
@@ -100,6 +102,7 @@ describe('recovery', () => {
 
     const first = new Engine(TEST_ENGINE_OPTIONS);
     const one = await openStorage(first, SETTINGS(dir), log, { loadDataDir: await pgliteTemplate() });
+    wireWriter(first, one.writer);
     t.after(() => one.close());
     assert.equal(one.recovery.symbols, 0);
     feed(first, 0, half);
@@ -107,6 +110,7 @@ describe('recovery', () => {
 
     const second = new Engine(TEST_ENGINE_OPTIONS);
     const two = await openStorage(second, SETTINGS(dir), log);
+    wireWriter(second, two.writer);
     t.after(() => two.close());
     // A graceful stop leaves a snapshot of everything: nothing to replay.
     assert.equal(two.recovery.symbols, first.symbols().length);
@@ -134,6 +138,7 @@ describe('recovery', () => {
 
     const first = new Engine(TEST_ENGINE_OPTIONS);
     const crashed = new BatchWriter(first, store, WRITER, log, { seq: 0, writeNo: 0 });
+    wireWriter(first, crashed);
     crashed.start();
     const restartedWriter: { writer?: BatchWriter } = {};
     t.after(async () => {
@@ -166,6 +171,7 @@ describe('recovery', () => {
       writeNo: report.writeNo,
     });
     restartedWriter.writer = writer;
+    wireWriter(second, writer);
     writer.start();
     feed(second, 2 * third, CALLS.length);
     second.closeAll();

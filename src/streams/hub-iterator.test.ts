@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { validateConfig } from '../config.js';
+import { DayAggregates } from '../engine/day-aggregates.js';
 import { Engine } from '../engine/engine.js';
 import type { ChannelSpec } from './channel-name.js';
 import { HubIterator } from './hub-iterator.js';
 import { Hub } from './hub.js';
+import { wireStreams } from './streams.test-support.js';
 
 function setup(streams: Record<string, unknown> = {}) {
   const engine = new Engine({
@@ -20,7 +22,9 @@ function setup(streams: Record<string, unknown> = {}) {
     maxFutureSkewMs: 300_000,
     dedupeCapacity: 10,
   });
-  const hub = new Hub({ engine, options: validateConfig({ streams }).streams, seqBase: 0 });
+  const dayAggregates = new DayAggregates();
+  const hub = new Hub({ engine, options: validateConfig({ streams }).streams, seqBase: 0, dayAggregates });
+  wireStreams(engine, { hub, dayAggregates });
   hub.start();
   const spec = (name: string): ChannelSpec => hub.parse(name) as ChannelSpec;
   let price = 1;

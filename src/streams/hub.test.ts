@@ -2,11 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { validateConfig } from '../config.js';
+import { DayAggregates } from '../engine/day-aggregates.js';
 import { Engine } from '../engine/engine.js';
 import type { HubSubscriber } from './channel.js';
 import type { ChannelSpec } from './channel-name.js';
 import type { HubMessage } from './hub-message.js';
 import { Hub } from './hub.js';
+import { wireStreams } from './streams.test-support.js';
 
 const ENGINE_OPTIONS = {
   partitions: 1,
@@ -35,11 +37,14 @@ class Collector implements HubSubscriber {
 
 function setup(streams: Record<string, unknown> = {}, seqBase: number | 'clock' = 1000) {
   const engine = new Engine(ENGINE_OPTIONS);
+  const dayAggregates = new DayAggregates();
   const hub = new Hub({
     engine,
     options: validateConfig({ streams }).streams,
     seqBase: seqBase === 'clock' ? undefined : seqBase,
+    dayAggregates,
   });
+  wireStreams(engine, { hub, dayAggregates });
   hub.start();
   const spec = (name: string): ChannelSpec => {
     const s = hub.parse(name);
@@ -252,6 +257,9 @@ describe('Hub', () => {
     hub.unsubscribe(sub, channel, 0);
     hub.sweep(10);
     assert.equal(channel.live, false);
+    const swept = updates;
+    engine.ingest([{ symbol: 'A', price: 2 }], 'test', Date.now());
+    assert.equal(updates, swept, 'no updates once no candle channel is live');
     hub.stop();
   });
 });

@@ -1,6 +1,6 @@
 import type { Candle, CandleData } from '../core/candles.js';
 import type { Anomaly } from '../core/spike-detector.js';
-import { DayAggregates } from '../engine/day-aggregates.js';
+import type { DayAggregates } from '../engine/day-aggregates.js';
 import type { Engine, TickEvent } from '../engine/engine.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { StreamsConfig } from '../config.js';
@@ -23,8 +23,8 @@ export interface HubDeps {
   readonly options: StreamsConfig;
   /** Registers the hub's Prometheus collectors (once per registry). */
   readonly metrics?: Metrics | undefined;
-  /** The day aggregates gRPC also serves; made and attached here when absent. */
-  readonly dayAggregates?: DayAggregates | undefined;
+  /** The day aggregates gRPC also serves (fed by the engine's ticks). */
+  readonly dayAggregates: DayAggregates;
   /** Storage, for the history GraphQL serves beside the live data (absent: the engine's alone). */
   readonly history?: HistoryStore | undefined;
   /**
@@ -75,10 +75,7 @@ export class Hub {
   /** `anomalies` and `anomalies.*`. */
   readonly #allAnomalies: Channel[];
   readonly #counters = new Map<Protocol, StreamCounters>();
-  readonly #ownDays: boolean;
   #liveCandleChannels = 0;
-  #stopCandles: Array<() => void> = [];
-  #stop: Array<() => void> = [];
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(deps: HubDeps) {
@@ -87,8 +84,7 @@ export class Hub {
     this.history = deps.history ?? NO_HISTORY;
     this.#seqFloor = deps.seqBase ?? Date.now() * 1000;
     this.intervals = new Set(this.engine.intervals.map((i) => i.label));
-    this.#ownDays = deps.dayAggregates === undefined;
-    this.days = new DayFeed(deps.dayAggregates ?? new DayAggregates());
+    this.days = new DayFeed(deps.dayAggregates);
     for (const protocol of PROTOCOLS) this.#counters.set(protocol, new StreamCounters());
     this.#allTicks = this.#channel(this.#spec(`${ChannelKind.Ticks}.*`));
     this.#allStats = this.#channel(this.#spec(`${ChannelKind.Stats}.*`));
@@ -97,21 +93,18 @@ export class Hub {
     if (deps.metrics !== undefined) registerStreamMetrics(deps.metrics, this);
   }
 
-  /** Follows the engine (and the day aggregates, when the hub made them). */
+  /**
+   * Starts putting idle channels to sleep. The engine's events come through `onTick`, `onCandle`
+   * and `onAnomaly`, which src/main.ts wires.
+   */
   start(): void {
-    if (this.#stop.length > 0) return;
-    this.#stop.push(this.engine.on('tick', this.#onTick), this.engine.on('anomaly', this.#onAnomaly));
-    if (this.#ownDays) this.#stop.push(this.days.aggregates.attach(this.engine));
-    if (this.#liveCandleChannels > 0) this.#followCandles();
+    if (this.#sweeper !== undefined) return;
     this.#sweeper = setInterval(() => this.sweep(Date.now()), Math.min(1000, this.options.resumeWindowMs));
     this.#sweeper.unref();
   }
 
-  /** Stops following the engine. Connections are closed by their servers. */
+  /** Stops the sweeper. Connections are closed by their servers; main unwires the engine. */
   stop(): void {
-    for (const stop of this.#stop) stop();
-    this.#stop = [];
-    this.#unfollowCandles();
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper);
     this.#sweeper = undefined;
     this.drainWatch.stop();
@@ -159,9 +152,7 @@ export class Hub {
     const channel = this.#channel(spec);
     if (!channel.live) {
       channel.wake();
-      if (channel.kind === ChannelKind.Candles && ++this.#liveCandleChannels === 1 && this.#stop.length > 0) {
-        this.#followCandles();
-      }
+      if (channel.kind === ChannelKind.Candles) this.#liveCandleChannels++;
     }
     if (!channel.subscribers.includes(subscriber)) channel.subscribers.push(subscriber);
     channel.idleSince = NaN;
@@ -194,7 +185,7 @@ export class Hub {
         now - channel.idleSince >= this.options.resumeWindowMs
       ) {
         channel.sleep();
-        if (channel.kind === ChannelKind.Candles && --this.#liveCandleChannels === 0) this.#unfollowCandles();
+        if (channel.kind === ChannelKind.Candles) this.#liveCandleChannels--;
         if (channel.symbol !== ALL_SYMBOLS) this.#forget(channel);
       }
     }
@@ -297,7 +288,19 @@ export class Hub {
     return symbol;
   }
 
-  readonly #onTick = (e: TickEvent): void => {
+  /**
+   * Whether a candle channel is live: open-candle updates cost the engine a call per interval per
+   * tick, so it makes them only while someone wants them (`Engine.demandCandleUpdates`).
+   */
+  wantsCandleUpdates(): boolean {
+    return this.#liveCandleChannels > 0;
+  }
+
+  /**
+   * The engine's `tick` listener. The symbol's `SymbolChannels` keeps its own copy of the last
+   * tick: a channel snapshot is asked for between ticks, when the engine's reused event is gone.
+   */
+  readonly onTick = (e: TickEvent): void => {
     let symbol = this.#symbols.get(e.symbol);
     if (symbol === undefined) symbol = this.#symbol(e.symbol);
     symbol.record(e);
@@ -319,7 +322,9 @@ export class Hub {
     }
   };
 
-  readonly #onCandle = (candle: Candle): void => {
+  /** The engine's `candle` and `candleUpdate` listener. */
+  readonly onCandle = (candle: Candle): void => {
+    if (this.#liveCandleChannels === 0) return;
     const channel = this.#symbols.get(candle.symbol)?.candles?.get(candle.interval);
     const all = this.#allCandles.get(candle.interval);
     const live = channel !== undefined && channel.live;
@@ -330,7 +335,8 @@ export class Hub {
     if (all !== undefined && all.live) all.publish(data, key);
   };
 
-  readonly #onAnomaly = (anomaly: Anomaly): void => {
+  /** The engine's `anomaly` listener. */
+  readonly onAnomaly = (anomaly: Anomaly): void => {
     const channel = this.#symbols.get(anomaly.symbol)?.anomalies;
     const live = channel !== undefined && channel.live;
     const [all, star] = this.#allAnomalies as [Channel, Channel];
@@ -340,19 +346,4 @@ export class Hub {
     if (all.live) all.publish(data, null);
     if (star.live) star.publish(data, null);
   };
-
-  // Open-candle updates cost the engine a call per interval per tick: followed only while a
-  // candle channel is live.
-  #followCandles(): void {
-    if (this.#stopCandles.length > 0) return;
-    this.#stopCandles.push(
-      this.engine.on('candleUpdate', this.#onCandle),
-      this.engine.on('candle', this.#onCandle),
-    );
-  }
-
-  #unfollowCandles(): void {
-    for (const stop of this.#stopCandles) stop();
-    this.#stopCandles = [];
-  }
 }

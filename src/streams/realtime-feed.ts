@@ -1,12 +1,16 @@
 import type { Candle } from '../core/candles.js';
-import type { Engine, TickEvent } from '../engine/engine.js';
+import type { TickEvent } from '../engine/engine.js';
 import { ALL_SYMBOLS } from './channel-name.js';
 import type { Outgoing } from './hub-message.js';
 
 const SMA_WINDOW = 10;
 const MINUTE_MS = 60_000;
 
-/** One symbol's last ten prices and its open one-minute candle. */
+/**
+ * One symbol's last ten prices and its open one-minute candle: the feed's per-tick copy. The
+ * engine keeps neither a ten-price window nor, without a `1m` interval, a one-minute candle, and
+ * the event needs both for every tick.
+ */
 class SymbolTail {
   readonly symbol: string;
   readonly stream: { readonly name: string };
@@ -99,33 +103,27 @@ export type RealtimeListener = (event: RealtimeEvent) => void;
  * The earlier Express demo's tick events: `{symbol, price, ts, volume, sma10, candle1m:
  * {bucket_start, open, high, low, close, volume}}`, `sma10` the mean of the symbol's last ten prices
  * (of fewer before ten have come), `candle1m` its open one-minute candle: the engine's when `1m` is
- * a configured interval, else kept here by the same rules. It follows the engine from the start so
- * the ten prices are there when a client connects; an event is built (once, shared) only for a
- * symbol someone listens to.
+ * a configured interval, else kept here by the same rules. src/main.ts wires `onTick` from the start
+ * so the ten prices are there when a client connects, and `onCandleUpdate` (asked for through
+ * `wantsCandleUpdates`); an event is built (once, shared) only for a symbol someone listens to.
  */
 export class RealtimeFeed {
-  readonly #engine: Engine;
   readonly #symbols = new Map<string, SymbolTail>();
   readonly #bySymbol = new Map<string, RealtimeListener[]>();
   readonly #engineCandles: boolean;
   #listening = 0;
-  #stops: Array<() => void> = [];
-  #stopCandles: (() => void) | undefined;
 
-  constructor(engine: Engine) {
-    this.#engine = engine;
-    this.#engineCandles = engine.intervals.some((i) => i.label === '1m');
+  /** `intervals`: the engine's interval labels (its `1m` candle is used when there is one). */
+  constructor(intervals: readonly { readonly label: string }[]) {
+    this.#engineCandles = intervals.some((i) => i.label === '1m');
   }
 
-  start(): void {
-    if (this.#stops.length === 0) this.#stops.push(this.#engine.on('tick', this.#onTick));
-  }
-
-  stop(): void {
-    for (const stop of this.#stops) stop();
-    this.#stops = [];
-    this.#stopCandles?.();
-    this.#stopCandles = undefined;
+  /**
+   * Whether the engine's open-candle updates are wanted: they cost it a call per interval per
+   * tick, so only while someone listens and the engine has a `1m` interval.
+   */
+  wantsCandleUpdates(): boolean {
+    return this.#listening > 0 && this.#engineCandles;
   }
 
   /** Listens to one symbol (normalized) or all (`*`); returns the remover. */
@@ -133,27 +131,24 @@ export class RealtimeFeed {
     let list = this.#bySymbol.get(symbol);
     if (list === undefined) this.#bySymbol.set(symbol, (list = []));
     list.push(listener);
-    // Open-candle updates cost the engine a call per interval per tick: only while someone listens.
-    if (this.#listening++ === 0 && this.#engineCandles)
-      this.#stopCandles = this.#engine.on('candleUpdate', this.#onCandle);
+    this.#listening++;
     let removed = false;
     return () => {
       if (removed) return;
       removed = true;
       list.splice(list.indexOf(listener), 1);
       if (list.length === 0) this.#bySymbol.delete(symbol);
-      if (--this.#listening === 0) {
-        this.#stopCandles?.();
-        this.#stopCandles = undefined;
-      }
+      this.#listening--;
     };
   }
 
-  readonly #onCandle = (candle: Candle): void => {
-    if (candle.interval === '1m') this.#tail(candle.symbol).takeCandle(candle);
+  /** The engine's `candleUpdate` listener. */
+  readonly onCandleUpdate = (candle: Candle): void => {
+    if (this.wantsCandleUpdates() && candle.interval === '1m') this.#tail(candle.symbol).takeCandle(candle);
   };
 
-  readonly #onTick = (e: TickEvent): void => {
+  /** The engine's `tick` listener. */
+  readonly onTick = (e: TickEvent): void => {
     const tail = this.#tail(e.symbol);
     tail.push(e.price);
     if (!this.#engineCandles) tail.addToCandle(e.ts, e.price, e.volume);

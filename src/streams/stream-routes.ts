@@ -10,7 +10,7 @@ import { ErrorCode, TickstreamError } from '../errors.js';
 import { graphqlRoutes } from './graphql-routes.js';
 import type { Hub } from './hub.js';
 import { MarketDataSession } from './marketdata-session.js';
-import { RealtimeFeed } from './realtime-feed.js';
+import type { RealtimeFeed } from './realtime-feed.js';
 import { RealtimeSession } from './realtime-session.js';
 import { parseChannelList, parseEventId, SseSession } from './sse-session.js';
 import type { SseWriter } from './sse-writer.js';
@@ -25,6 +25,8 @@ const PING_INTERVAL_MS = 30_000;
 export interface StreamRouteOptions {
   readonly hub: Hub;
   readonly auth: AuthService;
+  /** The `/realtime/ticks` feed (wired to the engine by src/main.ts); the route is absent without it. */
+  readonly realtime?: RealtimeFeed | undefined;
 }
 
 const credentialParams = {
@@ -39,7 +41,7 @@ const credentialParams = {
  * EventSource cannot set headers (so `?access_token=` is accepted), and a refused WebSocket
  * learns why before it is closed.
  */
-export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, { hub, auth }) => {
+export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, { hub, auth, realtime }) => {
   await app.register(websocket, {
     // The protocols bound their own messages (streams.maxMessageBytes) and answer oversize ones
     // themselves; this is only the frame limit. GraphQL documents can be large.
@@ -126,35 +128,35 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, 
     },
   });
 
-  const feed = new RealtimeFeed(hub.engine);
-  feed.start();
-  app.addHook('onClose', () => feed.stop());
-  app.route<{ Querystring: { symbol?: string } }>({
-    method: 'GET',
-    url: '/realtime/ticks',
-    schema: {
-      tags: ['streams'],
-      summary:
-        'Server-Sent Events of ticks with SMA10 and the open 1-minute candle (the earlier Express demo)',
-      security: CREDENTIALS,
-      querystring: {
-        type: 'object',
-        properties: {
-          symbol: { type: 'string', description: 'Only this symbol (default: all)' },
-          ...credentialParams,
+  if (realtime !== undefined) realtimeRoute(realtime);
+  function realtimeRoute(feed: RealtimeFeed): void {
+    app.route<{ Querystring: { symbol?: string } }>({
+      method: 'GET',
+      url: '/realtime/ticks',
+      schema: {
+        tags: ['streams'],
+        summary:
+          'Server-Sent Events of ticks with SMA10 and the open 1-minute candle (the earlier Express demo)',
+        security: CREDENTIALS,
+        querystring: {
+          type: 'object',
+          properties: {
+            symbol: { type: 'string', description: 'Only this symbol (default: all)' },
+            ...credentialParams,
+          },
         },
       },
-    },
-    handler: async (request, reply) => {
-      const principal = await principalOf(request, Protocol.Realtime);
-      const raw = request.query.symbol;
-      const symbol = raw === undefined || raw === '' ? undefined : normalizeSymbol(raw);
-      if (raw !== undefined && raw !== '' && symbol === undefined) {
-        throw new TickstreamError(ErrorCode.BadRequest, 'symbol is not a symbol');
-      }
-      new RealtimeSession(hub, request, reply, openStreams).start(feed, principal, symbol);
-    },
-  });
+      handler: async (request, reply) => {
+        const principal = await principalOf(request, Protocol.Realtime);
+        const raw = request.query.symbol;
+        const symbol = raw === undefined || raw === '' ? undefined : normalizeSymbol(raw);
+        if (raw !== undefined && raw !== '' && symbol === undefined) {
+          throw new TickstreamError(ErrorCode.BadRequest, 'symbol is not a symbol');
+        }
+        new RealtimeSession(hub, request, reply, openStreams).start(feed, principal, symbol);
+      },
+    });
+  }
 
   await app.register(graphqlRoutes, { hub, auth });
 };

@@ -21,6 +21,7 @@ import { Metrics } from '../observability/metrics.js';
 import { memoryStore } from '../storage/pglite-template.test-support.js';
 import type { Store } from '../storage/store.js';
 import { Hub } from './hub.js';
+import { RealtimeFeed } from './realtime-feed.js';
 
 export const TEST_ENGINE_OPTIONS = {
   partitions: 1,
@@ -67,6 +68,31 @@ export interface TestServer {
 
 const SECRET = new TextEncoder().encode('stream-tests-secret-0123456789abcdef');
 
+/**
+ * Wires the stream parts to `engine` as src/main.ts does (the listeners of the streams, in its
+ * order, and the candle-update demand); returns the function that unwires them.
+ */
+export function wireStreams(
+  engine: Engine,
+  parts: { hub: Hub; dayAggregates: DayAggregates; realtime?: RealtimeFeed },
+): () => void {
+  const { hub, dayAggregates, realtime } = parts;
+  const unwire = [
+    engine.on('candle', hub.onCandle),
+    engine.on('candleUpdate', hub.onCandle),
+    engine.on('anomaly', hub.onAnomaly),
+    engine.on('tick', dayAggregates.onTick),
+    engine.on('tick', hub.onTick),
+  ];
+  if (realtime !== undefined)
+    unwire.push(engine.on('candleUpdate', realtime.onCandleUpdate), engine.on('tick', realtime.onTick));
+  engine.demandCandleUpdates(() => hub.wantsCandleUpdates() || (realtime?.wantsCandleUpdates() ?? false));
+  return () => {
+    for (const off of unwire) off();
+    engine.demandCandleUpdates(undefined);
+  };
+}
+
 /** Starts the whole app (buildApp with a hub) on a free port. */
 export async function startServer(
   options: {
@@ -87,7 +113,6 @@ export async function startServer(
   const auth = new AuthService(store, accessTokens, { registration: true, registrationRole: 'reader' }, log);
   const metrics = new Metrics({ defaultMetrics: false });
   const dayAggregates = new DayAggregates();
-  const stopDays = dayAggregates.attach(engine);
   const hub = new Hub({
     engine,
     options: config.streams,
@@ -97,6 +122,8 @@ export async function startServer(
     seqBase: options.seqBase,
   });
   hub.start();
+  const realtime = new RealtimeFeed(engine.intervals);
+  const unwire = wireStreams(engine, { hub, dayAggregates, realtime });
   const app = await buildApp({
     config,
     engine,
@@ -106,6 +133,7 @@ export async function startServer(
     metrics,
     log,
     hub,
+    realtime,
     status: { connections: () => hub.connectionCounts() },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -143,7 +171,7 @@ export async function startServer(
       if (result.rejected.length > 0) throw new Error(`ticks rejected: ${JSON.stringify(result.rejected)}`);
     },
     async close() {
-      stopDays();
+      unwire();
       hub.stop();
       // Keep-alive connections of test clients (fetch keeps them ~4 s) would hold the close up.
       const closing = app.close();

@@ -15,6 +15,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { openStorage } from '../../src/storage/open-storage.js';
 import { pgliteTemplate } from '../../src/storage/pglite-template.test-support.js';
 import { T0, TEST_ENGINE_OPTIONS } from '../../src/storage/test-ticks.test-support.js';
+import { wireWriter } from '../../src/storage/wire-writer.test-support.js';
 
 const { values } = parseArgs({
   options: {
@@ -70,6 +71,7 @@ const storage = await openStorage(
   createLogger({ level: 'silent' }),
   { databaseUrl, ...(fresh ? { loadDataDir: await pgliteTemplate() } : {}) },
 );
+wireWriter(engine, storage.writer);
 process.stdout.write(`started ${JSON.stringify(storage.recovery)}\n`);
 
 let duplicates = 0;
