@@ -341,6 +341,23 @@ describe('Engine snapshots', () => {
     assert.deepEqual(c.bySource, { http: { accepted: 1, rejected: 1 }, tcp: { accepted: 1, rejected: 0 } });
   });
 
+  it('ingests one tick, answering it as normalized or the reason it was refused, counted as ingest counts', () => {
+    const e = engine();
+    assert.deepEqual(e.ingestOne({ symbol: ' aapl ', price: '12.5', timestamp: T0, seq: 3 }, 'http', NOW), {
+      symbol: 'AAPL',
+      price: 12.5,
+      volume: 0,
+      ts: T0,
+      seq: 3,
+      id: undefined,
+      source: 'http',
+      receivedAt: NOW,
+    });
+    assert.equal(e.ingestOne({ symbol: 'AAPL', price: -1 }, 'http', NOW), 'invalid_price');
+    assert.equal(e.ingestOne(null as unknown as RawTick, 'http', NOW), 'invalid_symbol');
+    assert.deepEqual(e.counters().bySource, { http: { accepted: 1, rejected: 2 } });
+  });
+
   it('replays ticks with the same state and events as ingest, moving no counter', () => {
     const ticks: RawTick[] = [];
     for (let i = 0; i < 60; i++)

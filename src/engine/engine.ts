@@ -20,6 +20,7 @@ import {
   REJECT_REASONS,
   RejectReason,
   type RawTick,
+  type Tick,
 } from '../core/tick.js';
 import { partitionOf } from './partition.js';
 import { RecentAnomalies } from './recent-anomalies.js';
@@ -267,6 +268,20 @@ export class Engine {
   }
 
   /**
+   * One raw tick, as `ingest` of a batch of one (same checks, counters and observer), answering
+   * the accepted tick as the engine normalized it, or the reason it was rejected.
+   */
+  ingestOne(raw: RawTick, source: string, receivedAt: number): Tick | RejectReason {
+    const started = this.#batchObserver?.now() ?? 0;
+    const rejected: Rejection[] = [];
+    const accepted = this.#ingestRaw([raw], source, receivedAt, rejected);
+    this.#finish(source, accepted, rejected, started);
+    if (accepted === 0) return rejected[0]!.reason;
+    const { symbol, price, volume, ts, seq, id } = this.#tickEvent;
+    return { symbol, price, volume, ts, seq, id, source: this.#tickEvent.source, receivedAt };
+  }
+
+  /**
    * Feeds ticks that an earlier run of this process already accepted and counted (recovery from
    * storage) through the engine again: the state and the events are as for `ingest`, but no
    * counter moves (accepted, rejected, per source, anomalies, gaps, candles closed) and the batch
@@ -394,19 +409,18 @@ export class Engine {
     state ??= this.#create(symbol!);
     state.apply(ts, price, volume, seq, id, source, receivedAt, this.#sink);
     this.#accepted++;
-    if (this.#listeners.tick.length > 0) {
-      const e = this.#tickEvent;
-      e.symbol = state.symbol;
-      e.ts = ts;
-      e.price = price;
-      e.volume = volume;
-      e.seq = seq;
-      e.id = id;
-      e.source = source;
-      e.receivedAt = receivedAt;
-      e.state = state;
-      this.#emit('tick', e);
-    }
+    // The last accepted tick, also when nobody listens (`ingestOne` answers from it).
+    const e = this.#tickEvent;
+    e.symbol = state.symbol;
+    e.ts = ts;
+    e.price = price;
+    e.volume = volume;
+    e.seq = seq;
+    e.id = id;
+    e.source = source;
+    e.receivedAt = receivedAt;
+    e.state = state;
+    if (this.#listeners.tick.length > 0) this.#emit('tick', e);
     return undefined;
   }
 
