@@ -1,7 +1,12 @@
 /**
- * Ticks in columns: typed arrays reused from batch to batch, for producers that decode binary
- * input (TCP frames, benchmarks) and would otherwise allocate an object per tick. Absent optional
- * values are NaN (timestamp, seq) or undefined (id).
+ * Ticks in columns: typed arrays reused from batch to batch, so a batch of ticks allocates
+ * nothing per tick. The one columnar tick shape: the engine's input from producers that decode
+ * binary input (TCP frames, gRPC, benchmarks; `Engine.ingestBatch`) and the storage writer's
+ * buffer of accepted ticks (storage/tick-chunk.ts adds their ingest sequence numbers).
+ *
+ * Absent optional values are NaN (timestamp, seq, receivedAt), undefined (id) or '' (source).
+ * `Engine.ingestBatch` takes the source and the receive time of the whole batch as arguments and
+ * does not read those two columns; the writer fills them from each accepted tick.
  */
 export class TickBatch {
   readonly capacity: number;
@@ -14,6 +19,10 @@ export class TickBatch {
   /** NaN means no sequence number. */
   readonly seq: Float64Array;
   readonly ids: Array<string | undefined>;
+  /** Producer of each tick ('' when the batch's source applies). */
+  readonly sources: string[];
+  /** Arrival time, epoch ms (NaN when the batch's receive time applies, or none was given). */
+  readonly receivedAt: Float64Array;
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1)
@@ -25,6 +34,8 @@ export class TickBatch {
     this.ts = new Float64Array(capacity);
     this.seq = new Float64Array(capacity);
     this.ids = new Array<string | undefined>(capacity).fill(undefined);
+    this.sources = new Array<string>(capacity).fill('');
+    this.receivedAt = new Float64Array(capacity);
   }
 
   get full(): boolean {
@@ -39,6 +50,8 @@ export class TickBatch {
     ts = NaN,
     seq = NaN,
     id: string | undefined = undefined,
+    source = '',
+    receivedAt = NaN,
   ): boolean {
     const i = this.length;
     if (i === this.capacity) return false;
@@ -48,12 +61,14 @@ export class TickBatch {
     this.ts[i] = ts;
     this.seq[i] = seq;
     this.ids[i] = id;
+    this.sources[i] = source;
+    this.receivedAt[i] = receivedAt;
     this.length = i + 1;
     return true;
   }
 
+  /** Empties the batch for reuse, dropping its id references so it keeps no strings alive. */
   clear(): void {
-    // Drop id references so a cleared batch keeps no strings alive.
     for (let i = 0; i < this.length; i++) this.ids[i] = undefined;
     this.length = 0;
   }
