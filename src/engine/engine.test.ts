@@ -5,7 +5,7 @@ import fc from 'fast-check';
 
 import type { Candle, CandleData } from '../core/candles.js';
 import type { Anomaly } from '../core/spike-detector.js';
-import type { RawTick } from '../core/tick.js';
+import { normalizeTick, RejectReason, type RawTick } from '../core/tick.js';
 import { Engine, type EngineOptions, type GapEvent } from './engine.js';
 import { partitionOf, symbolHash } from './partition.js';
 import { TickBatch } from './tick-batch.js';
@@ -409,6 +409,56 @@ describe('Engine snapshots', () => {
       withoutTicks(wholeEvents),
     );
     assert.deepEqual(second.allStats(), whole.allStats());
+  });
+});
+
+describe('Engine.ingest of raw values', () => {
+  it('checks a raw tick exactly as normalizeTick does (DESIGN §3.1, in its order)', () => {
+    const value = fc.oneof(
+      fc.constantFrom(undefined, null, '', ' ', 'x', '12.5', '-1', '1700000000000', '2024-01-02T03:04:05Z'),
+      fc.constantFrom(0, -1, 1.5, 3, NaN, Infinity, T0, 2 ** 60, true, {}, []),
+    );
+    const raw = fc.oneof(
+      fc.record(
+        {
+          symbol: fc.oneof(fc.constantFrom('A', ' b ', 'bad!', ''), value),
+          price: value,
+          volume: value,
+          amount: value,
+          size: value,
+          timestamp: value,
+          seq: value,
+          id: fc.oneof(value, fc.constant('i'.repeat(129))),
+          source: value,
+        },
+        { requiredKeys: [] },
+      ),
+      fc.constantFrom(null, 1, 'AAPL', undefined),
+    );
+    fc.assert(
+      fc.property(raw, (r) => {
+        const expected =
+          typeof r !== 'object' || r === null
+            ? RejectReason.InvalidSymbol
+            : ((n) => (n.ok ? n.tick : n.reason))(normalizeTick(r, 'http', NOW, OPTIONS.maxFutureSkewMs));
+        assert.deepEqual(engine().ingestOne(r as RawTick, 'http', NOW), expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reports rejections at their position in a batch longer than its columns', () => {
+    const ticks: RawTick[] = Array.from({ length: 3000 }, (_, i) => ({
+      symbol: 'A',
+      price: i % 1000 === 999 ? -1 : 100,
+      timestamp: T0 + i,
+    }));
+    const result = engine().ingest(ticks, 'http', NOW);
+    assert.equal(result.accepted, 2997);
+    assert.deepEqual(
+      result.rejected.map((r) => r.index),
+      [999, 1999, 2999],
+    );
   });
 });
 

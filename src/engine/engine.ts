@@ -10,13 +10,9 @@ import {
 } from '../core/symbol-state.js';
 import {
   normalizeId,
-  normalizePrice,
   normalizeSeq,
-  normalizeSource,
   normalizeSymbol,
   normalizeTimestamp,
-  normalizeVolume,
-  rawVolume,
   REJECT_REASONS,
   RejectReason,
   type RawTick,
@@ -24,7 +20,7 @@ import {
 } from '../core/tick.js';
 import { partitionOf } from './partition.js';
 import { RecentAnomalies } from './recent-anomalies.js';
-import type { TickBatch } from './tick-batch.js';
+import { TickBatch } from './tick-batch.js';
 
 /** The engine's slice of the configuration (names as in src/config.ts). */
 export interface EngineOptions {
@@ -118,6 +114,9 @@ export interface EngineCounters {
 
 type Listeners = { [K in EngineEventType]: Array<(event: EngineEvents[K]) => void> };
 
+/** Rows of the batch raw ticks are checked in (a few thousand: it stays in cache). */
+const SCRATCH_ROWS = 1024;
+
 /** Raw symbols seen in a non-normalized spelling, kept to skip normalizing them on every tick. */
 const ALIAS_CAPACITY = 10_000;
 
@@ -142,6 +141,9 @@ export class Engine {
   readonly #sink: SymbolEventSink;
   readonly #tickEvent: TickEvent;
   #admission: Admission | undefined;
+  /** Where `ingest` puts raw ticks in columns (reused: no allocation per call). */
+  readonly #scratch = new TickBatch(SCRATCH_ROWS);
+  #scratchInUse = false;
   #candleUpdateDemand: (() => boolean) | undefined;
   #batchObserver: BatchObserver | undefined;
   #onListenerError: ((err: unknown, type: EngineEventType) => void) | undefined;
@@ -299,50 +301,60 @@ export class Engine {
     }
   }
 
-  /** The loop of `ingest` and `replay`: answers the number accepted, pushes the rejections. */
-  #ingestRaw(ticks: readonly RawTick[], source: string, receivedAt: number, rejected: Rejection[]): number {
-    let budget = this.#admission === undefined ? Infinity : this.#admission.available();
-    let accepted = 0;
-    for (let i = 0; i < ticks.length; i++) {
-      const raw = ticks[i];
-      let reason: RejectReason | undefined;
-      if (typeof raw !== 'object' || raw === null) reason = RejectReason.InvalidSymbol;
-      else {
-        reason = this.#process(
-          raw.symbol,
-          normalizePrice(raw.price),
-          normalizeVolume(rawVolume(raw)),
-          normalizeTimestamp(raw.timestamp, receivedAt),
-          normalizeSeq(raw.seq),
-          normalizeId(raw.id),
-          raw.source === undefined ? source : normalizeSource(raw.source, source),
-          receivedAt,
-          budget > 0,
-        );
-      }
-      if (reason === undefined) {
-        accepted++;
-        budget--;
-      } else {
-        this.#rejected[reason]++;
-        rejected.push({ index: i, reason });
-      }
-    }
-    return accepted;
-  }
-
   /** The same as `ingest` for ticks in columns (no object per tick). */
   ingestBatch(batch: TickBatch, source: string, receivedAt: number): IngestResult {
     const started = this.#batchObserver?.now() ?? 0;
     const rejected: Rejection[] = [];
-    let budget = this.#admission === undefined ? Infinity : this.#admission.available();
+    const accepted = this.#ingestColumns(batch, source, receivedAt, this.#budget(), 0, rejected);
+    return this.#finish(source, accepted, rejected, started);
+  }
+
+  /** Raw ticks through the columns, a scratch batch at a time: answers the number accepted. */
+  #ingestRaw(ticks: readonly RawTick[], source: string, receivedAt: number, rejected: Rejection[]): number {
+    // A listener that ingests while a batch is processed gets a batch of its own.
+    const batch = this.#scratchInUse ? new TickBatch(SCRATCH_ROWS) : this.#scratch;
+    const own = batch === this.#scratch;
+    if (own) this.#scratchInUse = true;
+    try {
+      let budget = this.#budget();
+      let accepted = 0;
+      for (let from = 0; from < ticks.length; from += batch.capacity) {
+        batch.fillFromRaw(ticks, from);
+        const n = this.#ingestColumns(batch, source, receivedAt, budget, from, rejected);
+        accepted += n;
+        budget -= n;
+      }
+      return accepted;
+    } finally {
+      batch.clear();
+      if (own) this.#scratchInUse = false;
+    }
+  }
+
+  #budget(): number {
+    return this.#admission === undefined ? Infinity : this.#admission.available();
+  }
+
+  /**
+   * The one loop over ticks: each row through the checks of DESIGN §3.1 (the column conventions
+   * are TickBatch's), at most `budget` accepted. Rejections are reported at `offset + row`.
+   */
+  #ingestColumns(
+    batch: TickBatch,
+    source: string,
+    receivedAt: number,
+    budget: number,
+    offset: number,
+    rejected: Rejection[],
+  ): number {
     let accepted = 0;
-    const { symbols, price, volume, ts, seq, ids } = batch;
+    const { symbols, price, volume, ts, seq, ids, sources } = batch;
     for (let i = 0; i < batch.length; i++) {
       const t = ts[i]!;
       const s = seq[i]!;
       const p = price[i]!;
       const v = volume[i]!;
+      const own = sources[i]!;
       const reason = this.#process(
         symbols[i],
         p > 0 && p !== Infinity ? p : NaN,
@@ -350,7 +362,7 @@ export class Engine {
         t !== t ? receivedAt : normalizeTimestamp(t, receivedAt),
         s !== s ? undefined : normalizeSeq(s),
         normalizeId(ids[i]),
-        source,
+        own === '' ? source : own,
         receivedAt,
         budget > 0,
       );
@@ -359,10 +371,10 @@ export class Engine {
         budget--;
       } else {
         this.#rejected[reason]++;
-        rejected.push({ index: i, reason });
+        rejected.push({ index: offset + i, reason });
       }
     }
-    return this.#finish(source, accepted, rejected, started);
+    return accepted;
   }
 
   /** Counts a processed batch by source and reports its time to the observer. */
