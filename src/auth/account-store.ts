@@ -1,10 +1,11 @@
 import { ErrorCode, TickstreamError } from '../errors.js';
+import { RecordColumns } from '../storage/record-columns.js';
 import {
   constraintName,
-  epochMs as ms,
   pgTime,
   SqlState,
   sqlState,
+  type Row,
   type SqlDriver,
 } from '../storage/sql-driver.js';
 import type { Role } from './roles.js';
@@ -28,16 +29,8 @@ export interface UserRecord {
   readonly updatedAt: number;
 }
 
-export interface NewUser {
-  readonly id: string;
-  readonly username: string;
-  readonly email: string;
-  readonly passwordHash: string;
-  readonly firstName: string | null;
-  readonly lastName: string | null;
-  readonly role: Role;
-  readonly active?: boolean;
-}
+/** A user to create: the database sets the times; `active` defaults to true. */
+export type NewUser = Omit<UserRecord, 'active' | 'createdAt' | 'updatedAt'> & { readonly active?: boolean };
 
 export interface RefreshTokenRecord {
   readonly tokenHash: string;
@@ -62,18 +55,52 @@ export interface ApiKeyRecord {
   readonly revokedAt: number | null;
 }
 
-export interface NewApiKey {
-  readonly id: string;
-  readonly name: string;
-  readonly prefix: string;
-  readonly keyHash: string;
-  readonly role: Role;
-  readonly createdBy: string | null;
-}
+/** An API key to create: the database sets its creation time; it is neither used nor revoked yet. */
+export type NewApiKey = Omit<ApiKeyRecord, 'createdAt' | 'lastUsedAt' | 'revokedAt'>;
 
-const USER_COLUMNS = `id, username, email, password_hash, first_name, last_name, role, active, ${ms('created_at')} as created_at, ${ms('updated_at')} as updated_at`;
-const TOKEN_COLUMNS = `token_hash, user_id, family_id, ${ms('expires_at')} as expires_at, ${ms('created_at')} as created_at, ${ms('used_at')} as used_at, replaced_by, ${ms('revoked_at')} as revoked_at`;
-const KEY_COLUMNS = `id, name, prefix, key_hash, role, created_by, ${ms('created_at')} as created_at, ${ms('last_used_at')} as last_used_at, ${ms('revoked_at')} as revoked_at`;
+const USER = RecordColumns.of<UserRecord>({
+  id: 'text',
+  username: 'text',
+  email: 'text',
+  passwordHash: 'text',
+  firstName: 'text',
+  lastName: 'text',
+  role: 'text',
+  active: 'boolean',
+  createdAt: 'timestamptz',
+  updatedAt: 'timestamptz',
+});
+
+const TOKEN = RecordColumns.of<RefreshTokenRecord>({
+  tokenHash: 'text',
+  userId: 'text',
+  familyId: 'text',
+  expiresAt: 'timestamptz',
+  createdAt: 'timestamptz',
+  usedAt: 'timestamptz',
+  replacedBy: 'text',
+  revokedAt: 'timestamptz',
+});
+
+const KEY = RecordColumns.of<ApiKeyRecord>({
+  id: 'text',
+  name: 'text',
+  prefix: 'text',
+  keyHash: 'text',
+  role: 'text',
+  createdBy: 'text',
+  createdAt: 'timestamptz',
+  lastUsedAt: 'timestamptz',
+  revokedAt: 'timestamptz',
+});
+
+const USER_COLUMNS = USER.select();
+const TOKEN_COLUMNS = TOKEN.select();
+const KEY_COLUMNS = KEY.select();
+
+const toUser = (row: Row): UserRecord => USER.fromRow(row, {});
+const toToken = (row: Row): RefreshTokenRecord => TOKEN.fromRow(row, {});
+const toKey = (row: Row): ApiKeyRecord => KEY.fromRow(row, {});
 
 export class AccountStore {
   readonly #driver: SqlDriver;
@@ -92,7 +119,7 @@ export class AccountStore {
   /** Creates a user; CONFLICT when the username or email (in any letter case) is taken. */
   async createUser(user: NewUser): Promise<UserRecord> {
     try {
-      const [row] = await this.#driver.query<UserRow>(
+      const [row] = await this.#driver.query(
         `insert into users (id, username, email, password_hash, first_name, last_name, role, active)
          values ($1, $2, $3, $4, $5, $6, $7, $8) returning ${USER_COLUMNS}`,
         [
@@ -125,7 +152,7 @@ export class AccountStore {
 
   /** By username in any letter case. */
   async findUserByUsername(username: string): Promise<UserRecord | undefined> {
-    const [row] = await this.#driver.query<UserRow>(
+    const [row] = await this.#driver.query(
       `select ${USER_COLUMNS} from users where lower(username) = lower($1)`,
       [username],
     );
@@ -133,15 +160,13 @@ export class AccountStore {
   }
 
   async findUserById(id: string): Promise<UserRecord | undefined> {
-    const [row] = await this.#driver.query<UserRow>(`select ${USER_COLUMNS} from users where id = $1`, [id]);
+    const [row] = await this.#driver.query(`select ${USER_COLUMNS} from users where id = $1`, [id]);
     return row === undefined ? undefined : toUser(row);
   }
 
   /** Every user, oldest first. */
   async listUsers(): Promise<UserRecord[]> {
-    const rows = await this.#driver.query<UserRow>(
-      `select ${USER_COLUMNS} from users order by created_at, id`,
-    );
+    const rows = await this.#driver.query(`select ${USER_COLUMNS} from users order by created_at, id`);
     return rows.map(toUser);
   }
 
@@ -175,7 +200,7 @@ export class AccountStore {
   }
 
   async findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
-    const [row] = await this.#driver.query<TokenRow>(
+    const [row] = await this.#driver.query(
       `select ${TOKEN_COLUMNS} from refresh_tokens where token_hash = $1`,
       [tokenHash],
     );
@@ -222,7 +247,7 @@ export class AccountStore {
 
   async insertApiKey(key: NewApiKey): Promise<ApiKeyRecord> {
     try {
-      const [row] = await this.#driver.query<KeyRow>(
+      const [row] = await this.#driver.query(
         `insert into api_keys (id, name, prefix, key_hash, role, created_by)
          values ($1, $2, $3, $4, $5, $6) returning ${KEY_COLUMNS}`,
         [key.id, key.name, key.prefix, key.keyHash, key.role, key.createdBy],
@@ -239,18 +264,15 @@ export class AccountStore {
 
   /** The key with this hash, revoked or not (the caller checks `revokedAt`). */
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
-    const [row] = await this.#driver.query<KeyRow>(
-      `select ${KEY_COLUMNS} from api_keys where key_hash = $1`,
-      [keyHash],
-    );
+    const [row] = await this.#driver.query(`select ${KEY_COLUMNS} from api_keys where key_hash = $1`, [
+      keyHash,
+    ]);
     return row === undefined ? undefined : toKey(row);
   }
 
   /** Every key, revoked ones included, oldest first. */
   async listApiKeys(): Promise<ApiKeyRecord[]> {
-    const rows = await this.#driver.query<KeyRow>(
-      `select ${KEY_COLUMNS} from api_keys order by created_at, id`,
-    );
+    const rows = await this.#driver.query(`select ${KEY_COLUMNS} from api_keys order by created_at, id`);
     return rows.map(toKey);
   }
 
@@ -269,89 +291,4 @@ export class AccountStore {
       pgTime(at),
     ]);
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Rows
-// ---------------------------------------------------------------------------------------------
-
-interface UserRow {
-  id: string;
-  username: string;
-  email: string;
-  password_hash: string;
-  first_name: string | null;
-  last_name: string | null;
-  role: Role;
-  active: boolean;
-  created_at: number;
-  updated_at: number;
-  [key: string]: unknown;
-}
-
-function toUser(r: UserRow): UserRecord {
-  return {
-    id: r.id,
-    username: r.username,
-    email: r.email,
-    passwordHash: r.password_hash,
-    firstName: r.first_name,
-    lastName: r.last_name,
-    role: r.role,
-    active: r.active,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-interface TokenRow {
-  token_hash: string;
-  user_id: string;
-  family_id: string;
-  expires_at: number;
-  created_at: number;
-  used_at: number | null;
-  replaced_by: string | null;
-  revoked_at: number | null;
-  [key: string]: unknown;
-}
-
-function toToken(r: TokenRow): RefreshTokenRecord {
-  return {
-    tokenHash: r.token_hash,
-    userId: r.user_id,
-    familyId: r.family_id,
-    expiresAt: r.expires_at,
-    createdAt: r.created_at,
-    usedAt: r.used_at,
-    replacedBy: r.replaced_by,
-    revokedAt: r.revoked_at,
-  };
-}
-
-interface KeyRow {
-  id: string;
-  name: string;
-  prefix: string;
-  key_hash: string;
-  role: Role;
-  created_by: string | null;
-  created_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-  [key: string]: unknown;
-}
-
-function toKey(r: KeyRow): ApiKeyRecord {
-  return {
-    id: r.id,
-    name: r.name,
-    prefix: r.prefix,
-    keyHash: r.key_hash,
-    role: r.role,
-    createdBy: r.created_by,
-    createdAt: r.created_at,
-    lastUsedAt: r.last_used_at,
-    revokedAt: r.revoked_at,
-  };
 }

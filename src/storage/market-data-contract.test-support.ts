@@ -370,16 +370,8 @@ export function marketDataContract(
 
 // -------------------------------------------------------------------------------------------------
 
-export interface TestTick {
-  readonly symbol: string;
-  readonly ts: number;
-  readonly price: number;
-  readonly volume: number;
-  readonly seq: number | null;
-  readonly id: string | null;
-  readonly source: string;
-  readonly receivedAt: number | null;
-}
+/** A tick as the suite writes it: stored, it gets its ingest number. */
+export type TestTick = Omit<StoredTick, 'ingestSeq'>;
 
 export function tick(symbol: string, ts: number, price = 100): TestTick {
   return { symbol, ts, price, volume: 1, seq: null, id: null, source: 'test', receivedAt: ts };

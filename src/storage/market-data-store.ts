@@ -171,7 +171,20 @@ const ANOMALY = new RecordColumns<Anomaly>(ANOMALY_FIELDS, {
   thresholdPercent: 'float8',
 });
 
-const TICK_COLUMNS = `symbol, ${ms('ts')} as ts, price, volume, seq, id, source, ${ms('received_at')} as received_at, ingest_seq`;
+/** The tick table's columns (written by COPY, see ./tick-copy-encoder.ts; read with these). */
+const TICK = RecordColumns.of<StoredTick>({
+  symbol: 'text',
+  ts: 'timestamptz',
+  price: 'float8',
+  volume: 'float8',
+  seq: 'int8',
+  id: 'text',
+  source: 'text',
+  receivedAt: 'timestamptz',
+  ingestSeq: 'int8',
+});
+
+const TICK_COLUMNS = TICK.select();
 const ANOMALY_COLUMNS = `id, ${ANOMALY.select()}, ingest_seq`;
 
 export class MarketDataStore {
@@ -274,7 +287,7 @@ export class MarketDataStore {
 
   /** Ticks with an ingest sequence number in (`after`, `upTo`], in arrival order, at most `limit`. */
   async ticksAfter(after: number, upTo: number, limit: number): Promise<StoredTick[]> {
-    const rows = await this.#driver.query<TickRow>(
+    const rows = await this.#driver.query(
       `select ${TICK_COLUMNS} from ticks where ingest_seq > $1 and ingest_seq <= $2 order by ingest_seq limit $3`,
       [after, upTo, limit],
     );
@@ -316,7 +329,7 @@ export class MarketDataStore {
       where.push(desc ? `(ts, ingest_seq) < (${t}, ${s})` : `(ts, ingest_seq) > (${t}, ${s})`);
     }
     const direction = desc ? 'desc' : 'asc';
-    const rows = await this.#driver.query<TickRow>(
+    const rows = await this.#driver.query(
       `select ${TICK_COLUMNS} from ticks where ${where.join(' and ')}
         order by ts ${direction}, ingest_seq ${direction} limit $${params.push(limit + 1)}`,
       params,
@@ -508,32 +521,7 @@ async function writeSnapshot(tx: SqlSession, round: SnapshotRound): Promise<void
 // Rows
 // ---------------------------------------------------------------------------------------------
 
-interface TickRow {
-  symbol: string;
-  ts: number;
-  price: number;
-  volume: number;
-  seq: number | null;
-  id: string | null;
-  source: string;
-  received_at: number | null;
-  ingest_seq: number;
-  [key: string]: unknown;
-}
-
-function toTick(r: TickRow): StoredTick {
-  return {
-    symbol: r.symbol,
-    ts: r.ts,
-    price: r.price,
-    volume: r.volume,
-    seq: r.seq,
-    id: r.id,
-    source: r.source,
-    receivedAt: r.received_at,
-    ingestSeq: r.ingest_seq,
-  };
-}
+const toTick = (row: Record<string, unknown>): StoredTick => TICK.fromRow(row, {});
 
 /** A stored anomaly from a row read with ANOMALY_COLUMNS. */
 function toAnomaly(r: Record<string, unknown>): StoredAnomaly {

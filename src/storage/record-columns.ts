@@ -5,7 +5,7 @@ export type ColumnType = 'text' | 'float8' | 'int4' | 'int8' | 'boolean' | 'time
 
 /**
  * The columns of a table that stores a plain-data record: one per field of the record's field list
- * (see core/record-fields.ts), named in snake_case, in the list's order. Times are epoch ms in the
+ * (see core/record-fields.ts, or the keys of its column types), named in snake_case, in the list's order. Times are epoch ms in the
  * record and timestamptz in the table. The statements of ./market-data-store.ts are built from
  * these, so a field is spelled once, in core.
  */
@@ -18,6 +18,11 @@ export class RecordColumns<R extends object> {
     this.#fields = fields;
     this.#names = fields.map(columnName);
     this.#types = fields.map((f) => types[f]);
+  }
+
+  /** Columns in the order of the keys of `types`, for a record whose field list is kept only here. */
+  static of<R extends object>(types: { readonly [K in keyof R]-?: ColumnType }): RecordColumns<R> {
+    return new RecordColumns<R>(Object.keys(types) as (keyof R & string)[], types);
   }
 
   /** The column names, comma separated (`symbol, interval, start, "end", …`). */
