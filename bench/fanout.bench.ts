@@ -26,7 +26,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 
 import { AccessTokens } from '../src/auth/access-tokens.js';
 import { AuthService } from '../src/auth/auth-service.js';
-import type { AuthStore } from '../src/auth/auth-store.js';
+import type { AccountStore } from '../src/auth/account-store.js';
 import { validateConfig } from '../src/config.js';
 import { DayAggregates } from '../src/engine/day-aggregates.js';
 import { Engine } from '../src/engine/engine.js';
@@ -229,7 +229,7 @@ async function hubServer(): Promise<FanoutServer & { hub: Hub; token: string }> 
   hub.start();
   const tokens = new AccessTokens(SECRET);
   // Access tokens are checked by signature alone: the store is never asked.
-  const auth = new AuthService({} as AuthStore, tokens, config.auth, createLogger({ level: 'silent' }));
+  const auth = new AuthService({} as AccountStore, tokens, config.auth, createLogger({ level: 'silent' }));
   const app = Fastify({ logger: false });
   await app.register(streamRoutes, { hub, auth });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -374,6 +374,9 @@ const RedisSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** `dataDir` of a process that keeps nothing on disk (tests): the embedded database lives in memory. */
+export const MEMORY_DATA_DIR = 'memory://';
+
 export const ConfigSchema = Type.Object(
   {
     dataDir: Type.String({

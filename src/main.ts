@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 
 import { buildApp } from './api/app.js';
 import { AccessTokens } from './auth/access-tokens.js';
+import { AccountStore } from './auth/account-store.js';
 import { AuthService } from './auth/auth-service.js';
 import { jwtSecret } from './auth/secrets.js';
 import type { Config } from './config.js';
@@ -20,7 +21,11 @@ import { registerGrpcMetrics, registerTcpMetrics } from './observability/ingest-
 import { registerStorageMetrics } from './observability/storage-metrics.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
-import { openStorage, type OpenStorageOptions, type Storage } from './storage/open-storage.js';
+import {
+  startStorageService,
+  type StorageService,
+  type StorageServiceOptions,
+} from './storage/storage-service.js';
 import { Hub } from './streams/hub.js';
 import { RealtimeFeed } from './streams/realtime-feed.js';
 
@@ -42,7 +47,7 @@ export interface ServerOptions {
   /** Start the TCP and gRPC ingest servers (default true). */
   readonly ingestServers?: boolean;
   /** Storage options beyond DATABASE_URL (tests start from a migrated template, for speed). */
-  readonly storage?: Omit<OpenStorageOptions, 'databaseUrl'>;
+  readonly storage?: Omit<StorageServiceOptions, 'databaseUrl'>;
   /** A metrics registry (default: a new one). */
   readonly metrics?: Metrics;
 }
@@ -51,7 +56,9 @@ export interface ServerOptions {
 export interface Server {
   readonly app: FastifyInstance;
   readonly engine: Engine;
-  readonly storage: Storage;
+  readonly storage: StorageService;
+  /** Users, refresh tokens and API keys, in the storage's database. */
+  readonly accounts: AccountStore;
   readonly auth: AuthService;
   readonly aggregates: DayAggregates;
   readonly hub: Hub;
@@ -79,7 +86,7 @@ export async function createServer(
   const { env } = options;
   const engine = new Engine(config);
   engine.onListenerError((err, type) => log.error({ err, event: type }, 'engine listener failed'));
-  const storage = await openStorage(engine, config, log, {
+  const storage = await startStorageService(engine, config, log, {
     ...options.storage,
     databaseUrl: env.DATABASE_URL,
   });
@@ -120,7 +127,8 @@ export async function createServer(
         production: env.NODE_ENV === 'production',
       }),
     );
-    const auth = new AuthService(storage.store, tokens, config.auth, log.child({ component: 'auth' }));
+    const accounts = new AccountStore(storage.database.driver);
+    const auth = new AuthService(accounts, tokens, config.auth, log.child({ component: 'auth' }));
     await auth.ensureAdmin(env.TICKSTREAM_ADMIN_PASSWORD);
 
     let redis: Redis | undefined;
@@ -141,7 +149,7 @@ export async function createServer(
       options: config.streams,
       metrics,
       dayAggregates: aggregates,
-      history: storage.store,
+      history: storage.database.marketData,
     });
     hub.start();
     onClose(() => hub.stop());
@@ -178,7 +186,7 @@ export async function createServer(
     const app = await buildApp({
       config,
       engine,
-      store: storage.store,
+      marketData: storage.database.marketData,
       aggregates,
       auth,
       hub,
@@ -187,19 +195,19 @@ export async function createServer(
       log,
       persisted: () => storage.writer.persisted(),
       readiness: [
-        { name: 'storage', check: () => storage.store.ping() },
+        { name: 'storage', check: () => storage.database.ping() },
         ...(redis === undefined ? [] : [{ name: 'redis', check: async () => void (await redis.ping()) }]),
       ],
       redis: redis === undefined ? undefined : { client: redis, prefix: config.redis.prefix },
       status: {
         queueSize: () => storage.writer.counters().buffered,
-        storage: () => ({ driver: storage.store.kind, ...storage.writer.counters() }),
+        storage: () => ({ driver: storage.database.kind, ...storage.writer.counters() }),
         connections: () => hub.connectionCounts(),
       },
       webRoot: WEB_ROOT,
     });
     onClose(() => app.close());
-    return { app, engine, storage, auth, aggregates, hub, realtime, metrics, close, onClose };
+    return { app, engine, storage, accounts, auth, aggregates, hub, realtime, metrics, close, onClose };
   } catch (err) {
     await close();
     throw err;
@@ -248,7 +256,7 @@ export async function startServer(
         tcp: tcp === undefined ? undefined : `${tcp.address.host}:${tcp.address.port}`,
         grpc: grpc === undefined ? undefined : `${config.grpc.host}:${grpc.port}`,
         simulation: config.simulation.enabled,
-        storage: storage.store.kind,
+        storage: storage.database.kind,
       },
       'tickstream is running',
     );

@@ -19,8 +19,8 @@ describe('the wiring of src/main.ts', () => {
     );
     assert.equal(result.accepted, prices.length);
     await server.storage.writer.flush();
-    const ticks = await server.storage.store.ticksAfter(0, Number.MAX_SAFE_INTEGER, 100);
-    const anomalies = await server.storage.store.anomalies({ symbol: 'WIRE', limit: 100 });
+    const ticks = await server.storage.database.marketData.ticksAfter(0, Number.MAX_SAFE_INTEGER, 100);
+    const anomalies = await server.storage.database.marketData.anomalies({ symbol: 'WIRE', limit: 100 });
     assert.ok(anomalies.length >= 2, `anomalies fired: ${anomalies.length}`);
     for (const anomaly of anomalies) {
       const tick = ticks.find((k) => k.ingestSeq === anomaly.ingestSeq);

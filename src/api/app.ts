@@ -20,7 +20,7 @@ import { roleAllows, type Principal, type Role } from '../auth/roles.js';
 import type { Config } from '../config.js';
 import type { DayAggregates } from '../engine/day-aggregates.js';
 import type { Engine } from '../engine/engine.js';
-import type { Store } from '../storage/store.js';
+import type { MarketDataStore } from '../storage/market-data-store.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -51,7 +51,7 @@ declare module 'fastify' {
 export interface AppDeps {
   readonly config: Readonly<Config>;
   readonly engine: Engine;
-  readonly store: Store;
+  readonly marketData: MarketDataStore;
   /** Current UTC-day aggregates (the earlier systems' "market data"). */
   readonly aggregates: DayAggregates;
   readonly auth: AuthService;
@@ -240,10 +240,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { checks: deps.readiness ?? [] });
   await app.register(authRoutes, { auth, loginLimit: config.http.loginRateLimitPerMinute });
   await app.register(priceRoutes, { engine: deps.engine, config, persisted: deps.persisted });
-  await app.register(historyRoutes, { engine: deps.engine, store: deps.store });
+  await app.register(historyRoutes, { engine: deps.engine, store: deps.marketData });
   await app.register(compatRoutes, {
     engine: deps.engine,
-    store: deps.store,
+    store: deps.marketData,
     aggregates: deps.aggregates,
     maxBatch: config.http.maxBatch,
   });

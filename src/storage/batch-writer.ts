@@ -14,7 +14,13 @@ import type { Anomaly } from '../core/spike-detector.js';
 import type { Admission, Engine, TickEvent } from '../engine/engine.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { AnomalyRecord, SnapshotRecord, SnapshotRound, Store, WriteBatch } from './store.js';
+import type {
+  AnomalyRecord,
+  MarketDataStore,
+  SnapshotRecord,
+  SnapshotRound,
+  WriteBatch,
+} from './market-data-store.js';
 import { TickChunk } from './tick-chunk.js';
 import { TickCopyEncoder } from './tick-copy-encoder.js';
 
@@ -112,7 +118,7 @@ export class BatchWriter {
   /** The engine's admission: room left in the buffer. Also for producers that pause instead of refusing. */
   readonly admission: Admission;
   readonly #engine: Engine;
-  readonly #store: Store;
+  readonly #store: MarketDataStore;
   readonly #log: Logger;
   readonly #chunkSize: number;
   /** One per write that may be in flight at once (each write's bytes live in its encoder's buffer). */
@@ -160,7 +166,13 @@ export class BatchWriter {
   #onCommit: ((rows: number, seconds: number) => void) | undefined;
   #lastError: string | null = null;
 
-  constructor(engine: Engine, store: Store, options: BatchWriterOptions, log: Logger, start: WriterStart) {
+  constructor(
+    engine: Engine,
+    store: MarketDataStore,
+    options: BatchWriterOptions,
+    log: Logger,
+    start: WriterStart,
+  ) {
     this.options = Object.freeze({ ...options });
     this.#engine = engine;
     this.#store = store;
@@ -519,7 +531,7 @@ export class BatchWriter {
   /**
    * Writes sealed batches while there are any, up to `writeConcurrency` at once, each in its own
    * transaction on its own connection: their COPYs overlap, and each commits only after the one
-   * before it (see Store.write), so storage still holds a prefix of the accepted ticks. After a
+   * before it (see MarketDataStore.write), so storage still holds a prefix of the accepted ticks. After a
    * failure, the writes in flight are retried one at a time, in order. False when a close gave up.
    */
   async #pipeline(): Promise<boolean> {
@@ -528,7 +540,7 @@ export class BatchWriter {
       parts: Pending[];
       batch: WriteBatch;
       attempt: Promise<boolean>;
-      /** Resolves once the write holds its turn (see Store.write): the next may start. */
+      /** Resolves once the write holds its turn (see MarketDataStore.write): the next may start. */
       locked: Promise<void>;
       encoder: TickCopyEncoder;
       started: number;

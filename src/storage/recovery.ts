@@ -1,9 +1,10 @@
-import type { Anomaly } from '../core/spike-detector.js';
+import { pickFields } from '../core/record-fields.js';
+import { ANOMALY_FIELDS, type Anomaly } from '../core/spike-detector.js';
 import type { SymbolSnapshot } from '../core/symbol-state.js';
 import type { RawTick } from '../core/tick.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../observability/logger.js';
-import type { StoredAnomaly, StoredTick, Store } from './store.js';
+import type { MarketDataStore, StoredAnomaly, StoredTick } from './market-data-store.js';
 
 export interface RecoveryReport {
   /** Symbols put back from their snapshots. */
@@ -36,7 +37,7 @@ const PAGE = 10_000;
  * they produced (candles, anomalies) is already stored with them. The engine must be new, and
  * configured like the run that wrote the snapshots.
  */
-export async function recover(engine: Engine, store: Store, log: Logger): Promise<RecoveryReport> {
+export async function recover(engine: Engine, store: MarketDataStore, log: Logger): Promise<RecoveryReport> {
   const started = performance.now();
   const point = await store.recoveryPoint();
   // Opaque to storage: the engine wrote them (SymbolState.snapshot) and reads them back.
@@ -98,16 +99,5 @@ function replay(engine: Engine, ticks: readonly StoredTick[]): number {
 }
 
 function withoutStorageFields(a: StoredAnomaly): Anomaly {
-  return {
-    symbol: a.symbol,
-    direction: a.direction,
-    price: a.price,
-    ts: a.ts,
-    referencePrice: a.referencePrice,
-    referenceTs: a.referenceTs,
-    changePercent: a.changePercent,
-    severity: a.severity,
-    windowMs: a.windowMs,
-    thresholdPercent: a.thresholdPercent,
-  };
+  return pickFields(a, ANOMALY_FIELDS);
 }

@@ -1,10 +1,10 @@
 import type { Candle, CandleData } from '../core/candles.js';
+import type { AnomalyQuery, CandleQuery } from '../core/history-query.js';
 import type { Anomaly } from '../core/spike-detector.js';
 import type { DayAggregates } from '../engine/day-aggregates.js';
 import type { Engine, TickEvent } from '../engine/engine.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { StreamsConfig } from '../config.js';
-import { NO_HISTORY, type HistoryStore } from '../storage/history.js';
 import { Channel, type HubSubscriber } from './channel.js';
 import { ALL_SYMBOLS, ChannelKind, parseChannel, type ChannelSpec } from './channel-name.js';
 import { DayFeed } from './day-feed.js';
@@ -14,6 +14,21 @@ import { StreamCounters, PROTOCOLS, type Protocol } from './stream-counters.js';
 import { registerStreamMetrics } from './stream-metrics.js';
 import { SymbolChannels } from './symbol-channels.js';
 import { WriteBatcher } from './write-batcher.js';
+
+/**
+ * The stored history GraphQL serves beside the live data: storage's market data reads, passed in
+ * by main.ts (the hub does not know storage).
+ */
+export interface StoredHistory {
+  candles(query: CandleQuery): Promise<CandleData[]>;
+  anomalies(query: AnomalyQuery): Promise<Anomaly[]>;
+}
+
+/** Nothing stored: history from the engine alone (a hub without storage). */
+const NOTHING_STORED: StoredHistory = {
+  candles: () => Promise.resolve([]),
+  anomalies: () => Promise.resolve([]),
+};
 
 /** Anomalies in an anomaly channel's snapshot (newest first). */
 export const SNAPSHOT_ANOMALIES = 50;
@@ -26,7 +41,7 @@ export interface HubDeps {
   /** The day aggregates gRPC also serves (fed by the engine's ticks). */
   readonly dayAggregates: DayAggregates;
   /** Storage, for the history GraphQL serves beside the live data (absent: the engine's alone). */
-  readonly history?: HistoryStore | undefined;
+  readonly history?: StoredHistory | undefined;
   /**
    * Sequence number a channel starts from. Default: microseconds since the epoch when the hub is
    * made, so sequence numbers keep growing across restarts and a `fromSeq` from a previous
@@ -57,7 +72,7 @@ export class Hub {
   readonly engine: Engine;
   readonly options: StreamsConfig;
   readonly days: DayFeed;
-  readonly history: HistoryStore;
+  readonly history: StoredHistory;
   /** Configured candle interval labels. */
   readonly intervals: ReadonlySet<string>;
   readonly drainWatch = new DrainWatch();
@@ -81,7 +96,7 @@ export class Hub {
   constructor(deps: HubDeps) {
     this.engine = deps.engine;
     this.options = deps.options;
-    this.history = deps.history ?? NO_HISTORY;
+    this.history = deps.history ?? NOTHING_STORED;
     this.#seqFloor = deps.seqBase ?? Date.now() * 1000;
     this.intervals = new Set(this.engine.intervals.map((i) => i.label));
     this.days = new DayFeed(deps.dayAggregates);

@@ -11,6 +11,7 @@ import { WebSocket } from 'ws';
 
 import { buildApp } from '../api/app.js';
 import { AccessTokens } from '../auth/access-tokens.js';
+import { AccountStore } from '../auth/account-store.js';
 import { AuthService } from '../auth/auth-service.js';
 import type { Principal, Role } from '../auth/roles.js';
 import { validateConfig, type Config } from '../config.js';
@@ -18,8 +19,8 @@ import { DayAggregates } from '../engine/day-aggregates.js';
 import { Engine } from '../engine/engine.js';
 import { createLogger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
-import { memoryStore } from '../storage/pglite-template.test-support.js';
-import type { Store } from '../storage/store.js';
+import type { MarketDataStore } from '../storage/market-data-store.js';
+import { memoryDatabase } from '../storage/pglite-template.test-support.js';
 import { Hub } from './hub.js';
 import { RealtimeFeed } from './realtime-feed.js';
 
@@ -41,7 +42,8 @@ export interface TestServer {
   readonly engine: Engine;
   readonly hub: Hub;
   readonly auth: AuthService;
-  readonly store: Store;
+  /** The market data of the server's in-memory database. */
+  readonly store: MarketDataStore;
   readonly metrics: Metrics;
   readonly config: Readonly<Config>;
   /** `http://127.0.0.1:PORT` */
@@ -108,9 +110,16 @@ export async function startServer(
   });
   const log = createLogger({ level: 'silent' });
   const engine = new Engine({ ...TEST_ENGINE_OPTIONS, ...options.engine });
-  const store = await memoryStore();
+  const database = await memoryDatabase();
+  const store = database.marketData;
+  const accounts = new AccountStore(database.driver);
   const accessTokens = new AccessTokens(SECRET);
-  const auth = new AuthService(store, accessTokens, { registration: true, registrationRole: 'reader' }, log);
+  const auth = new AuthService(
+    accounts,
+    accessTokens,
+    { registration: true, registrationRole: 'reader' },
+    log,
+  );
   const metrics = new Metrics({ defaultMetrics: false });
   const dayAggregates = new DayAggregates();
   const hub = new Hub({
@@ -127,7 +136,7 @@ export async function startServer(
   const app = await buildApp({
     config,
     engine,
-    store,
+    marketData: store,
     aggregates: dayAggregates,
     auth,
     metrics,
@@ -143,7 +152,7 @@ export async function startServer(
   let admin: Promise<Principal> | undefined;
   const adminPrincipal = async (): Promise<Principal> => {
     await auth.ensureAdmin('admin-password-1');
-    const user = (await store.findUserByUsername('admin'))!;
+    const user = (await accounts.findUserByUsername('admin'))!;
     return { kind: 'user', id: user.id, name: user.username, role: user.role };
   };
   return {
@@ -177,7 +186,7 @@ export async function startServer(
       const closing = app.close();
       app.server.closeAllConnections();
       await closing;
-      await store.close();
+      await database.close();
     },
   };
 }

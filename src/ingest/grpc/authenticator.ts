@@ -1,5 +1,6 @@
 import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
 
+import { roleAllows, type Role } from '../../auth/roles.js';
 import { isTickstreamError } from '../../errors.js';
 
 /**
@@ -7,8 +8,6 @@ import { isTickstreamError } from '../../errors.js';
  * API keys, roles) implements {@link Authenticator}; the gRPC server only reads the metadata and
  * checks the role. Without an authenticator, auth is off.
  */
-
-export type Role = 'admin' | 'writer' | 'reader';
 
 export interface Credentials {
   /** From `authorization: Bearer <jwt>`. */
@@ -25,8 +24,6 @@ export interface Authenticator {
    */
   authenticate(credentials: Credentials): Promise<{ readonly role: Role } | undefined>;
 }
-
-const RANK: Readonly<Record<Role, number>> = { reader: 1, writer: 2, admin: 3 };
 
 /** A failed check, as the status a call ends with. */
 export type AuthFailure = Partial<StatusObject> & { code: status; details: string };
@@ -55,7 +52,7 @@ export async function authorize(
     return fail(status.UNAVAILABLE, 'authentication is unavailable, retry later');
   }
   if (principal === undefined) return fail(status.UNAUTHENTICATED, 'invalid credentials');
-  if (!(RANK[principal.role] >= RANK[required])) {
+  if (!roleAllows(principal.role, required)) {
     return fail(status.PERMISSION_DENIED, `this call needs the ${required} role`);
   }
   return undefined;

@@ -16,13 +16,14 @@ import {
 } from '@grpc/grpc-js';
 import { loadFileDescriptorSetFromBuffer, loadSync } from '@grpc/proto-loader';
 
+import type { Role } from '../../auth/roles.js';
 import { DayAggregates } from '../../engine/day-aggregates.js';
 import type { Admission, TickEvent } from '../../engine/engine.js';
 import { TickstreamError, ErrorCode } from '../../errors.js';
 import { createLogger } from '../../observability/logger.js';
 import { concat, engine, varint } from '../ingest.test-support.js';
 import { TickEncoder } from '../tick-encoder.js';
-import type { Authenticator, Role } from './authenticator.js';
+import type { Authenticator } from './authenticator.js';
 import { GrpcServer, type GrpcServerOptions } from './grpc-server.js';
 import {
   marketDataPackage,

@@ -11,6 +11,7 @@ import {
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 
+import type { Role } from '../../auth/roles.js';
 import type { GrpcConfig } from '../../config.js';
 import { normalizeSymbol } from '../../core/tick.js';
 import type { DayAggregate, DayAggregates } from '../../engine/day-aggregates.js';
@@ -19,7 +20,7 @@ import { ErrorCode, TickstreamError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { addTally, BatchIngester, emptyTally, type IngestTally } from '../batch-ingester.js';
 import { SymbolInterner } from '../symbol-interner.js';
-import { authorize, type Authenticator, type Role } from './authenticator.js';
+import { authorize, type Authenticator } from './authenticator.js';
 import {
   marketDataPackage,
   marketDataService,

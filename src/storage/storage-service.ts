@@ -2,10 +2,9 @@ import type { RetentionConfig, StorageConfig } from '../config.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../observability/logger.js';
 import { BatchWriter } from './batch-writer.js';
+import { openDatabase, redactUrl, type Database } from './database.js';
 import type { MigrationStatus } from './migrate.js';
-import { openStore, redactUrl } from './open-store.js';
 import { recover, type RecoveryReport } from './recovery.js';
-import type { Store } from './store.js';
 import { maintainTickPartitions } from './tick-retention.js';
 
 export interface StorageSettings {
@@ -14,7 +13,7 @@ export interface StorageSettings {
   readonly retention: RetentionConfig;
 }
 
-export interface OpenStorageOptions {
+export interface StorageServiceOptions {
   /** `DATABASE_URL`: a PostgreSQL server instead of the embedded database. */
   readonly databaseUrl?: string | undefined;
   /** The wall clock (tests). */
@@ -23,9 +22,9 @@ export interface OpenStorageOptions {
   readonly loadDataDir?: Blob;
 }
 
-/** Storage of one process, its engine recovered (wired to the engine by src/main.ts). */
-export interface Storage {
-  readonly store: Store;
+/** The running storage service of one process: its database and batch writer (wired to the engine by src/main.ts). */
+export interface StorageService {
+  readonly database: Database;
   readonly writer: BatchWriter;
   readonly migrations: readonly MigrationStatus[];
   readonly recovery: RecoveryReport;
@@ -42,15 +41,15 @@ const MAINTENANCE_MS = 3_600_000;
  * anything listens to it (recovery replays ticks through it); then wire `writer` to the engine
  * (its listeners and its admission: src/main.ts).
  */
-export async function openStorage(
+export async function startStorageService(
   engine: Engine,
   settings: StorageSettings,
   log: Logger,
-  options: OpenStorageOptions = {},
-): Promise<Storage> {
+  options: StorageServiceOptions = {},
+): Promise<StorageService> {
   const now = options.now ?? Date.now;
   const { storage, retention } = settings;
-  const store = await openStore({
+  const database = await openDatabase({
     databaseUrl: options.databaseUrl,
     dataDir: settings.dataDir,
     poolSize: storage.poolSize,
@@ -62,11 +61,11 @@ export async function openStorage(
   });
   const storeLog = log.child({ component: 'storage' });
   try {
-    const migrations = await store.migrate();
+    const migrations = await database.migrate();
     const applied = migrations.filter((m) => m.applied).map((m) => m.version);
     storeLog.info(
       {
-        driver: store.kind,
+        driver: database.kind,
         at: options.databaseUrl === undefined ? settings.dataDir : redactUrl(options.databaseUrl),
         schemaVersion: migrations.at(-1)?.version ?? 0,
         applied,
@@ -77,21 +76,22 @@ export async function openStorage(
       partitionsAheadDays: storage.partitionsAheadDays,
       ticksDays: retention.ticksDays,
     };
-    await maintainTickPartitions(store, now(), partitionOptions, storeLog);
-    const recovery = await recover(engine, store, storeLog);
-    const writer = new BatchWriter(engine, store, storage, storeLog, {
+    await maintainTickPartitions(database.tickPartitions, now(), partitionOptions, storeLog);
+    const recovery = await recover(engine, database.marketData, storeLog);
+    const writer = new BatchWriter(engine, database.marketData, storage, storeLog, {
       seq: recovery.committedSeq,
       writeNo: recovery.writeNo,
     });
     writer.start();
     const maintenance = setInterval(() => {
-      maintainTickPartitions(store, now(), partitionOptions, storeLog).catch((err: unknown) =>
-        storeLog.warn({ err: (err as Error).message }, 'tick partition upkeep failed; retrying in an hour'),
+      maintainTickPartitions(database.tickPartitions, now(), partitionOptions, storeLog).catch(
+        (err: unknown) =>
+          storeLog.warn({ err: (err as Error).message }, 'tick partition upkeep failed; retrying in an hour'),
       );
     }, MAINTENANCE_MS).unref();
     let closing: Promise<void> | undefined;
     return {
-      store,
+      database,
       writer,
       migrations,
       recovery,
@@ -101,12 +101,12 @@ export async function openStorage(
           try {
             await writer.close(storage.closeTimeoutMs);
           } finally {
-            await store.close();
+            await database.close();
           }
         })()),
     };
   } catch (err) {
-    await store.close().catch(() => {});
+    await database.close().catch(() => {});
     throw err;
   }
 }

@@ -1,12 +1,51 @@
 import { join } from 'node:path';
 
+import { MEMORY_DATA_DIR } from '../config.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
+import { MarketDataStore } from './market-data-store.js';
+import { migrate, type MigrationStatus } from './migrate.js';
 import { MEMORY, PgliteDriver } from './pglite-driver.js';
 import { PostgresDriver } from './postgres-driver.js';
 import type { SqlDriver } from './sql-driver.js';
-import { Store } from './store.js';
+import { TickPartitions } from './tick-partitions.js';
 
-export interface StoreLocation {
+/**
+ * The SQL database handle: one connection (pool) over either driver, its schema, and the stores
+ * by concern that share it: market data and the tick partitions here; the accounts store
+ * (src/auth/account-store.ts) takes its {@link driver}. Opened by {@link openDatabase}; the
+ * running storage service (./storage-service.ts) adds the batch writer and upkeep around it.
+ */
+export class Database {
+  readonly driver: SqlDriver;
+  readonly tickPartitions: TickPartitions;
+  readonly marketData: MarketDataStore;
+
+  constructor(driver: SqlDriver) {
+    this.driver = driver;
+    this.tickPartitions = new TickPartitions(driver);
+    this.marketData = new MarketDataStore(driver, this.tickPartitions);
+  }
+
+  get kind(): SqlDriver['kind'] {
+    return this.driver.kind;
+  }
+
+  /** Applies pending migrations (see ./migrate.ts). */
+  migrate(): Promise<MigrationStatus[]> {
+    return migrate(this.driver);
+  }
+
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+
+  /** Cheap round trip, for readiness checks. */
+  async ping(): Promise<void> {
+    await this.driver.query('select 1');
+  }
+}
+
+export interface DatabaseLocation {
   /** `postgres://…`: a PostgreSQL server. Absent: the embedded database under `dataDir`. */
   readonly databaseUrl?: string | undefined;
   /** Embedded database directory parent (`<dataDir>/pglite`), or `memory://` for one in memory. */
@@ -22,12 +61,12 @@ export interface StoreLocation {
 }
 
 /**
- * Opens the store (DESIGN §4): a PostgreSQL server when `databaseUrl` is set, else embedded
+ * Opens the database (DESIGN §4): a PostgreSQL server when `databaseUrl` is set, else embedded
  * PostgreSQL (PGlite) in `<dataDir>/pglite`. Checks the connection; does not migrate.
  * Fails with STORAGE_UNAVAILABLE when the database cannot be reached, STORAGE_LOCKED when another
  * process has the embedded one open.
  */
-export async function openStore(location: StoreLocation): Promise<Store> {
+export async function openDatabase(location: DatabaseLocation): Promise<Database> {
   let driver: SqlDriver;
   const url = location.databaseUrl;
   if (url !== undefined && url !== '') {
@@ -49,7 +88,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
         : { reconnectMaxDelayMs: location.reconnectMaxDelayMs }),
     });
   } else {
-    const path = location.dataDir === MEMORY ? MEMORY : join(location.dataDir, 'pglite');
+    const path = location.dataDir === MEMORY_DATA_DIR ? MEMORY : join(location.dataDir, 'pglite');
     try {
       driver = await PgliteDriver.open({
         path,
@@ -64,9 +103,9 @@ export async function openStore(location: StoreLocation): Promise<Store> {
       );
     }
   }
-  const store = new Store(driver);
+  const database = new Database(driver);
   try {
-    await store.ping();
+    await database.ping();
   } catch (err) {
     await driver.close().catch(() => {});
     throw new TickstreamError(
@@ -75,7 +114,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
       { cause: err },
     );
   }
-  return store;
+  return database;
 }
 
 /** The URL without its password, for messages and logs. */

@@ -1,17 +1,19 @@
-import type { CandleData } from '../core/candles.js';
-import type { Anomaly, Direction, Severity } from '../core/spike-detector.js';
+import { CANDLE_FIELDS, type CandleData } from '../core/candles.js';
+import type { AnomalyQuery, CandleQuery } from '../core/history-query.js';
+import { ANOMALY_FIELDS, type Anomaly } from '../core/spike-detector.js';
 import type { SymbolStats } from '../core/symbol-state.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
-import { migrate, type MigrationStatus } from './migrate.js';
+import { RecordColumns } from './record-columns.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
-import { constraintName, SqlState, sqlState, type SqlDriver, type SqlSession } from './sql-driver.js';
+import { epochMs as ms, pgTime, SqlState, sqlState, type SqlDriver, type SqlSession } from './sql-driver.js';
 import { TICK_COPY_TARGET } from './tick-copy-encoder.js';
-import { createPartitions, dropPartitionsBefore, listPartitions, pgTime } from './tick-partitions.js';
+import type { TickPartitions } from './tick-partitions.js';
 
 /**
- * The storage port: everything tickstream keeps in PostgreSQL, in one dialect over either driver
- * (embedded PGlite or a PostgreSQL server; see ./sql-driver.ts). Times are epoch milliseconds
- * throughout. Opened by ./open-store.ts; written by the batch writer; read by the API.
+ * Market data in PostgreSQL: the batch writer's writes (ticks, candles, anomalies, stats
+ * snapshots), the history the API reads, and what recovery reads at start. One dialect over either
+ * driver (embedded PGlite or a PostgreSQL server; see ./sql-driver.ts). Times are epoch
+ * milliseconds throughout. Part of the {@link Database} (./database.ts).
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -50,30 +52,6 @@ export interface TickPage {
   readonly ticks: StoredTick[];
   /** Where the next page starts; null when this page is the last. */
   readonly nextCursor: string | null;
-}
-
-export interface CandleQuery {
-  readonly symbol: string;
-  /** Interval label as configured (`1m`). */
-  readonly interval: string;
-  /** Candles starting at or after this. */
-  readonly from?: number;
-  /** Candles starting before this. */
-  readonly to?: number;
-  /** The newest `limit` candles of the range (default 500, at most 10,000), returned oldest first. */
-  readonly limit?: number;
-}
-
-export interface AnomalyQuery {
-  readonly symbol?: string;
-  /** Inclusive, on the anomaly's `ts`. */
-  readonly from?: number;
-  /** Exclusive. */
-  readonly to?: number;
-  /** Only these severities. */
-  readonly severity?: Severity | readonly Severity[];
-  /** Default 100, at most 10,000. */
-  readonly limit?: number;
 }
 
 export interface StoredAnomaly extends Anomaly {
@@ -153,68 +131,6 @@ export interface WriteBatch {
   readonly snapshot?: SnapshotRound;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Accounts (src/auth builds on these)
-// ---------------------------------------------------------------------------------------------
-
-export type UserRole = 'admin' | 'writer' | 'reader';
-
-export interface UserRecord {
-  readonly id: string;
-  readonly username: string;
-  readonly email: string;
-  readonly passwordHash: string;
-  readonly firstName: string | null;
-  readonly lastName: string | null;
-  readonly role: UserRole;
-  readonly active: boolean;
-  readonly createdAt: number;
-  readonly updatedAt: number;
-}
-
-export interface NewUser {
-  readonly id: string;
-  readonly username: string;
-  readonly email: string;
-  readonly passwordHash: string;
-  readonly firstName: string | null;
-  readonly lastName: string | null;
-  readonly role: UserRole;
-  readonly active?: boolean;
-}
-
-export interface RefreshTokenRecord {
-  readonly tokenHash: string;
-  readonly userId: string;
-  readonly familyId: string;
-  readonly expiresAt: number;
-  readonly createdAt: number;
-  readonly usedAt: number | null;
-  readonly replacedBy: string | null;
-  readonly revokedAt: number | null;
-}
-
-export interface ApiKeyRecord {
-  readonly id: string;
-  readonly name: string;
-  readonly prefix: string;
-  readonly keyHash: string;
-  readonly role: UserRole;
-  readonly createdBy: string | null;
-  readonly createdAt: number;
-  readonly lastUsedAt: number | null;
-  readonly revokedAt: number | null;
-}
-
-export interface NewApiKey {
-  readonly id: string;
-  readonly name: string;
-  readonly prefix: string;
-  readonly keyHash: string;
-  readonly role: UserRole;
-  readonly createdBy: string | null;
-}
-
 const MAX_LIMIT = 10_000;
 
 /** Thrown inside a write's transaction to roll back a write found already committed meanwhile. */
@@ -224,74 +140,64 @@ const ALREADY_APPLIED = new Error('write already applied');
 const WRITE_LOCK = 730_541_190;
 const lockKey = (writeNo: number): number => writeNo % 2_147_483_647;
 
-/** Epoch ms of a timestamptz column, exactly (no Date parsing, any year). */
-const ms = (column: string): string => `(extract(epoch from ${column}) * 1000)::float8`;
+/** The candle table's columns, one per candle field (core/candles.ts). */
+const CANDLE = new RecordColumns<CandleData>(CANDLE_FIELDS, {
+  symbol: 'text',
+  interval: 'text',
+  start: 'timestamptz',
+  end: 'timestamptz',
+  open: 'float8',
+  high: 'float8',
+  low: 'float8',
+  close: 'float8',
+  volume: 'float8',
+  trades: 'int8',
+  vwap: 'float8',
+  revision: 'int4',
+  closed: 'boolean',
+});
 
-const TICK_COLUMNS = `symbol, ${ms('ts')} as ts, price, volume, seq, id, source, ${ms('received_at')} as received_at, ingest_seq`;
-const CANDLE_COLUMNS = `symbol, interval, ${ms('start')} as start, ${ms('"end"')} as "end", open, high, low, close, volume, trades, vwap, revision, closed`;
-const ANOMALY_COLUMNS = `id, symbol, direction, price, ${ms('ts')} as ts, reference_price, ${ms('reference_ts')} as reference_ts, change_percent, severity, window_ms, threshold_percent, ingest_seq`;
-const USER_COLUMNS = `id, username, email, password_hash, first_name, last_name, role, active, ${ms('created_at')} as created_at, ${ms('updated_at')} as updated_at`;
-const TOKEN_COLUMNS = `token_hash, user_id, family_id, ${ms('expires_at')} as expires_at, ${ms('created_at')} as created_at, ${ms('used_at')} as used_at, replaced_by, ${ms('revoked_at')} as revoked_at`;
-const KEY_COLUMNS = `id, name, prefix, key_hash, role, created_by, ${ms('created_at')} as created_at, ${ms('last_used_at')} as last_used_at, ${ms('revoked_at')} as revoked_at`;
+/** The anomaly table's columns, one per anomaly field (core/spike-detector.ts), besides `id` and `ingest_seq`. */
+const ANOMALY = new RecordColumns<Anomaly>(ANOMALY_FIELDS, {
+  symbol: 'text',
+  direction: 'text',
+  price: 'float8',
+  ts: 'timestamptz',
+  referencePrice: 'float8',
+  referenceTs: 'timestamptz',
+  changePercent: 'float8',
+  severity: 'text',
+  windowMs: 'int4',
+  thresholdPercent: 'float8',
+});
 
-export class Store {
-  readonly driver: SqlDriver;
-  /** Days known to have a tick partition (created here or found), so each is created once. */
-  readonly #days = new Set<number>();
-  #daysLoaded = false;
+/** The tick table's columns (written by COPY, see ./tick-copy-encoder.ts; read with these). */
+const TICK = RecordColumns.of<StoredTick>({
+  symbol: 'text',
+  ts: 'timestamptz',
+  price: 'float8',
+  volume: 'float8',
+  seq: 'int8',
+  id: 'text',
+  source: 'text',
+  receivedAt: 'timestamptz',
+  ingestSeq: 'int8',
+});
 
-  constructor(driver: SqlDriver) {
-    this.driver = driver;
+const TICK_COLUMNS = TICK.select();
+const ANOMALY_COLUMNS = `id, ${ANOMALY.select()}, ingest_seq`;
+
+export class MarketDataStore {
+  readonly #driver: SqlDriver;
+  readonly #partitions: TickPartitions;
+
+  constructor(driver: SqlDriver, partitions: TickPartitions) {
+    this.#driver = driver;
+    this.#partitions = partitions;
   }
 
   get kind(): SqlDriver['kind'] {
-    return this.driver.kind;
-  }
-
-  /** Applies pending migrations (see ./migrate.ts). */
-  migrate(): Promise<MigrationStatus[]> {
-    return migrate(this.driver);
-  }
-
-  close(): Promise<void> {
-    return this.driver.close();
-  }
-
-  /** Cheap round trip, for readiness checks. */
-  async ping(): Promise<void> {
-    await this.driver.query('select 1');
-  }
-
-  // -- partitions and retention ---------------------------------------------------------------
-
-  /** Creates the daily tick partitions of `days` that do not exist yet. */
-  async ensureTickPartitions(days: Iterable<number>): Promise<void> {
-    if (!this.#daysLoaded) {
-      for (const day of await listPartitions(this.driver)) this.#days.add(day);
-      this.#daysLoaded = true;
-    }
-    const missing = [...days].filter((d) => !this.#days.has(d));
-    if (missing.length === 0) return;
-    await createPartitions(this.driver, missing);
-    for (const day of missing) this.#days.add(day);
-  }
-
-  /** Days that have a tick partition. */
-  tickPartitions(): Promise<number[]> {
-    return listPartitions(this.driver);
-  }
-
-  /** Drops the tick partitions of days before `day` (retention); answers the days dropped. */
-  async dropTickPartitionsBefore(day: number): Promise<number[]> {
-    const dropped = await dropPartitionsBefore(this.driver, day);
-    for (const d of dropped) this.#days.delete(d);
-    return dropped;
-  }
-
-  /** Forgets which partitions exist (after a write failed: one may have been dropped meanwhile). */
-  forgetTickPartitions(): void {
-    this.#days.clear();
-    this.#daysLoaded = false;
+    return this.#driver.kind;
   }
 
   // -- writing ----------------------------------------------------------------------------------
@@ -317,9 +223,9 @@ export class Store {
     options: { waitFor?: Promise<void>; locked?: () => void } = {},
   ): Promise<boolean> {
     if (options.waitFor !== undefined) await options.waitFor;
-    if (batch.days !== undefined && batch.days.size > 0) await this.ensureTickPartitions(batch.days);
+    if (batch.days !== undefined && batch.days.size > 0) await this.#partitions.ensure(batch.days);
     try {
-      return await this.driver.transaction(async (tx) => {
+      return await this.#driver.transaction(async (tx) => {
         await tx.query('select pg_advisory_xact_lock($1::int4, $2::int4)', [
           WRITE_LOCK,
           lockKey(batch.writeNo),
@@ -355,7 +261,7 @@ export class Store {
       // A partition may have been dropped by retention since it was cached (a late tick of an old
       // day): look again before the retry.
       if (sqlState(err) === SqlState.CheckViolation || sqlState(err) === SqlState.UndefinedTable)
-        this.forgetTickPartitions();
+        this.#partitions.forget();
       throw err;
     }
   }
@@ -363,12 +269,12 @@ export class Store {
   // -- recovery ---------------------------------------------------------------------------------
 
   async recoveryPoint(): Promise<RecoveryPoint> {
-    const [state] = await this.driver.query<{
+    const [state] = await this.#driver.query<{
       committed_seq: number;
       snapshot_seq: number;
       write_no: number;
     }>('select committed_seq, snapshot_seq, write_no from storage_state');
-    const rows = await this.driver.query<{ snapshot: unknown }>(
+    const rows = await this.#driver.query<{ snapshot: unknown }>(
       'select snapshot from symbol_stats order by symbol',
     );
     return {
@@ -381,7 +287,7 @@ export class Store {
 
   /** Ticks with an ingest sequence number in (`after`, `upTo`], in arrival order, at most `limit`. */
   async ticksAfter(after: number, upTo: number, limit: number): Promise<StoredTick[]> {
-    const rows = await this.driver.query<TickRow>(
+    const rows = await this.#driver.query(
       `select ${TICK_COLUMNS} from ticks where ingest_seq > $1 and ingest_seq <= $2 order by ingest_seq limit $3`,
       [after, upTo, limit],
     );
@@ -390,7 +296,7 @@ export class Store {
 
   /** The newest `limit` anomalies fired by ticks up to `upTo`, oldest first (for the engine's recent list). */
   async anomaliesUpTo(upTo: number, limit: number): Promise<StoredAnomaly[]> {
-    const rows = await this.driver.query<AnomalyRow>(
+    const rows = await this.#driver.query(
       `select ${ANOMALY_COLUMNS} from anomalies where ingest_seq <= $1 order by ingest_seq desc, id desc limit $2`,
       [upTo, limit],
     );
@@ -399,7 +305,7 @@ export class Store {
 
   /** Symbols the store has recorded, for the writer to know which are new. */
   async knownSymbols(): Promise<Set<string>> {
-    const rows = await this.driver.query<{ symbol: string }>('select symbol from symbols');
+    const rows = await this.#driver.query<{ symbol: string }>('select symbol from symbols');
     return new Set(rows.map((r) => r.symbol));
   }
 
@@ -423,7 +329,7 @@ export class Store {
       where.push(desc ? `(ts, ingest_seq) < (${t}, ${s})` : `(ts, ingest_seq) > (${t}, ${s})`);
     }
     const direction = desc ? 'desc' : 'asc';
-    const rows = await this.driver.query<TickRow>(
+    const rows = await this.#driver.query(
       `select ${TICK_COLUMNS} from ticks where ${where.join(' and ')}
         order by ts ${direction}, ingest_seq ${direction} limit $${params.push(limit + 1)}`,
       params,
@@ -443,12 +349,12 @@ export class Store {
     const where = ['symbol = $1', 'interval = $2'];
     if (query.from !== undefined) where.push(`start >= $${params.push(pgTime(query.from))}::timestamptz`);
     if (query.to !== undefined) where.push(`start < $${params.push(pgTime(query.to))}::timestamptz`);
-    const rows = await this.driver.query<CandleRow>(
-      `select ${CANDLE_COLUMNS} from candles where ${where.join(' and ')}
+    const rows = await this.#driver.query(
+      `select ${CANDLE.select()} from candles where ${where.join(' and ')}
         order by start desc limit $${params.push(clampLimit(query.limit, 500))}`,
       params,
     );
-    return rows.map(toCandle).reverse();
+    return rows.map((r) => CANDLE.fromRow(r, {})).reverse();
   }
 
   /** Anomalies, newest first (by event time). */
@@ -464,7 +370,7 @@ export class Store {
       if (severities.length === 0) return [];
       where.push(`severity in (${severities.map((s) => `$${params.push(s)}`).join(', ')})`);
     }
-    const rows = await this.driver.query<AnomalyRow>(
+    const rows = await this.#driver.query(
       `select ${ANOMALY_COLUMNS} from anomalies ${where.length > 0 ? `where ${where.join(' and ')}` : ''}
         order by ts desc, id desc limit $${params.push(clampLimit(query.limit, 100))}`,
       params,
@@ -474,7 +380,7 @@ export class Store {
 
   /** Every recorded symbol, by name. */
   async symbols(): Promise<SymbolInfo[]> {
-    const rows = await this.driver.query<SymbolRow>(
+    const rows = await this.#driver.query<SymbolRow>(
       `select symbol, ${ms('first_seen')} as first_seen, ${ms('last_seen')} as last_seen, last_price,
               ${ms('last_price_ts')} as last_price_ts, ${ms('created_at')} as created_at
          from symbols order by symbol`,
@@ -495,7 +401,7 @@ export class Store {
     const params: unknown[] = [];
     const where =
       symbols === undefined ? '' : `where symbol in (${symbols.map((s) => `$${params.push(s)}`).join(', ')})`;
-    const rows = await this.driver.query<{ symbol: string; last_price: number; last_price_ts: number }>(
+    const rows = await this.#driver.query<{ symbol: string; last_price: number; last_price_ts: number }>(
       `select symbol, last_price, ${ms('last_price_ts')} as last_price_ts from symbols ${where} order by symbol`,
       params,
     );
@@ -506,7 +412,7 @@ export class Store {
   async symbolStats(symbol?: string): Promise<StoredStats[]> {
     const params: unknown[] = [];
     const where = symbol === undefined ? '' : `where symbol = $${params.push(symbol)}`;
-    const rows = await this.driver.query<StatsRow>(
+    const rows = await this.#driver.query<StatsRow>(
       `select symbol, current_price, moving_average, update_count, min_price, max_price, volume,
               ${ms('last_update_time')} as last_update_time, change_from_average, snapshot_seq, ${ms('updated_at')} as updated_at
          from symbol_stats ${where} order by symbol`,
@@ -526,193 +432,6 @@ export class Store {
       updatedAt: r.updated_at,
     }));
   }
-
-  // -- users ------------------------------------------------------------------------------------
-
-  async countUsers(): Promise<number> {
-    const [row] = await this.driver.query<{ n: number }>('select count(*)::int8 as n from users');
-    return row?.n ?? 0;
-  }
-
-  /** Creates a user; CONFLICT when the username or email (in any letter case) is taken. */
-  async createUser(user: NewUser): Promise<UserRecord> {
-    try {
-      const [row] = await this.driver.query<UserRow>(
-        `insert into users (id, username, email, password_hash, first_name, last_name, role, active)
-         values ($1, $2, $3, $4, $5, $6, $7, $8) returning ${USER_COLUMNS}`,
-        [
-          user.id,
-          user.username,
-          user.email,
-          user.passwordHash,
-          user.firstName,
-          user.lastName,
-          user.role,
-          user.active ?? true,
-        ],
-      );
-      return toUser(row!);
-    } catch (err) {
-      if (sqlState(err) === SqlState.UniqueViolation) {
-        const constraint = constraintName(err) ?? '';
-        const what = constraint.includes('email')
-          ? 'email'
-          : constraint.includes('username')
-            ? 'username'
-            : 'id';
-        throw new TickstreamError(ErrorCode.Conflict, `a user with this ${what} already exists`, {
-          cause: err,
-        });
-      }
-      throw err;
-    }
-  }
-
-  /** By username in any letter case. */
-  async findUserByUsername(username: string): Promise<UserRecord | undefined> {
-    const [row] = await this.driver.query<UserRow>(
-      `select ${USER_COLUMNS} from users where lower(username) = lower($1)`,
-      [username],
-    );
-    return row === undefined ? undefined : toUser(row);
-  }
-
-  async findUserById(id: string): Promise<UserRecord | undefined> {
-    const [row] = await this.driver.query<UserRow>(`select ${USER_COLUMNS} from users where id = $1`, [id]);
-    return row === undefined ? undefined : toUser(row);
-  }
-
-  /** Every user, oldest first. */
-  async listUsers(): Promise<UserRecord[]> {
-    const rows = await this.driver.query<UserRow>(
-      `select ${USER_COLUMNS} from users order by created_at, id`,
-    );
-    return rows.map(toUser);
-  }
-
-  async updateUserRole(id: string, role: UserRole): Promise<void> {
-    await this.driver.query('update users set role = $2, updated_at = now() where id = $1', [id, role]);
-  }
-
-  async setUserActive(id: string, active: boolean): Promise<void> {
-    await this.driver.query('update users set active = $2, updated_at = now() where id = $1', [id, active]);
-  }
-
-  async updatePasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.driver.query('update users set password_hash = $2, updated_at = now() where id = $1', [
-      id,
-      passwordHash,
-    ]);
-  }
-
-  // -- refresh tokens ---------------------------------------------------------------------------
-
-  async insertRefreshToken(token: {
-    tokenHash: string;
-    userId: string;
-    familyId: string;
-    expiresAt: number;
-  }): Promise<void> {
-    await this.driver.query(
-      'insert into refresh_tokens (token_hash, user_id, family_id, expires_at) values ($1, $2, $3, $4::timestamptz)',
-      [token.tokenHash, token.userId, token.familyId, pgTime(token.expiresAt)],
-    );
-  }
-
-  async findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | undefined> {
-    const [row] = await this.driver.query<TokenRow>(
-      `select ${TOKEN_COLUMNS} from refresh_tokens where token_hash = $1`,
-      [tokenHash],
-    );
-    return row === undefined ? undefined : toToken(row);
-  }
-
-  /**
-   * Marks a token rotated, atomically: true for the one caller that rotated it, false when it was
-   * already used or revoked (a replay, or a concurrent refresh).
-   */
-  async markRefreshTokenUsed(tokenHash: string, replacedBy: string): Promise<boolean> {
-    const rows = await this.driver.query(
-      `update refresh_tokens set used_at = now(), replaced_by = $2
-        where token_hash = $1 and used_at is null and revoked_at is null returning token_hash`,
-      [tokenHash, replacedBy],
-    );
-    return rows.length > 0;
-  }
-
-  async revokeRefreshFamily(familyId: string): Promise<void> {
-    await this.driver.query(
-      'update refresh_tokens set revoked_at = now() where family_id = $1 and revoked_at is null',
-      [familyId],
-    );
-  }
-
-  async revokeUserRefreshTokens(userId: string): Promise<void> {
-    await this.driver.query(
-      'update refresh_tokens set revoked_at = now() where user_id = $1 and revoked_at is null',
-      [userId],
-    );
-  }
-
-  /** Deletes refresh tokens that expired before `before`; answers how many. */
-  async deleteExpiredRefreshTokens(before: number): Promise<number> {
-    const rows = await this.driver.query(
-      'delete from refresh_tokens where expires_at < $1::timestamptz returning token_hash',
-      [pgTime(before)],
-    );
-    return rows.length;
-  }
-
-  // -- API keys ---------------------------------------------------------------------------------
-
-  async insertApiKey(key: NewApiKey): Promise<ApiKeyRecord> {
-    try {
-      const [row] = await this.driver.query<KeyRow>(
-        `insert into api_keys (id, name, prefix, key_hash, role, created_by)
-         values ($1, $2, $3, $4, $5, $6) returning ${KEY_COLUMNS}`,
-        [key.id, key.name, key.prefix, key.keyHash, key.role, key.createdBy],
-      );
-      return toKey(row!);
-    } catch (err) {
-      if (sqlState(err) === SqlState.UniqueViolation)
-        throw new TickstreamError(ErrorCode.Conflict, 'an API key with this id or hash already exists', {
-          cause: err,
-        });
-      throw err;
-    }
-  }
-
-  /** The key with this hash, revoked or not (the caller checks `revokedAt`). */
-  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined> {
-    const [row] = await this.driver.query<KeyRow>(`select ${KEY_COLUMNS} from api_keys where key_hash = $1`, [
-      keyHash,
-    ]);
-    return row === undefined ? undefined : toKey(row);
-  }
-
-  /** Every key, revoked ones included, oldest first. */
-  async listApiKeys(): Promise<ApiKeyRecord[]> {
-    const rows = await this.driver.query<KeyRow>(
-      `select ${KEY_COLUMNS} from api_keys order by created_at, id`,
-    );
-    return rows.map(toKey);
-  }
-
-  /** False when there is no such key. Revoking a revoked key keeps its first revocation time. */
-  async revokeApiKey(id: string): Promise<boolean> {
-    const rows = await this.driver.query(
-      'update api_keys set revoked_at = coalesce(revoked_at, now()) where id = $1 returning id',
-      [id],
-    );
-    return rows.length > 0;
-  }
-
-  async touchApiKey(id: string, at: number): Promise<void> {
-    await this.driver.query('update api_keys set last_used_at = $2::timestamptz where id = $1', [
-      id,
-      pgTime(at),
-    ]);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -721,60 +440,24 @@ export class Store {
 
 async function insertAnomalies(tx: SqlSession, records: readonly AnomalyRecord[]): Promise<void> {
   const json = JSON.stringify(
-    records.map(({ anomaly: a, ingestSeq }) => ({
-      symbol: a.symbol,
-      direction: a.direction,
-      price: a.price,
-      ts: pgTime(a.ts),
-      reference_price: a.referencePrice,
-      reference_ts: pgTime(a.referenceTs),
-      change_percent: a.changePercent,
-      severity: a.severity,
-      window_ms: a.windowMs,
-      threshold_percent: a.thresholdPercent,
-      ingest_seq: ingestSeq,
-    })),
+    records.map(({ anomaly, ingestSeq }) => ANOMALY.toRow(anomaly, { ingest_seq: ingestSeq })),
   );
   await tx.query(
-    `insert into anomalies (symbol, direction, price, ts, reference_price, reference_ts, change_percent,
-                            severity, window_ms, threshold_percent, ingest_seq)
-     select symbol, direction, price, ts, reference_price, reference_ts, change_percent,
-            severity, window_ms, threshold_percent, ingest_seq
-       from json_to_recordset($1::text::json) as x(symbol text, direction text, price float8, ts timestamptz,
-            reference_price float8, reference_ts timestamptz, change_percent float8, severity text,
-            window_ms integer, threshold_percent float8, ingest_seq bigint)`,
+    `insert into anomalies (${ANOMALY.names()}, ingest_seq)
+     select ${ANOMALY.names()}, ingest_seq
+       from json_to_recordset($1::text::json) as x(${ANOMALY.definitions()}, ingest_seq int8)`,
     [json],
   );
 }
 
 async function upsertCandles(tx: SqlSession, candles: readonly CandleData[]): Promise<void> {
-  const json = JSON.stringify(
-    candles.map((c) => ({
-      symbol: c.symbol,
-      interval: c.interval,
-      start: pgTime(c.start),
-      end: pgTime(c.end),
-      open: c.open,
-      high: c.high,
-      low: c.low,
-      close: c.close,
-      volume: c.volume,
-      trades: c.trades,
-      vwap: c.vwap,
-      revision: c.revision,
-      closed: c.closed,
-    })),
-  );
+  const json = JSON.stringify(candles.map((c) => CANDLE.toRow(c)));
   await tx.query(
-    `insert into candles as c (symbol, interval, start, "end", open, high, low, close, volume, trades, vwap, revision, closed)
-     select symbol, interval, start, "end", open, high, low, close, volume, trades, vwap, revision, closed
-       from json_to_recordset($1::text::json) as x(symbol text, interval text, start timestamptz, "end" timestamptz,
-            open float8, high float8, low float8, close float8, volume float8, trades bigint, vwap float8,
-            revision integer, closed boolean)
+    `insert into candles as c (${CANDLE.names()})
+     select ${CANDLE.names()}
+       from json_to_recordset($1::text::json) as x(${CANDLE.definitions()})
      on conflict (symbol, interval, start) do update set
-       open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
-       volume = excluded.volume, trades = excluded.trades, vwap = excluded.vwap,
-       revision = excluded.revision, closed = excluded.closed, updated_at = now()
+       ${CANDLE.updateFromExcluded(['symbol', 'interval', 'start', 'end'])}, updated_at = now()
      where excluded.revision > c.revision or (excluded.revision = c.revision and (excluded.closed or not c.closed))`,
     [json],
   );
@@ -838,99 +521,12 @@ async function writeSnapshot(tx: SqlSession, round: SnapshotRound): Promise<void
 // Rows
 // ---------------------------------------------------------------------------------------------
 
-interface TickRow {
-  symbol: string;
-  ts: number;
-  price: number;
-  volume: number;
-  seq: number | null;
-  id: string | null;
-  source: string;
-  received_at: number | null;
-  ingest_seq: number;
-  [key: string]: unknown;
-}
+const toTick = (row: Record<string, unknown>): StoredTick => TICK.fromRow(row, {});
 
-function toTick(r: TickRow): StoredTick {
-  return {
-    symbol: r.symbol,
-    ts: r.ts,
-    price: r.price,
-    volume: r.volume,
-    seq: r.seq,
-    id: r.id,
-    source: r.source,
-    receivedAt: r.received_at,
-    ingestSeq: r.ingest_seq,
-  };
-}
-
-interface CandleRow {
-  symbol: string;
-  interval: string;
-  start: number;
-  end: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  trades: number;
-  vwap: number | null;
-  revision: number;
-  closed: boolean;
-  [key: string]: unknown;
-}
-
-function toCandle(r: CandleRow): CandleData {
-  return {
-    symbol: r.symbol,
-    interval: r.interval,
-    start: r.start,
-    end: r.end,
-    open: r.open,
-    high: r.high,
-    low: r.low,
-    close: r.close,
-    volume: r.volume,
-    trades: r.trades,
-    vwap: r.vwap,
-    revision: r.revision,
-    closed: r.closed,
-  };
-}
-
-interface AnomalyRow {
-  id: number;
-  symbol: string;
-  direction: Direction;
-  price: number;
-  ts: number;
-  reference_price: number;
-  reference_ts: number;
-  change_percent: number;
-  severity: Severity;
-  window_ms: number;
-  threshold_percent: number;
-  ingest_seq: number;
-  [key: string]: unknown;
-}
-
-function toAnomaly(r: AnomalyRow): StoredAnomaly {
-  return {
-    id: r.id,
-    symbol: r.symbol,
-    direction: r.direction,
-    price: r.price,
-    ts: r.ts,
-    referencePrice: r.reference_price,
-    referenceTs: r.reference_ts,
-    changePercent: r.change_percent,
-    severity: r.severity,
-    windowMs: r.window_ms,
-    thresholdPercent: r.threshold_percent,
-    ingestSeq: r.ingest_seq,
-  };
+/** A stored anomaly from a row read with ANOMALY_COLUMNS. */
+function toAnomaly(r: Record<string, unknown>): StoredAnomaly {
+  const anomaly = ANOMALY.fromRow(r, { id: r.id as number });
+  return Object.assign(anomaly, { ingestSeq: r.ingest_seq as number });
 }
 
 interface SymbolRow {
@@ -956,87 +552,6 @@ interface StatsRow {
   snapshot_seq: number;
   updated_at: number;
   [key: string]: unknown;
-}
-
-interface UserRow {
-  id: string;
-  username: string;
-  email: string;
-  password_hash: string;
-  first_name: string | null;
-  last_name: string | null;
-  role: UserRole;
-  active: boolean;
-  created_at: number;
-  updated_at: number;
-  [key: string]: unknown;
-}
-
-function toUser(r: UserRow): UserRecord {
-  return {
-    id: r.id,
-    username: r.username,
-    email: r.email,
-    passwordHash: r.password_hash,
-    firstName: r.first_name,
-    lastName: r.last_name,
-    role: r.role,
-    active: r.active,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-interface TokenRow {
-  token_hash: string;
-  user_id: string;
-  family_id: string;
-  expires_at: number;
-  created_at: number;
-  used_at: number | null;
-  replaced_by: string | null;
-  revoked_at: number | null;
-  [key: string]: unknown;
-}
-
-function toToken(r: TokenRow): RefreshTokenRecord {
-  return {
-    tokenHash: r.token_hash,
-    userId: r.user_id,
-    familyId: r.family_id,
-    expiresAt: r.expires_at,
-    createdAt: r.created_at,
-    usedAt: r.used_at,
-    replacedBy: r.replaced_by,
-    revokedAt: r.revoked_at,
-  };
-}
-
-interface KeyRow {
-  id: string;
-  name: string;
-  prefix: string;
-  key_hash: string;
-  role: UserRole;
-  created_by: string | null;
-  created_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-  [key: string]: unknown;
-}
-
-function toKey(r: KeyRow): ApiKeyRecord {
-  return {
-    id: r.id,
-    name: r.name,
-    prefix: r.prefix,
-    keyHash: r.key_hash,
-    role: r.role,
-    createdBy: r.created_by,
-    createdAt: r.created_at,
-    lastUsedAt: r.last_used_at,
-    revokedAt: r.revoked_at,
-  };
 }
 
 // ---------------------------------------------------------------------------------------------

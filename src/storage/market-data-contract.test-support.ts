@@ -7,27 +7,36 @@ import type { CandleData } from '../core/candles.js';
 import type { Anomaly, Severity } from '../core/spike-detector.js';
 import type { SymbolStats } from '../core/symbol-state.js';
 import { ErrorCode } from '../errors.js';
-import type { AnomalyRecord, SnapshotRound, StoredTick, Store } from './store.js';
+import type { Database } from './database.js';
+import type { AnomalyRecord, MarketDataStore, SnapshotRound, StoredTick } from './market-data-store.js';
 import { TickChunk } from './tick-chunk.js';
 import { MS_PER_DAY, TickCopyEncoder } from './tick-copy-encoder.js';
 import { partitionName } from './tick-partitions.js';
 
 /**
- * The one storage contract suite (STYLE: one suite, every adapter). `open` gives a fresh, migrated
- * store; the suite shares it between its tests, which keep apart by symbol and name.
+ * The storage contract suite of market data, migrations and tick partitions (STYLE: one suite,
+ * every adapter; the accounts' part is ../auth/account-store-contract.test-support.ts). `open`
+ * gives a fresh, migrated database; the suite shares it between its tests, which keep apart by
+ * symbol and name.
  */
-export function storeContract(name: string, open: () => Promise<Store>, skip: string | false = false): void {
-  describe(`Store contract: ${name}`, { skip }, () => {
-    let store: Store;
+export function marketDataContract(
+  name: string,
+  open: () => Promise<Database>,
+  skip: string | false = false,
+): void {
+  describe(`Market data store contract: ${name}`, { skip }, () => {
+    let database: Database;
+    let store: MarketDataStore;
     before(async () => {
-      store = await open();
+      database = await open();
+      store = database.marketData;
     });
     after(async () => {
-      await store?.close();
+      await database?.close();
     });
 
     it('applies each migration once and reports them', async () => {
-      const again = await store.migrate();
+      const again = await database.migrate();
       assert.deepEqual(
         again.map((m) => [m.version, m.applied]),
         [
@@ -35,7 +44,7 @@ export function storeContract(name: string, open: () => Promise<Store>, skip: st
           [2, false],
         ],
       );
-      const rows = await store.driver.query<{ version: number }>('select version from schema_migrations');
+      const rows = await database.driver.query<{ version: number }>('select version from schema_migrations');
       assert.deepEqual(
         rows.map((r) => r.version),
         [1, 2],
@@ -91,7 +100,7 @@ export function storeContract(name: string, open: () => Promise<Store>, skip: st
       );
       assert.equal(ranged.nextCursor, null);
       // The midnight crossing made two daily partitions.
-      const days = await store.tickPartitions();
+      const days = await database.tickPartitions.list();
       assert.ok(days.includes(Math.floor(T0 / MS_PER_DAY)) && days.includes(Math.floor(T0 / MS_PER_DAY) + 1));
     });
 
@@ -332,16 +341,16 @@ export function storeContract(name: string, open: () => Promise<Store>, skip: st
 
     it('creates partitions ahead, drops old ones, and recreates a dropped one when a tick needs it', async () => {
       const day = Math.floor(Date.UTC(2030, 5, 1) / MS_PER_DAY);
-      await store.ensureTickPartitions([day, day + 1, day + 2]);
-      let days = await store.tickPartitions();
+      await database.tickPartitions.ensure([day, day + 1, day + 2]);
+      let days = await database.tickPartitions.list();
       assert.ok([day, day + 1, day + 2].every((d) => days.includes(d)));
       assert.equal(partitionName(day), 'ticks_20300601');
-      const dropped = await store.dropTickPartitionsBefore(day + 1);
+      const dropped = await database.tickPartitions.dropBefore(day + 1);
       assert.ok(dropped.includes(day) && !dropped.includes(day + 1));
-      days = await store.tickPartitions();
+      days = await database.tickPartitions.list();
       assert.ok(!days.includes(day) && days.includes(day + 1));
       // Dropped behind the store's back (another process's retention): the write fails once, then works.
-      await store.driver.exec(`drop table ${partitionName(day + 2)}`);
+      await database.driver.exec(`drop table ${partitionName(day + 2)}`);
       const ts = (day + 2) * MS_PER_DAY + 1;
       const point = await store.recoveryPoint();
       const batch = {
@@ -356,136 +365,13 @@ export function storeContract(name: string, open: () => Promise<Store>, skip: st
       assert.equal(await store.write(batch), true);
       assert.equal((await store.ticks({ symbol: 'PART' })).ticks[0]?.ts, ts);
     });
-
-    describe('accounts', () => {
-      const user = (n: string) => ({
-        id: `user-${n}`,
-        username: `User${n}`,
-        email: `user${n}@example.com`,
-        passwordHash: `hash-${n}`,
-        firstName: 'Ada',
-        lastName: null,
-        role: 'reader' as const,
-      });
-
-      it('creates, finds (any letter case), lists and updates users', async () => {
-        const before = await store.countUsers();
-        const created = await store.createUser(user('1'));
-        assert.equal(created.username, 'User1');
-        assert.equal(created.active, true);
-        assert.ok(Math.abs(created.createdAt - Date.now()) < 60_000);
-        assert.equal(await store.countUsers(), before + 1);
-        assert.deepEqual(await store.findUserByUsername('user1'), created);
-        assert.deepEqual(await store.findUserById('user-1'), created);
-        assert.equal(await store.findUserByUsername('nobody'), undefined);
-        assert.equal(await store.findUserById('nobody'), undefined);
-        await store.updateUserRole('user-1', 'admin');
-        await store.setUserActive('user-1', false);
-        await store.updatePasswordHash('user-1', 'hash-new');
-        const updated = await store.findUserById('user-1');
-        assert.equal(updated?.role, 'admin');
-        assert.equal(updated?.active, false);
-        assert.equal(updated?.passwordHash, 'hash-new');
-        await store.createUser({ ...user('2'), active: false });
-        const ids = (await store.listUsers()).map((u) => u.id);
-        assert.ok(ids.indexOf('user-1') < ids.indexOf('user-2'));
-      });
-
-      it('refuses a taken username or email, in any letter case, with CONFLICT', async () => {
-        await store.createUser(user('3'));
-        await assert.rejects(store.createUser({ ...user('4'), username: 'USER3' }), {
-          code: ErrorCode.Conflict,
-          message: /username/,
-        });
-        await assert.rejects(store.createUser({ ...user('4'), email: 'User3@Example.com' }), {
-          code: ErrorCode.Conflict,
-          message: /email/,
-        });
-        await assert.rejects(store.createUser({ ...user('4'), id: 'user-3' }), { code: ErrorCode.Conflict });
-      });
-
-      it('rotates, revokes and expires refresh tokens', async () => {
-        await store.createUser(user('5'));
-        const expiresAt = Date.now() + 86_400_000;
-        await store.insertRefreshToken({ tokenHash: 't1', userId: 'user-5', familyId: 'f1', expiresAt });
-        await store.insertRefreshToken({ tokenHash: 't2', userId: 'user-5', familyId: 'f1', expiresAt });
-        await store.insertRefreshToken({ tokenHash: 't3', userId: 'user-5', familyId: 'f2', expiresAt });
-        const t1 = await store.findRefreshToken('t1');
-        assert.equal(t1?.expiresAt, expiresAt);
-        assert.equal(t1?.usedAt, null);
-        assert.equal(await store.markRefreshTokenUsed('t1', 't2'), true);
-        assert.equal(await store.markRefreshTokenUsed('t1', 't9'), false, 'a token rotates once');
-        const used = await store.findRefreshToken('t1');
-        assert.equal(used?.replacedBy, 't2');
-        assert.ok(used?.usedAt !== null);
-        await store.revokeRefreshFamily('f1');
-        assert.ok((await store.findRefreshToken('t2'))?.revokedAt !== null);
-        assert.equal((await store.findRefreshToken('t3'))?.revokedAt, null);
-        assert.equal(await store.markRefreshTokenUsed('t2', 't9'), false, 'a revoked token does not rotate');
-        await store.revokeUserRefreshTokens('user-5');
-        assert.ok((await store.findRefreshToken('t3'))?.revokedAt !== null);
-        assert.equal(await store.findRefreshToken('nope'), undefined);
-        await store.insertRefreshToken({
-          tokenHash: 't4',
-          userId: 'user-5',
-          familyId: 'f3',
-          expiresAt: 1000,
-        });
-        assert.ok((await store.deleteExpiredRefreshTokens(Date.now())) >= 1);
-        assert.equal(await store.findRefreshToken('t4'), undefined);
-      });
-
-      it('keeps API keys: find by hash, list, touch, revoke', async () => {
-        await store.createUser(user('6'));
-        const key = await store.insertApiKey({
-          id: 'k1',
-          name: 'feed',
-          prefix: 'ts_abc',
-          keyHash: 'h1',
-          role: 'writer',
-          createdBy: 'user-6',
-        });
-        assert.equal(key.lastUsedAt, null);
-        assert.equal(key.revokedAt, null);
-        assert.deepEqual(await store.findApiKeyByHash('h1'), key);
-        assert.equal(await store.findApiKeyByHash('h2'), undefined);
-        await assert.rejects(
-          store.insertApiKey({
-            id: 'k2',
-            name: 'x',
-            prefix: 'p',
-            keyHash: 'h1',
-            role: 'reader',
-            createdBy: null,
-          }),
-          { code: ErrorCode.Conflict },
-        );
-        await store.touchApiKey('k1', 1_700_000_000_123);
-        assert.equal((await store.findApiKeyByHash('h1'))?.lastUsedAt, 1_700_000_000_123);
-        assert.equal(await store.revokeApiKey('k1'), true);
-        const revokedAt = (await store.findApiKeyByHash('h1'))?.revokedAt;
-        assert.ok(typeof revokedAt === 'number');
-        assert.equal(await store.revokeApiKey('k1'), true);
-        assert.equal((await store.findApiKeyByHash('h1'))?.revokedAt, revokedAt, 'first revocation kept');
-        assert.equal(await store.revokeApiKey('nope'), false);
-        assert.ok((await store.listApiKeys()).some((k) => k.id === 'k1'));
-      });
-    });
   });
 }
 
 // -------------------------------------------------------------------------------------------------
 
-export interface TestTick {
-  readonly symbol: string;
-  readonly ts: number;
-  readonly price: number;
-  readonly volume: number;
-  readonly seq: number | null;
-  readonly id: string | null;
-  readonly source: string;
-  readonly receivedAt: number | null;
-}
+/** A tick as the suite writes it: stored, it gets its ingest number. */
+export type TestTick = Omit<StoredTick, 'ingestSeq'>;
 
 export function tick(symbol: string, ts: number, price = 100): TestTick {
   return { symbol, ts, price, volume: 1, seq: null, id: null, source: 'test', receivedAt: ts };
@@ -545,7 +431,7 @@ function encode(ticks: readonly TestTick[], firstSeq: number): Uint8Array {
 }
 
 /** Writes ticks as the batch writer would; answers them as stored (with their ingest numbers). */
-export async function writeTicks(store: Store, ticks: readonly TestTick[]): Promise<StoredTick[]> {
+export async function writeTicks(store: MarketDataStore, ticks: readonly TestTick[]): Promise<StoredTick[]> {
   const point = await store.recoveryPoint();
   const firstSeq = point.committedSeq + 1;
   const days = new Set(ticks.map((t) => Math.floor(t.ts / MS_PER_DAY)));
@@ -562,7 +448,7 @@ export async function writeTicks(store: Store, ticks: readonly TestTick[]): Prom
 }
 
 async function writeEvents(
-  store: Store,
+  store: MarketDataStore,
   events: { candles?: CandleData[]; anomalies?: AnomalyRecord[]; snapshot?: SnapshotRound },
 ): Promise<void> {
   const point = await store.recoveryPoint();
