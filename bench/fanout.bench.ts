@@ -30,7 +30,7 @@ import type { AuthStore } from '../src/auth/auth-store.js';
 import { finish } from '../src/config.js';
 import { Engine } from '../src/engine/engine.js';
 import { createLogger } from '../src/observability/logger.js';
-import { Hub } from '../src/streams/hub.js';
+import { Hub } from '../src/streams/hub/hub.js';
 import { streamRoutes } from '../src/streams/stream-routes.js';
 import { printTable, writeResult, type BenchRow } from './report.js';
 

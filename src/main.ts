@@ -21,7 +21,7 @@ import { registerStorageMetrics } from './observability/storage-metrics.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { openStorage, type OpenStorageOptions, type Storage } from './storage/open-storage.js';
-import { Hub } from './streams/hub.js';
+import { Hub } from './streams/hub/hub.js';
 
 /**
  * The composition root: the only place where adapters meet the engine (DESIGN §2). Builds the

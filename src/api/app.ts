@@ -24,7 +24,7 @@ import type { Store } from '../storage/store.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Hub } from '../streams/hub.js';
+import type { Hub } from '../streams/hub/hub.js';
 import { streamRoutes } from '../streams/stream-routes.js';
 import { ThroughputMeter } from '../observability/throughput-meter.js';
 import { errorBody, errorHandler } from './http-errors.js';

@@ -7,17 +7,17 @@ import type { AuthService } from '../auth/auth-service.js';
 import type { Principal } from '../auth/roles.js';
 import { normalizeSymbol } from '../core/tick.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
-import { graphqlRoutes } from './graphql-routes.js';
-import type { Hub } from './hub.js';
-import { MarketDataSession } from './marketdata-session.js';
-import { RealtimeFeed } from './realtime-feed.js';
-import { RealtimeSession } from './realtime-session.js';
-import { parseChannelList, parseEventId, SseSession } from './sse-session.js';
-import type { SseWriter } from './sse-writer.js';
-import { StompSession } from './stomp-session.js';
+import { graphqlRoutes } from './graphql/graphql-routes.js';
+import type { Hub } from './hub/hub.js';
+import { MarketDataSession } from './ws/marketdata-session.js';
+import { RealtimeFeed } from './compat/realtime-feed.js';
+import { RealtimeSession } from './sse/realtime-session.js';
+import { parseChannelList, parseEventId, SseSession } from './sse/sse-session.js';
+import type { SseWriter } from './delivery/sse-writer.js';
+import { StompSession } from './stomp/stomp-session.js';
 import { authenticateStream, credentialsOf } from './stream-auth.js';
-import { Protocol, type Protocol as ProtocolName } from './stream-counters.js';
-import { WsSession } from './ws-session.js';
+import { Protocol, type Protocol as ProtocolName } from './hub/stream-counters.js';
+import { WsSession } from './ws/ws-session.js';
 
 /** How often WebSocket peers are pinged; one that has not answered the previous ping is cut. */
 const PING_INTERVAL_MS = 30_000;

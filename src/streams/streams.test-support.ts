@@ -20,7 +20,7 @@ import { createLogger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
 import { memoryStore } from '../storage/pglite-template.test-support.js';
 import type { Store } from '../storage/store.js';
-import { Hub } from './hub.js';
+import { Hub } from './hub/hub.js';
 
 export const TEST_ENGINE_OPTIONS = {
   partitions: 1,

@@ -1,19 +1,19 @@
-import type { Candle, CandleData } from '../core/candles.js';
-import type { Anomaly } from '../core/spike-detector.js';
-import { DayAggregates } from '../engine/day-aggregates.js';
-import type { Engine, TickEvent } from '../engine/engine.js';
-import type { Metrics } from '../observability/metrics.js';
-import type { StreamsConfig } from '../config.js';
-import { NO_HISTORY, type HistoryStore } from '../storage/history.js';
+import type { Candle, CandleData } from '../../core/candles.js';
+import type { Anomaly } from '../../core/spike-detector.js';
+import { DayAggregates } from '../../engine/day-aggregates.js';
+import type { Engine, TickEvent } from '../../engine/engine.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { StreamsConfig } from '../../config.js';
+import { NO_HISTORY, type HistoryStore } from '../../storage/history.js';
 import { Channel, type HubSubscriber } from './channel.js';
 import { ALL_SYMBOLS, ChannelKind, parseChannel, type ChannelSpec } from './channel-name.js';
-import { DayFeed } from './day-feed.js';
-import { DrainWatch } from './drain-watch.js';
+import { DayFeed } from '../compat/day-feed.js';
+import { DrainWatch } from '../delivery/drain-watch.js';
 import { HubMessage, MessageType, SNAPSHOT_KEY } from './hub-message.js';
 import { StreamCounters, PROTOCOLS, type Protocol } from './stream-counters.js';
 import { registerStreamMetrics } from './stream-metrics.js';
 import { SymbolChannels } from './symbol-channels.js';
-import { WriteBatcher } from './write-batcher.js';
+import { WriteBatcher } from '../delivery/write-batcher.js';
 
 /** Anomalies in an anomaly channel's snapshot (newest first). */
 export const SNAPSHOT_ANOMALIES = 50;

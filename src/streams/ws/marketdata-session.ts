@@ -1,12 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 
-import type { AuthService } from '../auth/auth-service.js';
-import { normalizeSymbol } from '../core/tick.js';
-import { ALL_SYMBOLS } from './channel-name.js';
-import type { DayMessage } from './day-feed.js';
-import type { Hub } from './hub.js';
-import { SendBuffer, SLOW_CLOSE_GRACE_MS, type SendTarget } from './send-buffer.js';
+import type { AuthService } from '../../auth/auth-service.js';
+import { normalizeSymbol } from '../../core/tick.js';
+import { ALL_SYMBOLS } from '../hub/channel-name.js';
+import type { DayMessage } from '../compat/day-feed.js';
+import type { Hub } from '../hub/hub.js';
+import { SendBuffer, SLOW_CLOSE_GRACE_MS, type SendTarget } from '../delivery/send-buffer.js';
 import {
   authenticateStream,
   authFailure,
@@ -14,9 +14,9 @@ import {
   closeCodeOf,
   credentialsOf,
   ExpiryTimer,
-} from './stream-auth.js';
-import { Protocol, type StreamCounters } from './stream-counters.js';
-import { WsWriter } from './ws-writer.js';
+} from '../stream-auth.js';
+import { Protocol, type StreamCounters } from '../hub/stream-counters.js';
+import { WsWriter } from '../delivery/ws-writer.js';
 
 /**
  * `/ws/marketdata?symbol=AAPL`: the earlier C++/Java system's raw feed. Every update of the

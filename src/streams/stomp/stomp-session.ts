@@ -3,13 +3,13 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 
-import type { AuthService } from '../auth/auth-service.js';
-import { ErrorCode } from '../errors.js';
-import type { Channel, HubSubscriber } from './channel.js';
-import { ALL_SYMBOLS, ChannelKind } from './channel-name.js';
-import type { HubMessage, Outgoing } from './hub-message.js';
-import type { Hub } from './hub.js';
-import { SendBuffer, SLOW_CLOSE_GRACE_MS, type SendTarget } from './send-buffer.js';
+import type { AuthService } from '../../auth/auth-service.js';
+import { ErrorCode } from '../../errors.js';
+import type { Channel, HubSubscriber } from '../hub/channel.js';
+import { ALL_SYMBOLS, ChannelKind } from '../hub/channel-name.js';
+import type { HubMessage, Outgoing } from '../hub/hub-message.js';
+import type { Hub } from '../hub/hub.js';
+import { SendBuffer, SLOW_CLOSE_GRACE_MS, type SendTarget } from '../delivery/send-buffer.js';
 import { parseDestination } from './stomp-destination.js';
 import {
   encodeFrame,
@@ -29,9 +29,9 @@ import {
   credentialsOf,
   ExpiryTimer,
   type StreamCredentials,
-} from './stream-auth.js';
-import { Protocol, type StreamCounters } from './stream-counters.js';
-import { WsWriter } from './ws-writer.js';
+} from '../stream-auth.js';
+import { Protocol, type StreamCounters } from '../hub/stream-counters.js';
+import { WsWriter } from '../delivery/ws-writer.js';
 
 const MAX_HEADERS = 64;
 /** Frames that may wait while the CONNECT credentials are being checked. */

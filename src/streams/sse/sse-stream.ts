@@ -1,12 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import type { Principal } from '../auth/roles.js';
-import type { Outgoing } from './hub-message.js';
-import type { Hub } from './hub.js';
-import { SendBuffer, SLOW_CLOSE_GRACE_MS, type SendTarget } from './send-buffer.js';
-import { SseWriter } from './sse-writer.js';
-import { ExpiryTimer } from './stream-auth.js';
-import type { Protocol, StreamCounters } from './stream-counters.js';
+import type { Principal } from '../../auth/roles.js';
+import type { Outgoing } from '../hub/hub-message.js';
+import type { Hub } from '../hub/hub.js';
+import { SendBuffer, SLOW_CLOSE_GRACE_MS, type SendTarget } from '../delivery/send-buffer.js';
+import { SseWriter } from '../delivery/sse-writer.js';
+import { ExpiryTimer } from '../stream-auth.js';
+import type { Protocol, StreamCounters } from '../hub/stream-counters.js';
 
 /**
  * What every Server-Sent Events stream shares: the writer, a bounded send buffer, the token's

@@ -1,15 +1,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import type { Principal } from '../auth/roles.js';
-import { ErrorCode, TickstreamError } from '../errors.js';
-import type { Channel, HubSubscriber } from './channel.js';
-import type { ChannelSpec } from './channel-name.js';
-import { gapJson, type HubMessage } from './hub-message.js';
-import type { Hub } from './hub.js';
+import type { Principal } from '../../auth/roles.js';
+import { ErrorCode, TickstreamError } from '../../errors.js';
+import type { Channel, HubSubscriber } from '../hub/channel.js';
+import type { ChannelSpec } from '../hub/channel-name.js';
+import { gapJson, type HubMessage } from '../hub/hub-message.js';
+import type { Hub } from '../hub/hub.js';
 import { SseStream } from './sse-stream.js';
-import type { SseWriter } from './sse-writer.js';
-import { Protocol } from './stream-counters.js';
-import { errorJson } from './ws-session.js';
+import type { SseWriter } from '../delivery/sse-writer.js';
+import { Protocol } from '../hub/stream-counters.js';
+import { errorJson } from '../ws/ws-session.js';
 
 /**
  * The channels of `?channels=a,b,c`, canonical and without repeats; throws BAD_REQUEST naming the

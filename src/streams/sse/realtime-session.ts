@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import type { Principal } from '../auth/roles.js';
-import type { Hub } from './hub.js';
-import type { RealtimeEvent, RealtimeFeed } from './realtime-feed.js';
+import type { Principal } from '../../auth/roles.js';
+import type { Hub } from '../hub/hub.js';
+import type { RealtimeEvent, RealtimeFeed } from '../compat/realtime-feed.js';
 import { SseStream } from './sse-stream.js';
-import type { SseWriter } from './sse-writer.js';
-import { Protocol } from './stream-counters.js';
+import type { SseWriter } from '../delivery/sse-writer.js';
+import { Protocol } from '../hub/stream-counters.js';
 
 /**
  * One `GET /realtime/ticks?symbol=X` stream (the earlier Express demo): a first event

@@ -1,15 +1,15 @@
 import type { FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 
-import type { AuthService } from '../auth/auth-service.js';
-import type { Principal } from '../auth/roles.js';
-import { ErrorCode } from '../errors.js';
-import type { Channel, HubSubscriber } from './channel.js';
-import type { ChannelSpec } from './channel-name.js';
+import type { AuthService } from '../../auth/auth-service.js';
+import type { Principal } from '../../auth/roles.js';
+import { ErrorCode } from '../../errors.js';
+import type { Channel, HubSubscriber } from '../hub/channel.js';
+import type { ChannelSpec } from '../hub/channel-name.js';
 import { parseClientMessage, type ClientMessage } from './client-message.js';
-import { gapJson, type HubMessage } from './hub-message.js';
-import type { Hub } from './hub.js';
-import { SendBuffer, SLOW_CLOSE_GRACE_MS, type SendTarget } from './send-buffer.js';
+import { gapJson, type HubMessage } from '../hub/hub-message.js';
+import type { Hub } from '../hub/hub.js';
+import { SendBuffer, SLOW_CLOSE_GRACE_MS, type SendTarget } from '../delivery/send-buffer.js';
 import {
   authenticateStream,
   authFailure,
@@ -18,9 +18,9 @@ import {
   credentialsOf,
   ExpiryTimer,
   hasCredentials,
-} from './stream-auth.js';
-import { Protocol, type StreamCounters } from './stream-counters.js';
-import { WsWriter } from './ws-writer.js';
+} from '../stream-auth.js';
+import { Protocol, type StreamCounters } from '../hub/stream-counters.js';
+import { WsWriter } from '../delivery/ws-writer.js';
 
 /** Messages that may wait while the credentials are being checked. */
 const MAX_QUEUED_MESSAGES = 64;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { finish } from '../config.js';
-import { Engine } from '../engine/engine.js';
+import { finish } from '../../config.js';
+import { Engine } from '../../engine/engine.js';
 import type { ChannelSpec } from './channel-name.js';
 import { HubIterator } from './hub-iterator.js';
 import { Hub } from './hub.js';

@@ -3,13 +3,13 @@ import { specifiedRules, validate, type ExecutionResult, type GraphQLError } fro
 import mercurius, { type MercuriusContext } from 'mercurius';
 import type { WebSocket } from 'ws';
 
-import { statusOf } from '../api/http-errors.js';
-import type { AuthService } from '../auth/auth-service.js';
-import type { Principal } from '../auth/roles.js';
-import { ErrorCode, isTickstreamError, TickstreamError } from '../errors.js';
+import { statusOf } from '../../api/http-errors.js';
+import type { AuthService } from '../../auth/auth-service.js';
+import type { Principal } from '../../auth/roles.js';
+import { ErrorCode, isTickstreamError, TickstreamError } from '../../errors.js';
 import { costLimitRule } from './graphql-cost.js';
 import { resolvers, SCHEMA } from './graphql-schema.js';
-import type { Hub } from './hub.js';
+import type { Hub } from '../hub/hub.js';
 import {
   authenticateStream,
   authFailure,
@@ -18,8 +18,8 @@ import {
   credentialsOf,
   ExpiryTimer,
   type StreamCredentials,
-} from './stream-auth.js';
-import { Protocol } from './stream-counters.js';
+} from '../stream-auth.js';
+import { Protocol } from '../hub/stream-counters.js';
 
 export interface GraphqlRouteOptions {
   readonly hub: Hub;

@@ -2,7 +2,7 @@ import type { Channel, HubSubscriber } from './channel.js';
 import type { ChannelSpec } from './channel-name.js';
 import type { HubMessage } from './hub-message.js';
 import type { Hub } from './hub.js';
-import { SendBuffer, type SendTarget } from './send-buffer.js';
+import { SendBuffer, type SendTarget } from '../delivery/send-buffer.js';
 import { Protocol } from './stream-counters.js';
 
 /**
