@@ -11,6 +11,7 @@ import { DayFeed } from '../compat/day-feed.js';
 import { DrainWatch } from '../delivery/drain-watch.js';
 import { HubMessage, MessageType, SNAPSHOT_KEY } from './hub-message.js';
 import { StreamCounters, PROTOCOLS, type Protocol } from './stream-counters.js';
+import type { SessionContext, Subscription } from './session-context.js';
 import { registerStreamMetrics } from './stream-metrics.js';
 import { SymbolChannels } from './symbol-channels.js';
 import { WriteBatcher } from '../delivery/write-batcher.js';
@@ -35,13 +36,6 @@ export interface HubDeps {
   readonly seqBase?: number | undefined;
 }
 
-/** What a subscription starts with. */
-export interface Subscription {
-  readonly channel: Channel;
-  /** The snapshot (or reset), or the updates missed since `fromSeq`; send these first. */
-  readonly initial: HubMessage[];
-}
-
 /**
  * The hub: every live consumer is served from here (docs/streams.md). It turns engine events into
  * channel messages with per-channel sequence numbers, answers subscriptions with a snapshot valid
@@ -53,7 +47,7 @@ export interface Subscription {
  * is atomic: its snapshot reflects exactly the updates up to its sequence number, and the next
  * update carries the one after.
  */
-export class Hub {
+export class Hub implements SessionContext {
   readonly engine: Engine;
   readonly options: StreamsConfig;
   readonly days: DayFeed;

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import type { Principal } from '../../auth/roles.js';
-import type { Hub } from '../hub/hub.js';
+import type { SessionContext } from '../hub/session-context.js';
 import type { RealtimeEvent, RealtimeFeed } from '../compat/realtime-feed.js';
 import { SseStream } from './sse-stream.js';
 import type { SseWriter } from '../delivery/sse-writer.js';
@@ -16,8 +16,8 @@ import { Protocol } from '../hub/stream-counters.js';
 export class RealtimeSession extends SseStream<RealtimeEvent> {
   #stop: (() => void) | undefined;
 
-  constructor(hub: Hub, request: FastifyRequest, reply: FastifyReply, open: Set<SseWriter>) {
-    super(hub, Protocol.Realtime, request, reply, open);
+  constructor(context: SessionContext, request: FastifyRequest, reply: FastifyReply, open: Set<SseWriter>) {
+    super(context, Protocol.Realtime, request, reply, open);
   }
 
   start(feed: RealtimeFeed, principal: Principal, symbol: string | undefined): void {

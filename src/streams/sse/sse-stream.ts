@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import type { Principal } from '../../auth/roles.js';
 import type { Outgoing } from '../hub/hub-message.js';
-import type { Hub } from '../hub/hub.js';
+import type { SessionContext } from '../hub/session-context.js';
 import { SendBuffer, SLOW_CLOSE_GRACE_MS, type SendTarget } from '../delivery/send-buffer.js';
 import { SseWriter } from '../delivery/sse-writer.js';
 import { ExpiryTimer } from '../stream-auth.js';
@@ -23,7 +23,7 @@ export abstract class SseStream<T extends Outgoing> implements SendTarget<T> {
   #closed = false;
 
   constructor(
-    hub: Hub,
+    context: SessionContext,
     protocol: Protocol,
     request: FastifyRequest,
     reply: FastifyReply,
@@ -31,9 +31,9 @@ export abstract class SseStream<T extends Outgoing> implements SendTarget<T> {
   ) {
     this.request = request;
     this.#protocol = protocol;
-    this.counters = hub.counters(protocol);
-    this.writer = new SseWriter(reply, hub.batcher, hub.options.ssePingMs, open);
-    this.buffer = new SendBuffer<T>(this, hub.options, this.counters, hub.drainWatch);
+    this.counters = context.counters(protocol);
+    this.writer = new SseWriter(reply, context.batcher, context.options.ssePingMs, open);
+    this.buffer = new SendBuffer<T>(this, context.options, this.counters, context.drainWatch);
     this.#expiry = new ExpiryTimer(() => {
       this.counters.authFailures++;
       this.expired();
