@@ -22,6 +22,7 @@ import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { openStorage, type OpenStorageOptions, type Storage } from './storage/open-storage.js';
 import { Hub } from './streams/hub/hub.js';
+import { streamRoutes } from './streams/stream-routes.js';
 
 /**
  * The composition root: the only place where adapters meet the engine (DESIGN §2). Builds the
@@ -150,7 +151,7 @@ export async function createServer(
       store: storage.store,
       aggregates,
       auth,
-      hub,
+      streams: (instance) => streamRoutes(instance, { hub, auth }),
       metrics,
       log,
       persisted: () => storage.writer.persisted(),

@@ -2,7 +2,7 @@ import websocket from '@fastify/websocket';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 
-import { CREDENTIALS } from '../api/wire.js';
+import { CREDENTIALS } from '../http/request-credentials.js';
 import type { AuthService } from '../auth/auth-service.js';
 import type { Principal } from '../auth/roles.js';
 import { normalizeSymbol } from '../core/tick.js';
@@ -33,7 +33,7 @@ const credentialParams = {
 } as const;
 
 /**
- * Every live-stream route (docs/streams.md), registered by buildApp when it has a hub. One
+ * Every live-stream route (docs/streams.md), registered by buildApp as `AppDeps.streams`. One
  * WebSocket server serves `/ws`, `/ws/marketdata`, `/stomp` and GraphQL subscriptions. The routes
  * check credentials themselves rather than through `config.role`: browsers' WebSocket and
  * EventSource cannot set headers (so `?access_token=` is accepted), and a refused WebSocket

@@ -21,6 +21,7 @@ import { Metrics } from '../observability/metrics.js';
 import { memoryStore } from '../storage/pglite-template.test-support.js';
 import type { Store } from '../storage/store.js';
 import { Hub } from './hub/hub.js';
+import { streamRoutes } from './stream-routes.js';
 
 export const TEST_ENGINE_OPTIONS = {
   partitions: 1,
@@ -105,7 +106,7 @@ export async function startServer(
     auth,
     metrics,
     log,
-    hub,
+    streams: (instance) => streamRoutes(instance, { hub, auth }),
     status: { connections: () => hub.connectionCounts() },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 
 import type { AuthService } from '../../auth/auth-service.js';
+import { hasCredentials, parseCredentials, type Credentials } from '../../auth/credentials.js';
 import { ErrorCode } from '../../errors.js';
 import type { Channel, HubSubscriber } from '../hub/channel.js';
 import { ALL_SYMBOLS, ChannelKind } from '../hub/channel-name.js';
@@ -21,14 +22,7 @@ import {
   type StompVersion,
 } from './stomp-frame.js';
 import { StompParser, type StompFrame } from './stomp-parser.js';
-import {
-  authenticateStream,
-  authFailure,
-  CloseCode,
-  closeCodeOf,
-  credentialsOf,
-  type StreamCredentials,
-} from '../stream-auth.js';
+import { authenticateStream, authFailure, CloseCode, closeCodeOf, credentialsOf } from '../stream-auth.js';
 import { Protocol } from '../hub/stream-counters.js';
 
 const MAX_HEADERS = 64;
@@ -37,7 +31,6 @@ const MAX_QUEUED_FRAMES = 64;
 /** A peer that promised heart-beats is given up after this many silent intervals. */
 const HEARTBEAT_TOLERANCE = 2;
 const SERVER = 'tickstream/0.1';
-const JWT = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
 /** One SUBSCRIBE of a connection. Its name keys the send buffer, so conflation is per subscription. */
 interface StompSubscription {
@@ -265,16 +258,13 @@ export class StompSession extends WebSocketSession<StompDelivery> implements Hub
   }
 
   /** Credentials from the CONNECT headers (`Authorization: Bearer`, `passcode`, `x-api-key`), else from the upgrade request. */
-  #credentials(frame: StompFrame): StreamCredentials {
-    const authorization = frame.headers.get('Authorization') ?? frame.headers.get('authorization');
-    if (authorization !== undefined && /^bearer /i.test(authorization))
-      return { bearer: authorization.slice(7).trim() };
-    const passcode = frame.headers.get('passcode');
-    if (passcode !== undefined && passcode !== '')
-      return JWT.test(passcode) ? { bearer: passcode } : { apiKey: passcode };
-    const apiKey = frame.headers.get('x-api-key');
-    if (apiKey !== undefined && apiKey !== '') return { apiKey };
-    return credentialsOf(this.request);
+  #credentials(frame: StompFrame): Credentials {
+    const credentials = parseCredentials({
+      authorization: frame.headers.get('Authorization') ?? frame.headers.get('authorization'),
+      passcode: frame.headers.get('passcode'),
+      apiKey: frame.headers.get('x-api-key'),
+    });
+    return hasCredentials(credentials) ? credentials : credentialsOf(this.request);
   }
 
   #subscribe(frame: StompFrame): boolean {

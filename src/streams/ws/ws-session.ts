@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 
 import type { AuthService } from '../../auth/auth-service.js';
+import { hasCredentials } from '../../auth/credentials.js';
 import type { Principal } from '../../auth/roles.js';
 import { ErrorCode } from '../../errors.js';
 import { WebSocketSession } from '../delivery/web-socket-session.js';
@@ -10,14 +11,7 @@ import type { ChannelSpec } from '../hub/channel-name.js';
 import { gapJson, type HubMessage } from '../hub/hub-message.js';
 import type { SessionContext } from '../hub/session-context.js';
 import { Protocol } from '../hub/stream-counters.js';
-import {
-  authenticateStream,
-  authFailure,
-  CloseCode,
-  closeCodeOf,
-  credentialsOf,
-  hasCredentials,
-} from '../stream-auth.js';
+import { authenticateStream, authFailure, CloseCode, closeCodeOf, credentialsOf } from '../stream-auth.js';
 import { parseClientMessage, type ClientMessage } from './client-message.js';
 
 /** Messages that may wait while the credentials are being checked. */
