@@ -4,12 +4,11 @@ import type { Principal } from '../../auth/roles.js';
 import { ErrorCode, TickstreamError } from '../../errors.js';
 import type { Channel, HubSubscriber } from '../hub/channel.js';
 import type { ChannelSpec } from '../hub/channel-name.js';
-import { gapJson, type HubMessage } from '../hub/hub-message.js';
+import { errorJson, gapJson, type HubMessage } from '../hub/hub-message.js';
 import type { SessionContext } from '../hub/session-context.js';
 import { SseStream } from './sse-stream.js';
 import type { SseWriter } from '../delivery/sse-writer.js';
 import { Protocol } from '../hub/stream-counters.js';
-import { errorJson } from '../ws/ws-session.js';
 
 /**
  * The channels of `?channels=a,b,c`, canonical and without repeats; throws BAD_REQUEST naming the

@@ -8,7 +8,7 @@ import { ErrorCode } from '../../errors.js';
 import { WebSocketSession } from '../delivery/web-socket-session.js';
 import type { Channel, HubSubscriber } from '../hub/channel.js';
 import type { ChannelSpec } from '../hub/channel-name.js';
-import { gapJson, type HubMessage } from '../hub/hub-message.js';
+import { errorJson, gapJson, type HubMessage } from '../hub/hub-message.js';
 import type { SessionContext } from '../hub/session-context.js';
 import { Protocol } from '../hub/stream-counters.js';
 import { authenticateStream, authFailure, CloseCode, closeCodeOf, credentialsOf } from '../stream-auth.js';
@@ -240,8 +240,4 @@ function textOf(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
   return data.toString('utf8');
-}
-
-export function errorJson(code: string, message: string): string {
-  return JSON.stringify({ op: 'error', code, message });
 }
