@@ -31,7 +31,7 @@ import { validateConfig } from '../src/config.js';
 import { DayAggregates } from '../src/engine/day-aggregates.js';
 import { Engine } from '../src/engine/engine.js';
 import { createLogger } from '../src/observability/logger.js';
-import { Hub } from '../src/streams/hub.js';
+import { Hub } from '../src/streams/hub/hub.js';
 import { streamRoutes } from '../src/streams/stream-routes.js';
 import { printTable, writeResult, type BenchRow } from './report.js';
 

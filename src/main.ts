@@ -17,8 +17,8 @@ import { Simulator } from './feeds/simulator.js';
 import { GrpcServer } from './ingest/grpc/grpc-server.js';
 import { TcpIngestServer } from './ingest/tcp/tcp-server.js';
 import { registerEngineMetrics } from './observability/engine-metrics.js';
-import { registerGrpcMetrics, registerTcpMetrics } from './observability/ingest-metrics.js';
-import { registerStorageMetrics } from './observability/storage-metrics.js';
+import { registerGrpcMetrics, registerTcpMetrics } from './ingest/ingest-metrics.js';
+import { registerStorageMetrics } from './storage/storage-metrics.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import {
@@ -26,8 +26,9 @@ import {
   type StorageService,
   type StorageServiceOptions,
 } from './storage/storage-service.js';
-import { Hub } from './streams/hub.js';
-import { RealtimeFeed } from './streams/realtime-feed.js';
+import { RealtimeFeed } from './streams/compat/realtime-feed.js';
+import { Hub } from './streams/hub/hub.js';
+import { streamRoutes } from './streams/stream-routes.js';
 
 /**
  * The composition root: the only place where adapters meet the engine (DESIGN §2). Builds the
@@ -189,8 +190,7 @@ export async function createServer(
       marketData: storage.database.marketData,
       aggregates,
       auth,
-      hub,
-      realtime,
+      streams: (instance) => streamRoutes(instance, { hub, auth, realtime }),
       metrics,
       log,
       persisted: () => storage.writer.persisted(),

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import type { HubSubscriber } from '../src/streams/channel.js';
-import type { ChannelSpec } from '../src/streams/channel-name.js';
+import type { HubSubscriber } from '../src/streams/hub/channel.js';
+import type { ChannelSpec } from '../src/streams/hub/channel-name.js';
 import { testServer } from './support/test-server.js';
 
 /** How src/main.ts wires the parts to the engine, seen from outside. */

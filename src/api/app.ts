@@ -12,6 +12,7 @@ import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyPluginAsync,
   type FastifyRequest,
 } from 'fastify';
 
@@ -24,11 +25,9 @@ import type { MarketDataStore } from '../storage/market-data-store.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Hub } from '../streams/hub.js';
-import type { RealtimeFeed } from '../streams/realtime-feed.js';
-import { streamRoutes } from '../streams/stream-routes.js';
 import { ThroughputMeter } from '../observability/throughput-meter.js';
-import { errorBody, errorHandler } from './http-errors.js';
+import { errorBody, errorHandler } from '../http/http-errors.js';
+import { requestCredentials } from '../http/request-credentials.js';
 import { securityHeaders } from './security-headers.js';
 import { authRoutes } from './routes/auth.js';
 import { compatRoutes } from './routes/compat.js';
@@ -62,10 +61,11 @@ export interface AppDeps {
   readonly readiness?: readonly ReadinessCheck[];
   /** Extra figures for /api/metrics (storage, connections). */
   readonly status?: StatusSources;
-  /** Live streams (WebSocket, STOMP, SSE, GraphQL): served when present (docs/streams.md). */
-  readonly hub?: Hub;
-  /** The `/realtime/ticks` feed, served beside the hub's streams when both are present. */
-  readonly realtime?: RealtimeFeed;
+  /**
+   * The live-stream routes (WebSocket, STOMP, SSE, GraphQL; docs/streams.md), registered when
+   * present: src/main.ts passes `streamRoutes` with its hub and realtime feed.
+   */
+  readonly streams?: FastifyPluginAsync | undefined;
   /** Shared rate-limit counters across processes (REDIS_URL); in memory when absent. */
   readonly redis?: { client: Redis; prefix: string } | undefined;
   /** Directory of the built dashboard (index.html and assets), served at `/`. */
@@ -161,11 +161,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.headers(request.url.startsWith('/api/') ? apiHeaders : pageHeaders);
     const role = request.routeOptions.config.role;
     if (role === undefined) return done();
-    const header = request.headers.authorization;
-    const bearer = header !== undefined && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
+    const credentials = requestCredentials(request, { query: false });
     try {
       // A token seen before needs no await: most requests of a client end here.
-      const known = auth.cached(bearer);
+      const known = auth.cached(credentials.bearer);
       if (known !== undefined) {
         allow(request, known, role);
         return done();
@@ -173,8 +172,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     } catch (err) {
       return done(err as Error);
     }
-    const apiKey = request.headers['x-api-key'];
-    auth.authenticate({ bearer, apiKey: typeof apiKey === 'string' ? apiKey : undefined }).then(
+    auth.authenticate(credentials).then(
       (principal) => {
         try {
           allow(request, principal, role);
@@ -254,8 +252,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     status: deps.status,
     publicMetrics: config.http.publicMetrics,
   });
-  if (deps.hub !== undefined)
-    await app.register(streamRoutes, { hub: deps.hub, auth, realtime: deps.realtime });
+  if (deps.streams !== undefined) await app.register(deps.streams);
 
   const webRoot = deps.webRoot;
   if (webRoot !== undefined && existsSync(webRoot)) {

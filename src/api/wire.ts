@@ -7,9 +7,6 @@ import type { SymbolStats } from '../core/symbol-state.js';
  * keep epoch ms and do not use these.
  */
 
-/** OpenAPI: a route takes a bearer token or an API key. */
-export const CREDENTIALS: Array<Record<string, string[]>> = [{ bearer: [] }, { apiKey: [] }];
-
 let lastMs = NaN;
 let lastIso = '';
 

@@ -2,22 +2,22 @@ import websocket from '@fastify/websocket';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 
-import { CREDENTIALS } from '../api/wire.js';
+import { CREDENTIALS } from '../http/request-credentials.js';
 import type { AuthService } from '../auth/auth-service.js';
 import type { Principal } from '../auth/roles.js';
 import { normalizeSymbol } from '../core/tick.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
-import { graphqlRoutes } from './graphql-routes.js';
-import type { Hub } from './hub.js';
-import { MarketDataSession } from './marketdata-session.js';
-import type { RealtimeFeed } from './realtime-feed.js';
-import { RealtimeSession } from './realtime-session.js';
-import { parseChannelList, parseEventId, SseSession } from './sse-session.js';
-import type { SseWriter } from './sse-writer.js';
-import { StompSession } from './stomp-session.js';
+import { graphqlRoutes } from './graphql/graphql-routes.js';
+import type { Hub } from './hub/hub.js';
+import { MarketDataSession } from './ws/marketdata-session.js';
+import type { RealtimeFeed } from './compat/realtime-feed.js';
+import { RealtimeSession } from './sse/realtime-session.js';
+import { parseChannelList, parseEventId, SseSession } from './sse/sse-session.js';
+import type { SseWriter } from './delivery/sse-writer.js';
+import { StompSession } from './stomp/stomp-session.js';
 import { authenticateStream, credentialsOf } from './stream-auth.js';
-import { Protocol, type Protocol as ProtocolName } from './stream-counters.js';
-import { WsSession } from './ws-session.js';
+import { Protocol, type Protocol as ProtocolName } from './hub/stream-counters.js';
+import { WsSession } from './ws/ws-session.js';
 
 /** How often WebSocket peers are pinged; one that has not answered the previous ping is cut. */
 const PING_INTERVAL_MS = 30_000;
@@ -35,7 +35,7 @@ const credentialParams = {
 } as const;
 
 /**
- * Every live-stream route (docs/streams.md), registered by buildApp when it has a hub. One
+ * Every live-stream route (docs/streams.md), registered by buildApp as `AppDeps.streams`. One
  * WebSocket server serves `/ws`, `/ws/marketdata`, `/stomp` and GraphQL subscriptions. The routes
  * check credentials themselves rather than through `config.role`: browsers' WebSocket and
  * EventSource cannot set headers (so `?access_token=` is accepted), and a refused WebSocket

@@ -21,8 +21,9 @@ import { createLogger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
 import type { MarketDataStore } from '../storage/market-data-store.js';
 import { memoryDatabase } from '../storage/pglite-template.test-support.js';
-import { Hub } from './hub.js';
-import { RealtimeFeed } from './realtime-feed.js';
+import { RealtimeFeed } from './compat/realtime-feed.js';
+import { Hub } from './hub/hub.js';
+import { streamRoutes } from './stream-routes.js';
 
 export const TEST_ENGINE_OPTIONS = {
   partitions: 1,
@@ -141,8 +142,7 @@ export async function startServer(
     auth,
     metrics,
     log,
-    hub,
-    realtime,
+    streams: (instance) => streamRoutes(instance, { hub, auth, realtime }),
     status: { connections: () => hub.connectionCounts() },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -6,9 +6,10 @@ import type { DayAggregates } from '../../engine/day-aggregates.js';
 import type { Engine } from '../../engine/engine.js';
 import { ErrorCode } from '../../errors.js';
 import type { MarketDataStore } from '../../storage/market-data-store.js';
-import { errorBody } from '../http-errors.js';
+import { errorBody } from '../../http/http-errors.js';
 import { symbolParam as symbolOf } from '../params.js';
-import { CREDENTIALS, iso } from '../wire.js';
+import { iso } from '../wire.js';
+import { CREDENTIALS } from '../../http/request-credentials.js';
 
 /**
  * The earlier systems' HTTP contracts, as thin routes over the same engine and store: their paths

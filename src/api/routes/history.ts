@@ -7,7 +7,8 @@ import { anomalyHistory, candleHistory } from '../../storage/history.js';
 import type { MarketDataStore } from '../../storage/market-data-store.js';
 import type { Severity } from '../../core/spike-detector.js';
 import { symbolParam as symbolOf, timeParam, timeRange } from '../params.js';
-import { anomalyBody, anomalySchema, candleBody, candleSchema, CREDENTIALS, iso } from '../wire.js';
+import { anomalyBody, anomalySchema, candleBody, candleSchema, iso } from '../wire.js';
+import { CREDENTIALS } from '../../http/request-credentials.js';
 
 export interface HistoryRouteOptions {
   readonly engine: Engine;

@@ -4,8 +4,9 @@ import type { Config } from '../../config.js';
 import type { RawTick, RejectReason } from '../../core/tick.js';
 import type { Engine, IngestResult } from '../../engine/engine.js';
 import { ErrorCode } from '../../errors.js';
-import { errorBody } from '../http-errors.js';
-import { CREDENTIALS, iso, statsBody, statsSchema } from '../wire.js';
+import { errorBody } from '../../http/http-errors.js';
+import { iso, statsBody, statsSchema } from '../wire.js';
+import { CREDENTIALS } from '../../http/request-credentials.js';
 
 export interface PriceRouteOptions {
   readonly engine: Engine;

@@ -1,5 +1,6 @@
 import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
 
+import { hasCredentials, parseCredentials, type Credentials } from '../../auth/credentials.js';
 import { roleAllows, type Role } from '../../auth/roles.js';
 import { isTickstreamError } from '../../errors.js';
 
@@ -8,13 +9,6 @@ import { isTickstreamError } from '../../errors.js';
  * API keys, roles) implements {@link Authenticator}; the gRPC server only reads the metadata and
  * checks the role. Without an authenticator, auth is off.
  */
-
-export interface Credentials {
-  /** From `authorization: Bearer <jwt>`. */
-  readonly bearer?: string | undefined;
-  /** From `x-api-key`. */
-  readonly apiKey?: string | undefined;
-}
 
 export interface Authenticator {
   /**
@@ -60,13 +54,11 @@ export async function authorize(
 
 /** The credentials in `authorization` (Bearer scheme) or `x-api-key`; undefined when neither. */
 export function credentialsOf(metadata: Metadata): Credentials | undefined {
-  const authorization = first(metadata, 'authorization');
-  if (authorization !== undefined) {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    return m === null ? undefined : { bearer: m[1] };
-  }
-  const apiKey = first(metadata, 'x-api-key');
-  return apiKey === undefined || apiKey === '' ? undefined : { apiKey };
+  const credentials = parseCredentials({
+    authorization: first(metadata, 'authorization'),
+    apiKey: first(metadata, 'x-api-key'),
+  });
+  return hasCredentials(credentials) ? credentials : undefined;
 }
 
 function first(metadata: Metadata, key: string): string | undefined {

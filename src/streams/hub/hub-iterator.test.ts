@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { validateConfig } from '../config.js';
-import { DayAggregates } from '../engine/day-aggregates.js';
-import { Engine } from '../engine/engine.js';
+import { validateConfig } from '../../config.js';
+import { DayAggregates } from '../../engine/day-aggregates.js';
+import { Engine } from '../../engine/engine.js';
 import type { ChannelSpec } from './channel-name.js';
 import { HubIterator } from './hub-iterator.js';
 import { Hub } from './hub.js';
-import { wireStreams } from './streams.test-support.js';
+import { wireStreams } from '../streams.test-support.js';
 
 function setup(streams: Record<string, unknown> = {}) {
   const engine = new Engine({

@@ -1,6 +1,6 @@
 import type { DrainWatch } from './drain-watch.js';
-import type { Outgoing } from './hub-message.js';
-import type { StreamCounters } from './stream-counters.js';
+import type { Outgoing } from '../hub/hub-message.js';
+import type { StreamCounters } from '../hub/stream-counters.js';
 
 /** Where a send buffer writes: one connection's socket, in its protocol's framing. */
 export interface SendTarget<T extends Outgoing> {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { validateConfig } from '../config.js';
-import { DayAggregates } from '../engine/day-aggregates.js';
-import { Engine } from '../engine/engine.js';
+import { validateConfig } from '../../config.js';
+import { DayAggregates } from '../../engine/day-aggregates.js';
+import { Engine } from '../../engine/engine.js';
 import type { HubSubscriber } from './channel.js';
 import type { ChannelSpec } from './channel-name.js';
 import type { HubMessage } from './hub-message.js';
 import { Hub } from './hub.js';
-import { wireStreams } from './streams.test-support.js';
+import { wireStreams } from '../streams.test-support.js';
 
 const ENGINE_OPTIONS = {
   partitions: 1,

@@ -1,8 +1,8 @@
 import type { Channel, HubSubscriber } from './channel.js';
 import type { ChannelSpec } from './channel-name.js';
 import type { HubMessage } from './hub-message.js';
-import type { Hub } from './hub.js';
-import { SendBuffer, type SendTarget } from './send-buffer.js';
+import type { SessionContext } from './session-context.js';
+import { SendBuffer, type SendTarget } from '../delivery/send-buffer.js';
 import { Protocol } from './stream-counters.js';
 
 /**
@@ -12,7 +12,7 @@ import { Protocol } from './stream-counters.js';
  * what waits, what conflates and what is dropped, and when the connection is given up.
  */
 export class HubIterator implements AsyncIterableIterator<unknown>, HubSubscriber, SendTarget<HubMessage> {
-  readonly #hub: Hub;
+  readonly #context: SessionContext;
   readonly #buffer: SendBuffer<HubMessage>;
   readonly #channels: Channel[] = [];
   readonly #onSlow: (reason: string) => void;
@@ -22,16 +22,16 @@ export class HubIterator implements AsyncIterableIterator<unknown>, HubSubscribe
   #waiting: ((result: IteratorResult<unknown>) => void) | undefined;
   #done = false;
 
-  constructor(hub: Hub, specs: readonly ChannelSpec[], onSlow: (reason: string) => void) {
-    this.#hub = hub;
+  constructor(context: SessionContext, specs: readonly ChannelSpec[], onSlow: (reason: string) => void) {
+    this.#context = context;
     this.#onSlow = onSlow;
     this.#buffer = new SendBuffer<HubMessage>(
       this,
-      hub.options,
-      hub.counters(Protocol.GraphQl),
-      hub.drainWatch,
+      context.options,
+      context.counters(Protocol.GraphQl),
+      context.drainWatch,
     );
-    for (const spec of specs) this.#channels.push(hub.subscribe(this, spec, { initial: false }).channel);
+    for (const spec of specs) this.#channels.push(context.subscribe(this, spec, { initial: false }).channel);
   }
 
   deliver(message: HubMessage): void {
@@ -82,7 +82,7 @@ export class HubIterator implements AsyncIterableIterator<unknown>, HubSubscribe
     if (!this.#done) {
       this.#done = true;
       this.#buffer.dispose();
-      for (const channel of this.#channels) this.#hub.unsubscribe(this, channel);
+      for (const channel of this.#channels) this.#context.unsubscribe(this, channel);
       this.#queue = [];
       this.#queuedBytes = 0;
       const waiting = this.#waiting;

@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import type { Principal } from '../auth/roles.js';
-import type { Hub } from './hub.js';
-import type { RealtimeEvent, RealtimeFeed } from './realtime-feed.js';
+import type { Principal } from '../../auth/roles.js';
+import type { SessionContext } from '../hub/session-context.js';
+import type { RealtimeEvent, RealtimeFeed } from '../compat/realtime-feed.js';
 import { SseStream } from './sse-stream.js';
-import type { SseWriter } from './sse-writer.js';
-import { Protocol } from './stream-counters.js';
+import type { SseWriter } from '../delivery/sse-writer.js';
+import { Protocol } from '../hub/stream-counters.js';
 
 /**
  * One `GET /realtime/ticks?symbol=X` stream (the earlier Express demo): a first event
@@ -16,8 +16,8 @@ import { Protocol } from './stream-counters.js';
 export class RealtimeSession extends SseStream<RealtimeEvent> {
   #stop: (() => void) | undefined;
 
-  constructor(hub: Hub, request: FastifyRequest, reply: FastifyReply, open: Set<SseWriter>) {
-    super(hub, Protocol.Realtime, request, reply, open);
+  constructor(context: SessionContext, request: FastifyRequest, reply: FastifyReply, open: Set<SseWriter>) {
+    super(context, Protocol.Realtime, request, reply, open);
   }
 
   start(feed: RealtimeFeed, principal: Principal, symbol: string | undefined): void {

@@ -119,3 +119,8 @@ export function gapJson(channelNameJson: string, from: number, to: number): stri
     '}}'
   );
 }
+
+/** An `error` message as `/ws` answers it, and as an SSE stream's last event before it ends. */
+export function errorJson(code: string, message: string): string {
+  return JSON.stringify({ op: 'error', code, message });
+}

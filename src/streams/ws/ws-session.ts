@@ -1,31 +1,23 @@
 import type { FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 
-import type { AuthService } from '../auth/auth-service.js';
-import type { Principal } from '../auth/roles.js';
-import { ErrorCode } from '../errors.js';
-import type { Channel, HubSubscriber } from './channel.js';
-import type { ChannelSpec } from './channel-name.js';
+import type { AuthService } from '../../auth/auth-service.js';
+import { hasCredentials } from '../../auth/credentials.js';
+import type { Principal } from '../../auth/roles.js';
+import { ErrorCode } from '../../errors.js';
+import { WebSocketSession } from '../delivery/web-socket-session.js';
+import type { Channel, HubSubscriber } from '../hub/channel.js';
+import type { ChannelSpec } from '../hub/channel-name.js';
+import { errorJson, gapJson, type HubMessage } from '../hub/hub-message.js';
+import type { SessionContext } from '../hub/session-context.js';
+import { Protocol } from '../hub/stream-counters.js';
+import { authenticateStream, authFailure, CloseCode, closeCodeOf, credentialsOf } from '../stream-auth.js';
 import { parseClientMessage, type ClientMessage } from './client-message.js';
-import { gapJson, type HubMessage } from './hub-message.js';
-import type { Hub } from './hub.js';
-import { SendBuffer, SLOW_CLOSE_GRACE_MS, type SendTarget } from './send-buffer.js';
-import {
-  authenticateStream,
-  authFailure,
-  CloseCode,
-  closeCodeOf,
-  credentialsOf,
-  ExpiryTimer,
-  hasCredentials,
-} from './stream-auth.js';
-import { Protocol, type StreamCounters } from './stream-counters.js';
-import { WsWriter } from './ws-writer.js';
 
 /** Messages that may wait while the credentials are being checked. */
 const MAX_QUEUED_MESSAGES = 64;
 
-const State = { AwaitingAuth: 0, Authenticating: 1, Open: 2, Closed: 3 } as const;
+const State = { AwaitingAuth: 0, Authenticating: 1, Open: 2 } as const;
 type State = (typeof State)[keyof typeof State];
 
 /**
@@ -35,80 +27,50 @@ type State = (typeof State)[keyof typeof State];
  * Channel messages go through the connection's bounded send buffer; control answers go straight
  * to the socket.
  */
-export class WsSession implements HubSubscriber, SendTarget<HubMessage> {
-  readonly #hub: Hub;
-  readonly #auth: AuthService;
-  readonly #socket: WebSocket;
-  readonly #writer: WsWriter;
-  readonly #request: FastifyRequest;
-  readonly #counters: StreamCounters;
-  readonly #buffer: SendBuffer<HubMessage>;
+export class WsSession extends WebSocketSession<HubMessage> implements HubSubscriber {
   readonly #channels = new Map<string, Channel>();
-  readonly #expiry: ExpiryTimer;
   #state: State = State.AwaitingAuth;
   #queue: Array<readonly [RawData, boolean]> = [];
-  #authTimer: NodeJS.Timeout | undefined;
   #principal: Principal | undefined;
 
-  constructor(hub: Hub, auth: AuthService, socket: WebSocket, request: FastifyRequest) {
-    this.#hub = hub;
-    this.#auth = auth;
-    this.#socket = socket;
-    this.#writer = new WsWriter(socket, request.raw.socket, hub.batcher);
-    this.#request = request;
-    this.#counters = hub.counters(Protocol.WebSocket);
-    this.#buffer = new SendBuffer<HubMessage>(this, hub.options, this.#counters, hub.drainWatch);
-    this.#expiry = new ExpiryTimer(() => this.#expired());
+  constructor(context: SessionContext, auth: AuthService, socket: WebSocket, request: FastifyRequest) {
+    super(context, auth, Protocol.WebSocket, socket, request);
   }
 
-  start(): void {
-    this.#counters.connections++;
-    this.#counters.opened++;
-    this.#socket.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
-    this.#socket.on('close', () => this.#dispose());
-    const credentials = credentialsOf(this.#request);
+  protected opened(): void {
+    this.socket.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
+    const credentials = credentialsOf(this.request);
     if (hasCredentials(credentials)) {
       this.#state = State.Authenticating;
       void this.#authenticate(credentials.bearer, credentials.apiKey, false);
     } else {
-      this.#authTimer = setTimeout(() => {
+      this.startAuthTimer(() => {
         this.#refuse(ErrorCode.AuthRequired, 'authentication required: send {"op":"auth","token":"…"} first');
-      }, this.#hub.options.authTimeoutMs);
-      this.#authTimer.unref();
+      });
     }
   }
 
   // --- hub → client -------------------------------------------------------------------------
 
   deliver(message: HubMessage): void {
-    this.#buffer.send(message);
-  }
-
-  bufferedBytes(): number {
-    return this.#writer.bufferedBytes();
+    this.buffer.send(message);
   }
 
   write(message: HubMessage): void {
-    this.#writer.send(message.bytes);
+    this.writer.send(message.bytes);
   }
 
   writeGap(channel: Channel, from: number, to: number): void {
-    this.#writer.send(gapJson(channel.nameJson, from, to));
-  }
-
-  closeSlow(reason: string): void {
-    this.#request.log.warn({ protocol: Protocol.WebSocket, reason }, 'slow consumer closed');
-    this.#close(CloseCode.SlowConsumer, reason);
-    setTimeout(() => this.#socket.terminate(), SLOW_CLOSE_GRACE_MS).unref();
+    this.writer.send(gapJson(channel.nameJson, from, to));
   }
 
   // --- client → hub -------------------------------------------------------------------------
 
   #onMessage(data: RawData, isBinary: boolean): void {
-    if (this.#state === State.Closed) return;
+    if (this.closed) return;
     if (this.#state === State.Authenticating) {
       if (this.#queue.length >= MAX_QUEUED_MESSAGES)
-        this.#close(CloseCode.BadRequest, 'too many messages before authentication');
+        this.close(CloseCode.BadRequest, 'too many messages before authentication');
       else this.#queue.push([data, isBinary]);
       return;
     }
@@ -117,11 +79,11 @@ export class WsSession implements HubSubscriber, SendTarget<HubMessage> {
       return;
     }
     const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength;
-    if (size > this.#hub.options.maxMessageBytes) {
-      this.#error(ErrorCode.BadRequest, `messages are at most ${this.#hub.options.maxMessageBytes} bytes`);
+    if (size > this.context.options.maxMessageBytes) {
+      this.#error(ErrorCode.BadRequest, `messages are at most ${this.context.options.maxMessageBytes} bytes`);
       return;
     }
-    const message = parseClientMessage(textOf(data), this.#hub.options.maxChannelsPerConnection);
+    const message = parseClientMessage(textOf(data), this.context.options.maxChannelsPerConnection);
     if ('error' in message) {
       this.#error(ErrorCode.BadRequest, message.error);
       return;
@@ -134,7 +96,7 @@ export class WsSession implements HubSubscriber, SendTarget<HubMessage> {
         );
         return;
       }
-      clearTimeout(this.#authTimer);
+      this.stopAuthTimer();
       this.#state = State.Authenticating;
       void this.#authenticate(message.token, undefined, true);
       return;
@@ -162,7 +124,7 @@ export class WsSession implements HubSubscriber, SendTarget<HubMessage> {
   #subscribe(names: readonly string[], fromSeq: Readonly<Record<string, number>> | undefined): void {
     const specs = new Map<string, { spec: ChannelSpec; fromSeq: number | undefined }>();
     for (const name of names) {
-      const spec = this.#hub.parse(name);
+      const spec = this.context.parse(name);
       if (typeof spec === 'string') {
         this.#error(ErrorCode.BadRequest, spec);
         return;
@@ -171,7 +133,7 @@ export class WsSession implements HubSubscriber, SendTarget<HubMessage> {
     }
     let added = 0;
     for (const name of specs.keys()) if (!this.#channels.has(name)) added++;
-    const limit = this.#hub.options.maxChannelsPerConnection;
+    const limit = this.context.options.maxChannelsPerConnection;
     if (this.#channels.size + added > limit) {
       this.#error(ErrorCode.BadRequest, `at most ${limit} channels per connection`);
       return;
@@ -180,22 +142,22 @@ export class WsSession implements HubSubscriber, SendTarget<HubMessage> {
     for (const [name, { spec, fromSeq: from }] of specs) {
       const existing = this.#channels.get(name);
       // Subscribing again starts the channel over: what was held for it is superseded.
-      if (existing !== undefined) this.#buffer.forget(existing);
-      const { channel, initial } = this.#hub.subscribe(this, spec, { fromSeq: from });
+      if (existing !== undefined) this.buffer.forget(existing);
+      const { channel, initial } = this.context.subscribe(this, spec, { fromSeq: from });
       this.#channels.set(name, channel);
-      for (const message of initial) this.#buffer.send(message);
+      for (const message of initial) this.buffer.send(message);
     }
   }
 
   #unsubscribe(names: readonly string[]): void {
     const removed: string[] = [];
     for (const name of names) {
-      const spec = this.#hub.parse(name);
+      const spec = this.context.parse(name);
       const key = typeof spec === 'string' ? name : spec.name;
       const channel = this.#channels.get(key);
       if (channel === undefined) continue;
-      this.#hub.unsubscribe(this, channel);
-      this.#buffer.forget(channel);
+      this.context.unsubscribe(this, channel);
+      this.buffer.forget(channel);
       this.#channels.delete(key);
       removed.push(key);
     }
@@ -210,20 +172,20 @@ export class WsSession implements HubSubscriber, SendTarget<HubMessage> {
     const refresh = this.#state === State.Open;
     let principal: Principal;
     try {
-      principal = await authenticateStream(this.#auth, { bearer, apiKey });
+      principal = await authenticateStream(this.auth, { bearer, apiKey });
     } catch (err) {
-      if (this.#state === State.Closed) return;
+      if (this.closed) return;
       const { code, message } = authFailure(err);
       if (refresh) {
         // A failed refresh leaves the connection as it was, until the old token expires.
-        this.#counters.badMessages++;
+        this.counters.badMessages++;
         this.#control(errorJson(code, message));
       } else this.#refuse(code, message);
       return;
     }
-    if (this.#state === State.Closed) return;
+    if (this.closed) return;
     this.#principal = principal;
-    this.#expiry.set(principal);
+    this.expiry.set(principal);
     if (byMessage)
       this.#control(JSON.stringify({ op: 'authenticated', expiresAt: principal.expiresAt ?? null }));
     if (!refresh) {
@@ -234,48 +196,36 @@ export class WsSession implements HubSubscriber, SendTarget<HubMessage> {
     }
   }
 
-  #expired(): void {
-    if (this.#state === State.Closed) return;
-    this.#counters.authFailures++;
+  protected expired(): void {
+    if (this.closed) return;
+    this.counters.authFailures++;
     this.#control(
       errorJson(
         ErrorCode.TokenExpired,
         'the access token expired: send a fresh one with {"op":"auth"} before it does',
       ),
     );
-    this.#close(CloseCode.Unauthorized, 'token expired');
+    this.close(CloseCode.Unauthorized, 'token expired');
   }
 
   #refuse(code: ErrorCode, message: string): void {
-    if (this.#state === State.Closed) return;
-    this.#counters.authFailures++;
+    if (this.closed) return;
+    this.counters.authFailures++;
     this.#control(errorJson(code, message));
-    this.#close(closeCodeOf(code), code);
+    this.close(closeCodeOf(code), code);
   }
 
   #error(code: ErrorCode, message: string): void {
-    this.#counters.badMessages++;
+    this.counters.badMessages++;
     this.#control(errorJson(code, message));
   }
 
   #control(json: string): void {
-    if (this.#state !== State.Closed) this.#socket.send(json);
+    if (!this.closed) this.socket.send(json);
   }
 
-  #close(code: number, reason: string): void {
-    if (this.#state === State.Closed) return;
-    this.#socket.close(code, reason.slice(0, 120));
-    this.#dispose();
-  }
-
-  #dispose(): void {
-    if (this.#state === State.Closed) return;
-    this.#state = State.Closed;
-    this.#counters.connections--;
-    clearTimeout(this.#authTimer);
-    this.#expiry.cancel();
-    this.#buffer.dispose();
-    for (const channel of this.#channels.values()) this.#hub.unsubscribe(this, channel);
+  protected release(): void {
+    for (const channel of this.#channels.values()) this.context.unsubscribe(this, channel);
     this.#channels.clear();
     this.#queue = [];
   }
@@ -290,8 +240,4 @@ function textOf(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
   return data.toString('utf8');
-}
-
-export function errorJson(code: string, message: string): string {
-  return JSON.stringify({ op: 'error', code, message });
 }

@@ -1,7 +1,7 @@
-import type { Candle } from '../core/candles.js';
-import type { TickEvent } from '../engine/engine.js';
-import { ALL_SYMBOLS } from './channel-name.js';
-import type { Outgoing } from './hub-message.js';
+import type { Candle } from '../../core/candles.js';
+import type { TickEvent } from '../../engine/engine.js';
+import { ALL_SYMBOLS } from '../hub/channel-name.js';
+import type { Outgoing } from '../hub/hub-message.js';
 
 const SMA_WINDOW = 10;
 const MINUTE_MS = 60_000;

@@ -3,13 +3,14 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 
-import type { AuthService } from '../auth/auth-service.js';
-import { ErrorCode } from '../errors.js';
-import type { Channel, HubSubscriber } from './channel.js';
-import { ALL_SYMBOLS, ChannelKind } from './channel-name.js';
-import type { HubMessage, Outgoing } from './hub-message.js';
-import type { Hub } from './hub.js';
-import { SendBuffer, SLOW_CLOSE_GRACE_MS, type SendTarget } from './send-buffer.js';
+import type { AuthService } from '../../auth/auth-service.js';
+import { hasCredentials, parseCredentials, type Credentials } from '../../auth/credentials.js';
+import { ErrorCode } from '../../errors.js';
+import type { Channel, HubSubscriber } from '../hub/channel.js';
+import { ALL_SYMBOLS, ChannelKind } from '../hub/channel-name.js';
+import type { HubMessage, Outgoing } from '../hub/hub-message.js';
+import type { SessionContext } from '../hub/session-context.js';
+import { WebSocketSession } from '../delivery/web-socket-session.js';
 import { parseDestination } from './stomp-destination.js';
 import {
   encodeFrame,
@@ -21,17 +22,8 @@ import {
   type StompVersion,
 } from './stomp-frame.js';
 import { StompParser, type StompFrame } from './stomp-parser.js';
-import {
-  authenticateStream,
-  authFailure,
-  CloseCode,
-  closeCodeOf,
-  credentialsOf,
-  ExpiryTimer,
-  type StreamCredentials,
-} from './stream-auth.js';
-import { Protocol, type StreamCounters } from './stream-counters.js';
-import { WsWriter } from './ws-writer.js';
+import { authenticateStream, authFailure, CloseCode, closeCodeOf, credentialsOf } from '../stream-auth.js';
+import { Protocol } from '../hub/stream-counters.js';
 
 const MAX_HEADERS = 64;
 /** Frames that may wait while the CONNECT credentials are being checked. */
@@ -39,7 +31,6 @@ const MAX_QUEUED_FRAMES = 64;
 /** A peer that promised heart-beats is given up after this many silent intervals. */
 const HEARTBEAT_TOLERANCE = 2;
 const SERVER = 'tickstream/0.1';
-const JWT = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
 /** One SUBSCRIBE of a connection. Its name keys the send buffer, so conflation is per subscription. */
 interface StompSubscription {
@@ -72,7 +63,7 @@ class StompDelivery implements Outgoing {
   }
 }
 
-const State = { Connecting: 0, Authenticating: 1, Connected: 2, Closed: 3 } as const;
+const State = { Connecting: 0, Authenticating: 1, Connected: 2 } as const;
 type State = (typeof State)[keyof typeof State];
 
 /**
@@ -82,16 +73,8 @@ type State = (typeof State)[keyof typeof State];
  * and transactions are refused. Any protocol error is answered with an ERROR frame and the
  * connection is closed, as the specification requires. MESSAGE bodies are JSON.
  */
-export class StompSession implements HubSubscriber, SendTarget<StompDelivery> {
-  readonly #hub: Hub;
-  readonly #auth: AuthService;
-  readonly #socket: WebSocket;
-  readonly #request: FastifyRequest;
-  readonly #writer: WsWriter;
-  readonly #counters: StreamCounters;
-  readonly #buffer: SendBuffer<StompDelivery>;
+export class StompSession extends WebSocketSession<StompDelivery> implements HubSubscriber {
   readonly #parser: StompParser;
-  readonly #expiry: ExpiryTimer;
   readonly #subscriptions = new Map<string, StompSubscription>();
   readonly #byChannel = new Map<Channel, StompSubscription[]>();
   #state: State = State.Connecting;
@@ -101,36 +84,20 @@ export class StompSession implements HubSubscriber, SendTarget<StompDelivery> {
   #lastReceived = Date.now();
   #lastSent = Date.now();
   #heartbeat: NodeJS.Timeout | undefined;
-  #connectTimer: NodeJS.Timeout | undefined;
 
-  constructor(hub: Hub, auth: AuthService, socket: WebSocket, request: FastifyRequest) {
-    this.#hub = hub;
-    this.#auth = auth;
-    this.#socket = socket;
-    this.#request = request;
-    this.#writer = new WsWriter(socket, request.raw.socket, hub.batcher);
-    this.#counters = hub.counters(Protocol.Stomp);
-    this.#buffer = new SendBuffer<StompDelivery>(this, hub.options, this.#counters, hub.drainWatch);
-    this.#parser = new StompParser({ maxFrameBytes: hub.options.maxMessageBytes, maxHeaders: MAX_HEADERS });
-    this.#expiry = new ExpiryTimer(() => {
-      this.#fail(
-        ErrorCode.TokenExpired,
-        'the access token expired: connect again with a fresh one',
-        undefined,
-        CloseCode.Unauthorized,
-      );
+  constructor(context: SessionContext, auth: AuthService, socket: WebSocket, request: FastifyRequest) {
+    super(context, auth, Protocol.Stomp, socket, request);
+    this.#parser = new StompParser({
+      maxFrameBytes: context.options.maxMessageBytes,
+      maxHeaders: MAX_HEADERS,
     });
   }
 
-  start(): void {
-    this.#counters.connections++;
-    this.#counters.opened++;
-    this.#socket.on('message', (data) => this.#onMessage(data));
-    this.#socket.on('close', () => this.#dispose());
-    this.#connectTimer = setTimeout(() => {
+  protected opened(): void {
+    this.socket.on('message', (data) => this.#onMessage(data));
+    this.startAuthTimer(() => {
       this.#fail(ErrorCode.AuthRequired, 'no CONNECT frame in time', undefined, CloseCode.Unauthorized);
-    }, this.#hub.options.authTimeoutMs);
-    this.#connectTimer.unref();
+    });
   }
 
   // --- hub → client -------------------------------------------------------------------------
@@ -139,12 +106,8 @@ export class StompSession implements HubSubscriber, SendTarget<StompDelivery> {
     const subscriptions = this.#byChannel.get(message.channel);
     if (subscriptions === undefined) return;
     for (const subscription of subscriptions) {
-      this.#buffer.send(new StompDelivery(subscription, message.seq, message.conflationKey, message.data));
+      this.buffer.send(new StompDelivery(subscription, message.seq, message.conflationKey, message.data));
     }
-  }
-
-  bufferedBytes(): number {
-    return this.#writer.bufferedBytes();
   }
 
   write(delivery: StompDelivery): void {
@@ -167,21 +130,15 @@ export class StompSession implements HubSubscriber, SendTarget<StompDelivery> {
     // STOMP has no gaps: dropped messages are only counted.
   }
 
-  closeSlow(reason: string): void {
-    this.#request.log.warn({ protocol: Protocol.Stomp, reason }, 'slow consumer closed');
-    this.#close(CloseCode.SlowConsumer, reason);
-    setTimeout(() => this.#socket.terminate(), SLOW_CLOSE_GRACE_MS).unref();
-  }
-
   #send(text: string): void {
     this.#lastSent = Date.now();
-    this.#writer.send(text);
+    this.writer.send(text);
   }
 
   // --- client → server ----------------------------------------------------------------------
 
   #onMessage(data: RawData): void {
-    if (this.#state === State.Closed) return;
+    if (this.closed) return;
     this.#lastReceived = Date.now();
     const bytes = Array.isArray(data)
       ? Buffer.concat(data)
@@ -194,7 +151,7 @@ export class StompSession implements HubSubscriber, SendTarget<StompDelivery> {
   }
 
   #frame(frame: StompFrame): void {
-    if (this.#state === State.Closed) return;
+    if (this.closed) return;
     if (this.#state === State.Authenticating) {
       if (this.#queue.length >= MAX_QUEUED_FRAMES)
         this.#fail(ErrorCode.BadRequest, 'too many frames before CONNECTED');
@@ -235,7 +192,7 @@ export class StompSession implements HubSubscriber, SendTarget<StompDelivery> {
         break;
       case 'DISCONNECT':
         this.#receipt(receipt);
-        this.#close(CloseCode.Normal, 'disconnected');
+        this.close(CloseCode.Normal, 'disconnected');
         break;
       case 'SEND':
         this.#fail(ErrorCode.BadRequest, 'destinations are read-only: SEND is not supported', receipt);
@@ -255,7 +212,7 @@ export class StompSession implements HubSubscriber, SendTarget<StompDelivery> {
   }
 
   async #connect(frame: StompFrame): Promise<void> {
-    clearTimeout(this.#connectTimer);
+    this.stopAuthTimer();
     const version = negotiateVersion(frame.headers.get('accept-version'));
     if (version === undefined) {
       this.#fail(ErrorCode.BadRequest, `supported versions are ${STOMP_VERSIONS.join(', ')}`);
@@ -268,7 +225,7 @@ export class StompSession implements HubSubscriber, SendTarget<StompDelivery> {
     }
     this.#state = State.Authenticating;
     try {
-      this.#expiry.set(await authenticateStream(this.#auth, this.#credentials(frame)));
+      this.expiry.set(await authenticateStream(this.auth, this.#credentials(frame)));
     } catch (err) {
       const { code, message } = authFailure(err);
       this.#state = State.Connecting; // so the ERROR frame below is still sent
@@ -279,7 +236,7 @@ export class StompSession implements HubSubscriber, SendTarget<StompDelivery> {
     this.#version = version;
     this.#parser.escaping = escapingOf(version);
     this.#state = State.Connected;
-    const offer = this.#hub.options.stompHeartbeatMs;
+    const offer = this.context.options.stompHeartbeatMs;
     this.#send(
       encodeFrame(
         'CONNECTED',
@@ -301,16 +258,13 @@ export class StompSession implements HubSubscriber, SendTarget<StompDelivery> {
   }
 
   /** Credentials from the CONNECT headers (`Authorization: Bearer`, `passcode`, `x-api-key`), else from the upgrade request. */
-  #credentials(frame: StompFrame): StreamCredentials {
-    const authorization = frame.headers.get('Authorization') ?? frame.headers.get('authorization');
-    if (authorization !== undefined && /^bearer /i.test(authorization))
-      return { bearer: authorization.slice(7).trim() };
-    const passcode = frame.headers.get('passcode');
-    if (passcode !== undefined && passcode !== '')
-      return JWT.test(passcode) ? { bearer: passcode } : { apiKey: passcode };
-    const apiKey = frame.headers.get('x-api-key');
-    if (apiKey !== undefined && apiKey !== '') return { apiKey };
-    return credentialsOf(this.#request);
+  #credentials(frame: StompFrame): Credentials {
+    const credentials = parseCredentials({
+      authorization: frame.headers.get('Authorization') ?? frame.headers.get('authorization'),
+      passcode: frame.headers.get('passcode'),
+      apiKey: frame.headers.get('x-api-key'),
+    });
+    return hasCredentials(credentials) ? credentials : credentialsOf(this.request);
   }
 
   #subscribe(frame: StompFrame): boolean {
@@ -333,17 +287,17 @@ export class StompSession implements HubSubscriber, SendTarget<StompDelivery> {
       );
       return false;
     }
-    if (this.#subscriptions.size >= this.#hub.options.maxChannelsPerConnection) {
+    if (this.#subscriptions.size >= this.context.options.maxChannelsPerConnection) {
       this.#fail(
         ErrorCode.BadRequest,
-        `at most ${this.#hub.options.maxChannelsPerConnection} subscriptions per connection`,
+        `at most ${this.context.options.maxChannelsPerConnection} subscriptions per connection`,
         receipt,
       );
       return false;
     }
     const target = parseDestination(destination);
     const spec =
-      typeof target === 'string' || target.kind === 'day' ? target : this.#hub.parse(target.channel);
+      typeof target === 'string' || target.kind === 'day' ? target : this.context.parse(target.channel);
     if (typeof spec === 'string') {
       this.#fail(ErrorCode.BadRequest, spec, receipt);
       return false;
@@ -361,37 +315,35 @@ export class StompSession implements HubSubscriber, SendTarget<StompDelivery> {
     this.#subscriptions.set(id, subscription);
     if (spec.kind === 'day') {
       const symbol = spec.symbol;
-      const days = this.#hub.days;
+      const days = this.context.days;
       for (const message of symbol === ALL_SYMBOLS ? days.all() : [days.current(symbol)]) {
         if (message !== undefined)
-          this.#buffer.send(
+          this.buffer.send(
             new StompDelivery(subscription, NaN, message.aggregate.symbol, message.stringsJson),
           );
       }
       subscription.stopDay = days.subscribe(symbol, (message) => {
-        this.#buffer.send(
-          new StompDelivery(subscription, NaN, message.aggregate.symbol, message.stringsJson),
-        );
+        this.buffer.send(new StompDelivery(subscription, NaN, message.aggregate.symbol, message.stringsJson));
       });
       return true;
     }
     // A single symbol's channel starts with its current value; lists (anomalies, `*`) only with what comes next.
     const single = spec.symbol !== ALL_SYMBOLS && spec.kind !== ChannelKind.Anomalies;
-    const { channel, initial } = this.#hub.subscribe(this, spec, { initial: single });
+    const { channel, initial } = this.context.subscribe(this, spec, { initial: single });
     subscription.channel = channel;
     const list = this.#byChannel.get(channel);
     if (list === undefined) this.#byChannel.set(channel, [subscription]);
     else list.push(subscription);
     for (const message of initial) {
       if (message.data !== 'null')
-        this.#buffer.send(new StompDelivery(subscription, message.seq, message.conflationKey, message.data));
+        this.buffer.send(new StompDelivery(subscription, message.seq, message.conflationKey, message.data));
     }
     return true;
   }
 
   #unsubscribe(subscription: StompSubscription): void {
     this.#subscriptions.delete(subscription.id);
-    this.#buffer.forget(subscription);
+    this.buffer.forget(subscription);
     subscription.stopDay?.();
     const channel = subscription.channel;
     if (channel === undefined) return;
@@ -399,7 +351,7 @@ export class StompSession implements HubSubscriber, SendTarget<StompDelivery> {
     list.splice(list.indexOf(subscription), 1);
     if (list.length === 0) {
       this.#byChannel.delete(channel);
-      this.#hub.unsubscribe(this, channel);
+      this.context.unsubscribe(this, channel);
     }
   }
 
@@ -417,12 +369,12 @@ export class StompSession implements HubSubscriber, SendTarget<StompDelivery> {
     this.#heartbeat = setInterval(() => {
       const now = Date.now();
       if (incomingMs > 0 && now - this.#lastReceived > incomingMs * HEARTBEAT_TOLERANCE) {
-        this.#close(CloseCode.Timeout, 'heart-beat timeout');
+        this.close(CloseCode.Timeout, 'heart-beat timeout');
         return;
       }
       if (outgoingMs > 0 && now - this.#lastSent >= outgoingMs - tickMs / 2) {
         this.#lastSent = now;
-        this.#writer.send('\n');
+        this.writer.send('\n');
       }
     }, tickMs / 2);
     this.#heartbeat.unref();
@@ -430,33 +382,30 @@ export class StompSession implements HubSubscriber, SendTarget<StompDelivery> {
 
   /** An ERROR frame, then the connection closes. */
   #fail(code: string, message: string, receipt?: string, closeCode: number = CloseCode.BadRequest): void {
-    if (this.#state === State.Closed) return;
-    if (code === ErrorCode.BadRequest) this.#counters.badMessages++;
+    if (this.closed) return;
+    if (code === ErrorCode.BadRequest) this.counters.badMessages++;
     else if (closeCode === CloseCode.Unauthorized || closeCode === CloseCode.Forbidden)
-      this.#counters.authFailures++;
+      this.counters.authFailures++;
     const headers: Array<[string, string]> = [
       ['message', code],
       ['content-type', 'text/plain'],
     ];
     if (receipt !== undefined) headers.push(['receipt-id', receipt]);
     this.#send(encodeFrame('ERROR', headers, message, this.#parser.escaping));
-    this.#close(closeCode, code);
+    this.close(closeCode, code);
   }
 
-  #close(code: number, reason: string): void {
-    if (this.#state === State.Closed) return;
-    this.#socket.close(code, reason.slice(0, 120));
-    this.#dispose();
+  protected expired(): void {
+    this.#fail(
+      ErrorCode.TokenExpired,
+      'the access token expired: connect again with a fresh one',
+      undefined,
+      CloseCode.Unauthorized,
+    );
   }
 
-  #dispose(): void {
-    if (this.#state === State.Closed) return;
-    this.#state = State.Closed;
-    this.#counters.connections--;
-    clearTimeout(this.#connectTimer);
+  protected release(): void {
     clearInterval(this.#heartbeat);
-    this.#expiry.cancel();
-    this.#buffer.dispose();
     for (const subscription of [...this.#subscriptions.values()]) this.#unsubscribe(subscription);
     this.#queue = [];
   }

@@ -1,6 +1,6 @@
-import type { DayAggregate, DayAggregates } from '../engine/day-aggregates.js';
-import { ALL_SYMBOLS } from './channel-name.js';
-import type { Outgoing } from './hub-message.js';
+import type { DayAggregate, DayAggregates } from '../../engine/day-aggregates.js';
+import { ALL_SYMBOLS } from '../hub/channel-name.js';
+import type { Outgoing } from '../hub/hub-message.js';
 
 /**
  * One update of a symbol's current UTC day, as the earlier C++/Java system's live routes send it:

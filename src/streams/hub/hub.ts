@@ -1,19 +1,20 @@
-import type { Candle, CandleData } from '../core/candles.js';
-import type { AnomalyQuery, CandleQuery } from '../core/history-query.js';
-import type { Anomaly } from '../core/spike-detector.js';
-import type { DayAggregates } from '../engine/day-aggregates.js';
-import type { Engine, TickEvent } from '../engine/engine.js';
-import type { Metrics } from '../observability/metrics.js';
-import type { StreamsConfig } from '../config.js';
+import type { Candle, CandleData } from '../../core/candles.js';
+import type { AnomalyQuery, CandleQuery } from '../../core/history-query.js';
+import type { Anomaly } from '../../core/spike-detector.js';
+import type { DayAggregates } from '../../engine/day-aggregates.js';
+import type { Engine, TickEvent } from '../../engine/engine.js';
+import type { Metrics } from '../../observability/metrics.js';
+import type { StreamsConfig } from '../../config.js';
 import { Channel, type HubSubscriber } from './channel.js';
 import { ALL_SYMBOLS, ChannelKind, parseChannel, type ChannelSpec } from './channel-name.js';
-import { DayFeed } from './day-feed.js';
-import { DrainWatch } from './drain-watch.js';
+import { DayFeed } from '../compat/day-feed.js';
+import { DrainWatch } from '../delivery/drain-watch.js';
 import { HubMessage, MessageType, SNAPSHOT_KEY } from './hub-message.js';
 import { StreamCounters, PROTOCOLS, type Protocol } from './stream-counters.js';
+import type { SessionContext, Subscription } from './session-context.js';
 import { registerStreamMetrics } from './stream-metrics.js';
 import { SymbolChannels } from './symbol-channels.js';
-import { WriteBatcher } from './write-batcher.js';
+import { WriteBatcher } from '../delivery/write-batcher.js';
 
 /**
  * The stored history GraphQL serves beside the live data: storage's market data reads, passed in
@@ -50,13 +51,6 @@ export interface HubDeps {
   readonly seqBase?: number | undefined;
 }
 
-/** What a subscription starts with. */
-export interface Subscription {
-  readonly channel: Channel;
-  /** The snapshot (or reset), or the updates missed since `fromSeq`; send these first. */
-  readonly initial: HubMessage[];
-}
-
 /**
  * The hub: every live consumer is served from here (docs/streams.md). It turns engine events into
  * channel messages with per-channel sequence numbers, answers subscriptions with a snapshot valid
@@ -68,7 +62,7 @@ export interface Subscription {
  * is atomic: its snapshot reflects exactly the updates up to its sequence number, and the next
  * update carries the one after.
  */
-export class Hub {
+export class Hub implements SessionContext {
   readonly engine: Engine;
   readonly options: StreamsConfig;
   readonly days: DayFeed;

@@ -1,5 +1,5 @@
-import { normalizeSymbol } from '../core/tick.js';
-import { ALL_SYMBOLS } from './channel-name.js';
+import { normalizeSymbol } from '../../core/tick.js';
+import { ALL_SYMBOLS } from '../hub/channel-name.js';
 
 /** What a STOMP destination maps to: a symbol's day aggregate, or a hub channel. */
 export type StompTarget =

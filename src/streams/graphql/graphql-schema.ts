@@ -1,10 +1,10 @@
-import type { CandleData } from '../core/candles.js';
-import { normalizeSymbol } from '../core/tick.js';
-import { ErrorCode, TickstreamError } from '../errors.js';
-import { anomalyHistory, candleHistory } from '../storage/history.js';
-import { ALL_SYMBOLS, type ChannelSpec } from './channel-name.js';
-import { HubIterator } from './hub-iterator.js';
-import type { Hub } from './hub.js';
+import type { CandleData } from '../../core/candles.js';
+import { normalizeSymbol } from '../../core/tick.js';
+import { ErrorCode, TickstreamError } from '../../errors.js';
+import { anomalyHistory, candleHistory } from '../../storage/history.js';
+import { ALL_SYMBOLS, type ChannelSpec } from '../hub/channel-name.js';
+import { HubIterator } from '../hub/hub-iterator.js';
+import type { Hub } from '../hub/hub.js';
 
 /**
  * The GraphQL schema (docs/streams.md). `Aggregate` is the earlier C++/Java system's type, field

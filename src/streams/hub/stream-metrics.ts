@@ -1,4 +1,4 @@
-import type { Metrics, Reading } from '../observability/metrics.js';
+import type { Metrics, Reading } from '../../observability/metrics.js';
 import type { Hub } from './hub.js';
 import { PROTOCOLS, type StreamCounters } from './stream-counters.js';
 

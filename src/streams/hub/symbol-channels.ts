@@ -1,4 +1,4 @@
-import type { TickEvent } from '../engine/engine.js';
+import type { TickEvent } from '../../engine/engine.js';
 import type { Channel } from './channel.js';
 
 /**

@@ -3,13 +3,14 @@ import { specifiedRules, validate, type ExecutionResult, type GraphQLError } fro
 import mercurius, { type MercuriusContext } from 'mercurius';
 import type { WebSocket } from 'ws';
 
-import { statusOf } from '../api/http-errors.js';
-import type { AuthService } from '../auth/auth-service.js';
-import type { Principal } from '../auth/roles.js';
-import { ErrorCode, isTickstreamError, TickstreamError } from '../errors.js';
+import { statusOf } from '../../http/http-errors.js';
+import type { AuthService } from '../../auth/auth-service.js';
+import { hasCredentials, parseCredentials, type Credentials } from '../../auth/credentials.js';
+import type { Principal } from '../../auth/roles.js';
+import { ErrorCode, isTickstreamError, TickstreamError } from '../../errors.js';
 import { costLimitRule } from './graphql-cost.js';
 import { resolvers, SCHEMA } from './graphql-schema.js';
-import type { Hub } from './hub.js';
+import type { Hub } from '../hub/hub.js';
 import {
   authenticateStream,
   authFailure,
@@ -17,9 +18,8 @@ import {
   closeCodeOf,
   credentialsOf,
   ExpiryTimer,
-  type StreamCredentials,
-} from './stream-auth.js';
-import { Protocol } from './stream-counters.js';
+} from '../stream-auth.js';
+import { Protocol } from '../hub/stream-counters.js';
 
 export interface GraphqlRouteOptions {
   readonly hub: Hub;
@@ -45,20 +45,23 @@ interface SubscriptionConnection {
 }
 
 /** Credentials in a graphql-ws `connection_init` payload: `{authorization}`, `{headers: {authorization}}`, `{token}` or `{apiKey}`. */
-function payloadCredentials(payload: unknown): StreamCredentials | undefined {
+function payloadCredentials(payload: unknown): Credentials | undefined {
   if (typeof payload !== 'object' || payload === null) return undefined;
   const p = payload as Record<string, unknown>;
   const headers = (typeof p.headers === 'object' && p.headers !== null ? p.headers : p) as Record<
     string,
     unknown
   >;
-  const authorization = headers.authorization ?? headers.Authorization;
-  if (typeof authorization === 'string' && /^bearer /i.test(authorization))
-    return { bearer: authorization.slice(7).trim() };
-  if (typeof p.token === 'string' && p.token !== '') return { bearer: p.token };
-  const apiKey = headers['x-api-key'] ?? p.apiKey;
-  if (typeof apiKey === 'string' && apiKey !== '') return { apiKey };
-  return undefined;
+  const credentials = parseCredentials({
+    authorization: stringOf(headers.authorization ?? headers.Authorization),
+    accessToken: stringOf(p.token),
+    apiKey: stringOf(headers['x-api-key'] ?? p.apiKey),
+  });
+  return hasCredentials(credentials) ? credentials : undefined;
+}
+
+function stringOf(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }
 
 /**

@@ -1,12 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import type { Principal } from '../auth/roles.js';
-import type { Outgoing } from './hub-message.js';
-import type { Hub } from './hub.js';
-import { SendBuffer, SLOW_CLOSE_GRACE_MS, type SendTarget } from './send-buffer.js';
-import { SseWriter } from './sse-writer.js';
-import { ExpiryTimer } from './stream-auth.js';
-import type { Protocol, StreamCounters } from './stream-counters.js';
+import type { Principal } from '../../auth/roles.js';
+import type { Outgoing } from '../hub/hub-message.js';
+import type { SessionContext } from '../hub/session-context.js';
+import { SendBuffer, SLOW_CLOSE_GRACE_MS, type SendTarget } from '../delivery/send-buffer.js';
+import { SseWriter } from '../delivery/sse-writer.js';
+import { ExpiryTimer } from '../stream-auth.js';
+import type { Protocol, StreamCounters } from '../hub/stream-counters.js';
 
 /**
  * What every Server-Sent Events stream shares: the writer, a bounded send buffer, the token's
@@ -23,7 +23,7 @@ export abstract class SseStream<T extends Outgoing> implements SendTarget<T> {
   #closed = false;
 
   constructor(
-    hub: Hub,
+    context: SessionContext,
     protocol: Protocol,
     request: FastifyRequest,
     reply: FastifyReply,
@@ -31,9 +31,9 @@ export abstract class SseStream<T extends Outgoing> implements SendTarget<T> {
   ) {
     this.request = request;
     this.#protocol = protocol;
-    this.counters = hub.counters(protocol);
-    this.writer = new SseWriter(reply, hub.batcher, hub.options.ssePingMs, open);
-    this.buffer = new SendBuffer<T>(this, hub.options, this.counters, hub.drainWatch);
+    this.counters = context.counters(protocol);
+    this.writer = new SseWriter(reply, context.batcher, context.options.ssePingMs, open);
+    this.buffer = new SendBuffer<T>(this, context.options, this.counters, context.drainWatch);
     this.#expiry = new ExpiryTimer(() => {
       this.counters.authFailures++;
       this.expired();

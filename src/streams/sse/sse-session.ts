@@ -1,31 +1,30 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
-import type { Principal } from '../auth/roles.js';
-import { ErrorCode, TickstreamError } from '../errors.js';
-import type { Channel, HubSubscriber } from './channel.js';
-import type { ChannelSpec } from './channel-name.js';
-import { gapJson, type HubMessage } from './hub-message.js';
-import type { Hub } from './hub.js';
+import type { Principal } from '../../auth/roles.js';
+import { ErrorCode, TickstreamError } from '../../errors.js';
+import type { Channel, HubSubscriber } from '../hub/channel.js';
+import type { ChannelSpec } from '../hub/channel-name.js';
+import { errorJson, gapJson, type HubMessage } from '../hub/hub-message.js';
+import type { SessionContext } from '../hub/session-context.js';
 import { SseStream } from './sse-stream.js';
-import type { SseWriter } from './sse-writer.js';
-import { Protocol } from './stream-counters.js';
-import { errorJson } from './ws-session.js';
+import type { SseWriter } from '../delivery/sse-writer.js';
+import { Protocol } from '../hub/stream-counters.js';
 
 /**
  * The channels of `?channels=a,b,c`, canonical and without repeats; throws BAD_REQUEST naming the
  * first that is not a channel.
  */
-export function parseChannelList(hub: Hub, list: string): ChannelSpec[] {
+export function parseChannelList(context: SessionContext, list: string): ChannelSpec[] {
   const specs = new Map<string, ChannelSpec>();
   for (const name of list.split(',')) {
-    const spec = hub.parse(name.trim());
+    const spec = context.parse(name.trim());
     if (typeof spec === 'string') throw new TickstreamError(ErrorCode.BadRequest, spec);
     specs.set(spec.name, spec);
   }
-  if (specs.size > hub.options.maxChannelsPerConnection) {
+  if (specs.size > context.options.maxChannelsPerConnection) {
     throw new TickstreamError(
       ErrorCode.BadRequest,
-      `at most ${hub.options.maxChannelsPerConnection} channels per connection`,
+      `at most ${context.options.maxChannelsPerConnection} channels per connection`,
     );
   }
   return [...specs.values()];
@@ -51,15 +50,15 @@ export function parseEventId(id: string | undefined, channels: number): number[]
  * the token cannot be refreshed: at expiry the stream gets an `error` message and ends.
  */
 export class SseSession extends SseStream<HubMessage> implements HubSubscriber {
-  readonly #hub: Hub;
+  readonly #context: SessionContext;
   readonly #channels: Channel[] = [];
   /** Last seq sent per channel, in the order of the channel list. */
   readonly #positions: number[] = [];
   readonly #index = new Map<Channel, number>();
 
-  constructor(hub: Hub, request: FastifyRequest, reply: FastifyReply, open: Set<SseWriter>) {
-    super(hub, Protocol.Sse, request, reply, open);
-    this.#hub = hub;
+  constructor(context: SessionContext, request: FastifyRequest, reply: FastifyReply, open: Set<SseWriter>) {
+    super(context, Protocol.Sse, request, reply, open);
+    this.#context = context;
   }
 
   start(
@@ -70,7 +69,7 @@ export class SseSession extends SseStream<HubMessage> implements HubSubscriber {
     this.open(principal);
     this.writer.write('retry: 1000\n\n');
     specs.forEach((spec, i) => {
-      const { channel, initial } = this.#hub.subscribe(this, spec, { fromSeq: resumeFrom?.[i] });
+      const { channel, initial } = this.#context.subscribe(this, spec, { fromSeq: resumeFrom?.[i] });
       this.#channels.push(channel);
       this.#positions.push(resumeFrom?.[i] ?? channel.seq);
       this.#index.set(channel, i);
@@ -101,6 +100,6 @@ export class SseSession extends SseStream<HubMessage> implements HubSubscriber {
   }
 
   protected override release(): void {
-    for (const channel of this.#channels) this.#hub.unsubscribe(this, channel);
+    for (const channel of this.#channels) this.#context.unsubscribe(this, channel);
   }
 }

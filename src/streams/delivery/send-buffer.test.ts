@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { DrainWatch } from './drain-watch.js';
-import type { Outgoing } from './hub-message.js';
+import type { Outgoing } from '../hub/hub-message.js';
 import { SendBuffer, type SendTarget } from './send-buffer.js';
-import { StreamCounters } from './stream-counters.js';
+import { StreamCounters } from '../hub/stream-counters.js';
 
 interface Msg extends Outgoing {
   readonly label: string;

@@ -1,6 +1,6 @@
-import type { GrpcServer } from '../ingest/grpc/grpc-server.js';
-import type { TcpIngestServer } from '../ingest/tcp/tcp-server.js';
-import type { Metrics } from './metrics.js';
+import type { GrpcServer } from './grpc/grpc-server.js';
+import type { TcpIngestServer } from './tcp/tcp-server.js';
+import type { Metrics } from '../observability/metrics.js';
 
 /** Exports the TCP ingest's totals to Prometheus, read at scrape time. */
 export function registerTcpMetrics(metrics: Metrics, tcp: TcpIngestServer): void {

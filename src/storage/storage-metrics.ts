@@ -1,7 +1,7 @@
 import { Histogram } from 'prom-client';
 
-import type { BatchWriter } from '../storage/batch-writer.js';
-import type { Metrics } from './metrics.js';
+import type { BatchWriter } from './batch-writer.js';
+import type { Metrics } from '../observability/metrics.js';
 
 const CIRCUIT = { closed: 0, 'half-open': 1, open: 2 } as const;
 

@@ -1,4 +1,4 @@
-import { normalizeSymbol } from '../core/tick.js';
+import { normalizeSymbol } from '../../core/tick.js';
 
 /** What a hub channel carries (docs/streams.md, "Channels"). */
 export const ChannelKind = {

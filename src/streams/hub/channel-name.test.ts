@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { parseChannel } from './channel-name.js';
-import { parseClientMessage } from './client-message.js';
-import { parseDestination } from './stomp-destination.js';
+import { parseClientMessage } from '../ws/client-message.js';
+import { parseDestination } from '../stomp/stomp-destination.js';
 
 const intervals = new Set(['1s', '1m']);
 

@@ -17,7 +17,13 @@ export class WsWriter implements Corked {
   readonly #raw: Socket;
   readonly #batcher: WriteBatcher;
   #corked = false;
+  /** UTF-8 bytes sent since the socket was last corked: what the early flush is measured by. */
   #corkedBytes = 0;
+  /**
+   * What this turn's sends added to `socket.bufferedAmount`. Not the same as the bytes: the
+   * socket counts a string's UTF-16 units and ws adds the frame headers, so it is measured.
+   */
+  #corkedBuffered = 0;
 
   constructor(socket: WebSocket, raw: Socket, batcher: WriteBatcher) {
     this.socket = socket;
@@ -27,29 +33,33 @@ export class WsWriter implements Corked {
 
   /** What the kernel has not taken yet. This turn's writes still sit in the corked socket and do not count. */
   bufferedBytes(): number {
-    return this.socket.bufferedAmount - this.#corkedBytes;
+    return this.socket.bufferedAmount - this.#corkedBuffered;
   }
 
   /** Sends a text frame (UTF-8 bytes, or a string). */
   send(data: Buffer | string): void {
-    const bytes = typeof data === 'string' ? data.length : data.length;
     if (!this.#corked) {
       this.#corked = true;
       this.#corkedBytes = 0;
+      this.#corkedBuffered = 0;
       this.#raw.cork();
       this.#batcher.add(this);
     } else if (this.#corkedBytes > CORK_FLUSH_BYTES) {
       this.#corkedBytes = 0;
+      this.#corkedBuffered = 0;
       this.#raw.uncork();
       this.#raw.cork();
     }
-    this.#corkedBytes += bytes;
+    this.#corkedBytes += typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+    const buffered = this.socket.bufferedAmount;
     this.socket.send(data, { binary: false });
+    this.#corkedBuffered += this.socket.bufferedAmount - buffered;
   }
 
   release(): void {
     this.#corked = false;
     this.#corkedBytes = 0;
+    this.#corkedBuffered = 0;
     this.#raw.uncork();
   }
 }
