@@ -6,7 +6,8 @@ import { Readable, Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 
 import { verifyPassword } from '../auth/passwords.js';
-import { openStore } from '../storage/open-store.js';
+import { AccountStore } from '../auth/account-store.js';
+import { openDatabase } from '../storage/database.js';
 import { pgliteTemplate } from '../storage/pglite-template.test-support.js';
 import { addUser, deleteUser, importUsers, listUsers, setPassword, type UserCommandIo } from './user.js';
 
@@ -30,16 +31,16 @@ let dir: string;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tickstream-user-'));
   // A migrated database (from the template, to skip initdb).
-  await (await openStore({ dataDir: dir, loadDataDir: await pgliteTemplate() })).close();
+  await (await openDatabase({ dataDir: dir, loadDataDir: await pgliteTemplate() })).close();
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function stored(username: string) {
-  const store = await openStore({ dataDir: dir });
+  const database = await openDatabase({ dataDir: dir });
   try {
-    return await store.findUserByUsername(username);
+    return await new AccountStore(database.driver).findUserByUsername(username);
   } finally {
-    await store.close();
+    await database.close();
   }
 }
 

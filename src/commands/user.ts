@@ -10,9 +10,8 @@ import { randomToken } from '../auth/secrets.js';
 import { roleFromName, type RoleNames } from '../compat/dotnet/shapes.js';
 import { loadConfig } from '../config.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
-import { openStore, type StoreLocation } from '../storage/open-store.js';
-import type { Store, UserRecord } from '../storage/store.js';
-import { removeUser } from '../storage/user-removal.js';
+import { AccountStore, type UserRecord } from '../auth/account-store.js';
+import { openDatabase, type DatabaseLocation } from '../storage/database.js';
 
 /**
  * `tickstream user add|passwd|list|remove|import`: accounts managed from the shell, for a first
@@ -116,22 +115,22 @@ function defaultIo(): UserCommandIo {
 async function withStore<T>(
   options: CommonOptions,
   io: UserCommandIo,
-  use: (store: Store, roleNames: RoleNames) => Promise<T>,
+  use: (store: AccountStore, roleNames: RoleNames) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig({ file: options.config, env: io.env, flags: { dataDir: options.dataDir } });
-  const location: StoreLocation = {
+  const location: DatabaseLocation = {
     databaseUrl: io.env.DATABASE_URL === '' ? undefined : io.env.DATABASE_URL,
     dataDir: config.dataDir,
     poolSize: 1,
     connectTimeoutMs: config.storage.connectTimeoutMs,
     ...(io.loadDataDir === undefined ? {} : { loadDataDir: io.loadDataDir }),
   };
-  const store = await openStore(location);
+  const database = await openDatabase(location);
   try {
-    await store.migrate();
-    return await use(store, config.compat.dotnet.roleNames);
+    await database.migrate();
+    return await use(new AccountStore(database.driver), config.compat.dotnet.roleNames);
   } finally {
-    await store.close();
+    await database.close();
   }
 }
 
@@ -218,7 +217,7 @@ export async function listUsers(options: CommonOptions, io: UserCommandIo): Prom
 
 export async function deleteUser(username: string, options: CommonOptions, io: UserCommandIo): Promise<void> {
   await withStore(options, io, async (store) => {
-    if (!(await removeUser(store, username)))
+    if (!(await store.deleteUserByUsername(username)))
       throw new TickstreamError(ErrorCode.NotFound, `no user ${username}`);
     io.out.write(`removed ${username}\n`);
   });
@@ -266,7 +265,7 @@ export async function importUsers(file: string, options: CommonOptions, io: User
   });
 }
 
-async function findUser(store: Store, username: string): Promise<UserRecord> {
+async function findUser(store: AccountStore, username: string): Promise<UserRecord> {
   const user = await store.findUserByUsername(username);
   if (user === undefined) throw new TickstreamError(ErrorCode.NotFound, `no user ${username}`);
   return user;

@@ -4,13 +4,14 @@ import { describe, it } from 'node:test';
 import { Direction, severityOf, type Anomaly } from '../core/spike-detector.js';
 import { Engine } from '../engine/engine.js';
 import { anomalyHistory, candleHistory } from './history.js';
-import { memoryStore } from './pglite-template.test-support.js';
+import { memoryDatabase } from './pglite-template.test-support.js';
 import { TEST_ENGINE_OPTIONS } from './test-ticks.test-support.js';
 
 describe('candleHistory', () => {
   it('merges stored candles with the live open ones, newest limit, oldest first', async (t) => {
-    const store = await memoryStore();
-    t.after(() => store.close());
+    const database = await memoryDatabase();
+    t.after(() => database.close());
+    const store = database.marketData;
     const engine = new Engine({ ...TEST_ENGINE_OPTIONS, intervals: ['1m'] });
     const T = Date.UTC(2025, 0, 1);
     const candle = (start: number, close: number, closed: boolean) => ({
@@ -74,8 +75,9 @@ describe('candleHistory', () => {
   });
 
   it('answers anomalies newest first: the engine’s recent ones, then older stored ones', async (t) => {
-    const store = await memoryStore();
-    t.after(() => store.close());
+    const database = await memoryDatabase();
+    t.after(() => database.close());
+    const store = database.marketData;
     const engine = new Engine(TEST_ENGINE_OPTIONS);
     const T = Date.UTC(2025, 0, 1);
     const anomaly = (ts: number, changePercent: number): Anomaly => ({

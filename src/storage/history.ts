@@ -1,16 +1,7 @@
 import type { CandleData } from '../core/candles.js';
 import type { Anomaly, Severity } from '../core/spike-detector.js';
+import type { AnomalyQuery, CandleQuery } from '../core/history-query.js';
 import type { Engine } from '../engine/engine.js';
-import type { CandleQuery, Store } from './store.js';
-
-/** What the history queries read from storage. */
-export type HistoryStore = Pick<Store, 'candles' | 'anomalies'>;
-
-/** Storage with nothing in it: history from the engine alone (a hub or app without storage). */
-export const NO_HISTORY: HistoryStore = {
-  candles: () => Promise.resolve([]),
-  anomalies: () => Promise.resolve([]),
-};
 
 /**
  * Candles of a symbol and interval for a chart: the stored history merged with the engine's live
@@ -18,7 +9,7 @@ export const NO_HISTORY: HistoryStore = {
  * `limit` (the newest ones).
  */
 export async function candleHistory(
-  store: Pick<Store, 'candles'>,
+  store: { candles(query: CandleQuery): Promise<CandleData[]> },
   engine: Engine,
   query: CandleQuery,
 ): Promise<CandleData[]> {
@@ -50,7 +41,7 @@ export interface AnomalyHistoryQuery {
  * older ones from storage until `limit`.
  */
 export async function anomalyHistory(
-  store: Pick<Store, 'anomalies'>,
+  store: { anomalies(query: AnomalyQuery): Promise<Anomaly[]> },
   engine: Engine,
   query: AnomalyHistoryQuery,
 ): Promise<Anomaly[]> {

@@ -7,7 +7,7 @@ import { decodeJwt } from 'jose';
 
 import { DOTNET_ROLE_CLAIM } from '../../src/compat/dotnet/shapes.js';
 import { DOTNET_ROUTES } from '../../src/compat/dotnet/policy.js';
-import { finish } from '../../src/config.js';
+import { validateConfig } from '../../src/config.js';
 import { startServer, type Server } from '../../src/main.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
@@ -443,7 +443,7 @@ describe('.NET MarketDataSystem: roles and access', () => {
 
 describe('.NET MarketDataSystem: over HTTP, as HttpClient calls a listening server', () => {
   it('health, register, an anonymous write refused with {message}, a price, logout without a body', async () => {
-    const config = finish({
+    const config = validateConfig({
       dataDir: 'memory://',
       logLevel: 'warn',
       auth: { jwtSecret: 'test-secret-'.padEnd(48, 'x'), registrationRole: 'writer' },

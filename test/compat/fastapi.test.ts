@@ -4,12 +4,11 @@ import { after, before, describe, it } from 'node:test';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 
 import { nameSymbols, WELL_KNOWN_NAMES } from '../../src/compat/fastapi/default-names.js';
-import { finish } from '../../src/config.js';
+import { validateConfig } from '../../src/config.js';
 import { startServer, type Server } from '../../src/main.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { pgliteTemplate } from '../../src/storage/pglite-template.test-support.js';
-import { SymbolNames } from '../../src/storage/symbol-names.js';
 import {
   ADMIN_PASSWORD,
   LogLines,
@@ -34,7 +33,7 @@ before(async () => {
   server = await testServer({ http: { loginRateLimitPerMinute: 10_000 } });
   admin = await login(server);
   // As the server does at start for the simulator's symbols (src/main.ts).
-  await nameSymbols(new SymbolNames(server.storage.store.driver), FIVE);
+  await nameSymbols(server.storage.database.marketData.names, FIVE);
   const now = Date.now();
   const res = await inject({
     method: 'POST',
@@ -140,7 +139,7 @@ describe('FastAPI price service: names and access', () => {
     const listed = (await curl('/symbols')).json<{ symbols: Array<{ symbol: string; name: string }> }>();
     assert.equal(listed.symbols.find((s) => s.symbol === 'AMZN')?.name, 'Amazon.com, Inc.');
     // Defaults never overwrite an operator's name.
-    assert.equal(await nameSymbols(new SymbolNames(server.storage.store.driver), ['AMZN', 'AAPL']), 0);
+    assert.equal(await nameSymbols(server.storage.database.marketData.names, ['AMZN', 'AAPL']), 0);
     // A symbol without ticks can be named; it is listed with its name, its price still 404.
     await inject({
       method: 'PUT',
@@ -220,7 +219,7 @@ describe('FastAPI price service: configuration', () => {
 
 describe('FastAPI price service: test_api.sh against a listening server with the simulator on', () => {
   it('answers its five calls over HTTP: health, the five named symbols, their latest prices', async () => {
-    const config = finish({
+    const config = validateConfig({
       dataDir: 'memory://',
       logLevel: 'warn',
       auth: { jwtSecret: 'test-secret-'.padEnd(48, 'x') },

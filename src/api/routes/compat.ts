@@ -5,10 +5,10 @@ import { RejectReason, type RawTick } from '../../core/tick.js';
 import type { DayAggregates } from '../../engine/day-aggregates.js';
 import type { Engine } from '../../engine/engine.js';
 import { ErrorCode } from '../../errors.js';
-import type { Store } from '../../storage/store.js';
-import { errorBody } from '../http-errors.js';
+import type { MarketDataStore } from '../../storage/market-data-store.js';
+import { errorBody } from '../../http/http-errors.js';
 import { symbolParam as symbolOf } from '../params.js';
-import { CREDENTIALS } from '../wire.js';
+import { CREDENTIALS } from '../../http/request-credentials.js';
 
 /**
  * The Express realtime demo's and the C++/Java server's HTTP contracts, as thin routes over the
@@ -17,7 +17,7 @@ import { CREDENTIALS } from '../wire.js';
  */
 export interface CompatRouteOptions {
   readonly engine: Engine;
-  readonly store: Store;
+  readonly store: MarketDataStore;
   readonly aggregates: DayAggregates;
   readonly maxBatch: number;
 }

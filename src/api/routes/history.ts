@@ -4,15 +4,16 @@ import { compute, parseIndicators, type IndicatorSpec } from '../../core/indicat
 import type { Engine } from '../../engine/engine.js';
 import { ErrorCode, TickstreamError } from '../../errors.js';
 import { anomalyHistory, candleHistory } from '../../storage/history.js';
-import type { Store } from '../../storage/store.js';
+import type { MarketDataStore } from '../../storage/market-data-store.js';
 import type { Anomaly, Severity } from '../../core/spike-detector.js';
 import { priceAnomalyDto, priceAnomalyDtoProperties } from '../../compat/dotnet/shapes.js';
 import { symbolParam as symbolOf, timeParam, timeRange } from '../params.js';
-import { anomalyBody, anomalySchema, candleBody, candleSchema, CREDENTIALS, iso } from '../wire.js';
+import { anomalyBody, anomalySchema, candleBody, candleSchema, iso } from '../wire.js';
+import { CREDENTIALS } from '../../http/request-credentials.js';
 
 export interface HistoryRouteOptions {
   readonly engine: Engine;
-  readonly store: Store;
+  readonly store: MarketDataStore;
   /** Anomalies also carry the .NET system's PriceAnomalyDto fields (compat.dotnet.enabled). */
   readonly dotnetAnomalies?: boolean;
 }

@@ -2,13 +2,12 @@ import type { FastifyPluginAsync } from 'fastify';
 
 import { normalizeSymbol } from '../../core/tick.js';
 import { ErrorCode, TickstreamError } from '../../errors.js';
-import type { Store } from '../../storage/store.js';
-import { SymbolNames } from '../../storage/symbol-names.js';
-import { CREDENTIALS } from '../wire.js';
+import { CREDENTIALS } from '../../http/request-credentials.js';
+import type { MarketDataStore } from '../../storage/market-data-store.js';
 
 /** `PUT /api/symbols/{symbol}`: a symbol's display name (shown by `GET /symbols`, docs/compat.md). */
-export const symbolNameRoutes: FastifyPluginAsync<{ store: Store }> = async (app, { store }) => {
-  const names = new SymbolNames(store.driver);
+export const symbolNameRoutes: FastifyPluginAsync<{ store: MarketDataStore }> = async (app, { store }) => {
+  const names = store.names;
   app.put<{ Params: { symbol: string }; Body: { name: string } }>(
     '/api/symbols/:symbol',
     {

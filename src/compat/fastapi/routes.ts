@@ -2,9 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 
 import { normalizeSymbol } from '../../core/tick.js';
 import type { Engine } from '../../engine/engine.js';
-import type { Store } from '../../storage/store.js';
-import { SymbolNames } from '../../storage/symbol-names.js';
-import { CREDENTIALS } from '../../api/wire.js';
+import { CREDENTIALS } from '../../http/request-credentials.js';
+import type { MarketDataStore } from '../../storage/market-data-store.js';
 import { fastapiReadRole } from './policy.js';
 
 /**
@@ -14,7 +13,7 @@ import { fastapiReadRole } from './policy.js';
  */
 export interface FastapiRouteOptions {
   readonly engine: Engine;
-  readonly store: Store;
+  readonly store: MarketDataStore;
   readonly anonymousReads: boolean;
 }
 
@@ -27,7 +26,7 @@ export const fastapiRoutes: FastifyPluginAsync<FastapiRouteOptions> = async (
   app,
   { engine, store, anonymousReads },
 ) => {
-  const names = new SymbolNames(store.driver);
+  const names = store.names;
   const role = fastapiReadRole({ anonymousReads });
   const security: Array<Record<string, string[]>> = role === undefined ? [] : CREDENTIALS;
 
