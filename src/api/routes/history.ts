@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { compute, parseIndicators, type IndicatorSpec } from '../../core/indicators.js';
 import type { Engine } from '../../engine/engine.js';
 import { ErrorCode, TickstreamError } from '../../errors.js';
-import { anomalyHistory, candleHistory } from '../../storage/history.js';
+import { anomalyHistory, candleHistory } from '../../engine/history.js';
 import type { MarketDataStore } from '../../storage/market-data-store.js';
 import type { Anomaly, Severity } from '../../core/spike-detector.js';
 import { priceAnomalyDto, priceAnomalyDtoProperties } from '../../compat/dotnet/shapes.js';
