@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { DayAggregates } from './engine/day-aggregates.js';
 import { Engine } from './engine/engine.js';
 import { LiveSimulation } from './feeds/live-simulation.js';
+import { simulatorOptions } from './feeds/market-profiles.js';
 import { Simulator } from './feeds/simulator.js';
 import { startGrpcServer, type GrpcServer } from './ingest/grpc/grpc-server.js';
 import { startTcpIngest, type TcpIngestServer } from './ingest/tcp/tcp-server.js';
@@ -202,8 +203,9 @@ export async function startServer(
     }
 
     if (config.simulation.enabled) {
-      const simulation = new LiveSimulation(new Simulator({ ...config.simulation }), (ticks, source, at) =>
-        engine.ingest(ticks, source, at),
+      const simulation = new LiveSimulation(
+        new Simulator(simulatorOptions(config.simulation)),
+        (ticks, source, at) => engine.ingest(ticks, source, at),
       );
       simulation.start();
       onClose(() => simulation.stop());
