@@ -103,6 +103,29 @@ const SimulationSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+const ReplaySchema = Type.Object(
+  {
+    allowedDirs: Type.Array(Type.String({ minLength: 1 }), {
+      default: ['examples/data'],
+      description:
+        'Directories POST /api/replays may read files from (besides dataDir, always allowed); relative to the working directory.',
+    }),
+    maxConcurrent: Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 4,
+      description: 'Replays that may run at once in the server.',
+    }),
+    maxTicks: Integer({
+      minimum: 1,
+      maximum: 100_000_000,
+      default: 5_000_000,
+      description: 'Most ticks one replay loads (a replay holds its ticks in memory to seek).',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 const Port = (port: number, what: string) =>
   Type.Integer({ minimum: 0, maximum: 65_535, default: port, description: `${what} (0: any free port).` });
 
@@ -361,6 +384,18 @@ const StorageSchema = Type.Object(
       default: 3,
       description: 'Daily tick partitions created ahead of today.',
     }),
+    minFreeDiskBytes: Integer({
+      minimum: 0,
+      default: 1_073_741_824,
+      description:
+        "Disk guard: below this much free space on the data directory's disk, raw ticks are not stored (candles, anomalies and reads go on). 0 turns the guard off.",
+    }),
+    diskCheckIntervalMs: Integer({
+      minimum: 100,
+      maximum: 3_600_000,
+      default: 10_000,
+      description: "How often the data directory's size and free disk space are measured.",
+    }),
     closeTimeoutMs: Integer({
       minimum: 0,
       maximum: 3_600_000,
@@ -380,6 +415,13 @@ const RetentionSchema = Type.Object(
       default: 30,
       description:
         'Raw ticks are kept this many days (by the UTC day of their event time), then their daily partition is dropped. 0 keeps them forever.',
+    }),
+    simulatedTicksMs: Integer({
+      minimum: 0,
+      maximum: 3_153_600_000_000,
+      default: 3_600_000,
+      description:
+        'Raw ticks of the simulator (source sim) and of replays (replay:*) are deleted this long after they arrived; candles and anomalies stay. 0: kept like other ticks.',
     }),
   },
   { additionalProperties: false, default: {} },
@@ -463,6 +505,7 @@ export const ConfigSchema = Type.Object(
     simulation: SimulationSchema,
     storage: StorageSchema,
     retention: RetentionSchema,
+    replay: ReplaySchema,
     tcp: TcpSchema,
     grpc: GrpcSchema,
     http: HttpSchema,
@@ -476,6 +519,7 @@ export type Config = Static<typeof ConfigSchema>;
 export type SimulationConfig = Static<typeof SimulationSchema>;
 export type StorageConfig = Static<typeof StorageSchema>;
 export type RetentionConfig = Static<typeof RetentionSchema>;
+export type ReplayConfig = Static<typeof ReplaySchema>;
 export type TcpConfig = Static<typeof TcpSchema>;
 export type GrpcConfig = Static<typeof GrpcSchema>;
 export type HttpConfig = Static<typeof HttpSchema>;

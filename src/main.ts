@@ -23,6 +23,9 @@ import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { openStorage, type OpenStorageOptions, type Storage } from './storage/open-storage.js';
 import { Hub } from './streams/hub.js';
+import { ReplayManager } from './feeds/replay-manager.js';
+import { DiskGuard } from './storage/disk-guard.js';
+import { startSimulatedTickRetention } from './storage/simulated-tick-retention.js';
 
 /**
  * The composition root: the only place where adapters meet the engine (DESIGN §2). Builds the
@@ -56,6 +59,8 @@ export interface Server {
   readonly aggregates: DayAggregates;
   readonly hub: Hub;
   readonly metrics: Metrics;
+  readonly replays: ReplayManager;
+  readonly diskGuard: DiskGuard;
   /** Stops everything started, in reverse order; flushes storage last. Safe to call twice. */
   close(): Promise<void>;
   /** Registers a step for close() (run before the ones registered earlier). */
@@ -145,6 +150,47 @@ export async function createServer(
     hub.start();
     onClose(() => hub.stop());
 
+    // Raw ticks are stored unless the disk guard is closed or a replay was started without
+    // storage; the writer asks per tick only while one of those holds.
+    const refreshTickFilter = (): void =>
+      storage.writer.setTickFilter(
+        diskGuard.storesTicks && replays.storesAll
+          ? undefined
+          : (source) => diskGuard.storesTicks && replays.stores(source),
+      );
+    const replays = new ReplayManager({
+      engine,
+      admission: storage.writer.admission,
+      ticks: (query) => storage.store.ticks(query),
+      allowedDirs: [...config.replay.allowedDirs, config.dataDir],
+      maxConcurrent: config.replay.maxConcurrent,
+      maxTicks: config.replay.maxTicks,
+      storeTicks: () => refreshTickFilter(),
+      onChange: (replay) => hub.publishReplay(replay),
+      log: log.child({ component: 'replay' }),
+    });
+    hub.setReplayList(() => replays.list());
+    onClose(() => replays.close());
+    const diskGuard = new DiskGuard(
+      {
+        dataDir: config.dataDir,
+        // The guard protects the disk of the embedded database; a PostgreSQL server has its own.
+        minFreeBytes: storage.store.kind === 'pglite' ? config.storage.minFreeDiskBytes : 0,
+        checkIntervalMs: config.storage.diskCheckIntervalMs,
+        onChange: () => refreshTickFilter(),
+      },
+      log.child({ component: 'storage' }),
+    );
+    await diskGuard.start();
+    onClose(() => diskGuard.stop());
+    onClose(
+      startSimulatedTickRetention(
+        storage.store,
+        { retentionMs: config.retention.simulatedTicksMs },
+        log.child({ component: 'storage' }),
+      ),
+    );
+
     const app = await buildApp({
       config,
       engine,
@@ -167,11 +213,13 @@ export async function createServer(
         queueSize: () => storage.writer.counters().buffered,
         storage: () => ({ driver: storage.store.kind, ...storage.writer.counters() }),
         connections: () => hub.connectionCounts(),
+        disk: () => ({ ...diskGuard.status() }),
       },
+      replays,
       webRoot: WEB_ROOT,
     });
     onClose(() => app.close());
-    return { app, engine, storage, auth, aggregates, hub, metrics, close, onClose };
+    return { app, engine, storage, auth, aggregates, hub, metrics, replays, diskGuard, close, onClose };
   } catch (err) {
     await close();
     throw err;

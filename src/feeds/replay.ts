@@ -152,8 +152,8 @@ export interface ReplayOptions {
 
 export interface ReplayStatus {
   readonly state: ReplayState;
-  /** Recorded ms per wall-clock ms (null: max). */
-  readonly speed: number | null;
+  /** Recorded ms per wall-clock ms, or `max`. */
+  readonly speed: number | 'max';
   readonly rebase: boolean;
   readonly loop: boolean;
   /** Recorded time of the first and last tick (null when there are none). */
@@ -324,7 +324,7 @@ export class Replay {
         : this.#position;
     return {
       state: this.#state,
-      speed: this.#speed === Infinity ? null : this.#speed,
+      speed: this.#speed === Infinity ? 'max' : this.#speed,
       rebase: this.#rebase,
       loop: this.#loop,
       startTs: finiteOrNull(this.#startTs),

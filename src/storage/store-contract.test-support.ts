@@ -33,12 +33,13 @@ export function storeContract(name: string, open: () => Promise<Store>, skip: st
         [
           [1, false],
           [2, false],
+          [4, false],
         ],
       );
       const rows = await store.driver.query<{ version: number }>('select version from schema_migrations');
       assert.deepEqual(
         rows.map((r) => r.version),
-        [1, 2],
+        [1, 2, 4],
       );
     });
 
