@@ -24,7 +24,7 @@ import { Metrics } from './observability/metrics.js';
 import { openStorage, type OpenStorageOptions, type Storage } from './storage/open-storage.js';
 import { Hub } from './streams/hub.js';
 import { ReplayManager } from './feeds/replay-manager.js';
-import { DiskGuard } from './storage/disk-guard.js';
+import { DiskGuard, type DiskGuardOptions } from './storage/disk-guard.js';
 import { startSimulatedTickRetention } from './storage/simulated-tick-retention.js';
 
 /**
@@ -48,6 +48,8 @@ export interface ServerOptions {
   readonly storage?: Omit<OpenStorageOptions, 'databaseUrl'>;
   /** A metrics registry (default: a new one). */
   readonly metrics?: Metrics;
+  /** How the disk guard measures the data directory (tests; default: the file system). */
+  readonly measureDisk?: DiskGuardOptions['measure'];
 }
 
 /** Everything wired, the HTTP app built but not listening (what tests drive with inject()). */
@@ -178,6 +180,7 @@ export async function createServer(
         minFreeBytes: storage.store.kind === 'pglite' ? config.storage.minFreeDiskBytes : 0,
         checkIntervalMs: config.storage.diskCheckIntervalMs,
         onChange: () => refreshTickFilter(),
+        measure: options.measureDisk,
       },
       log.child({ component: 'storage' }),
     );
