@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { realpath, stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 
 import { normalizeSymbol } from '../core/tick.js';
 import type { Admission, Engine } from '../engine/engine.js';
@@ -113,6 +113,35 @@ export class ReplayManager {
 
   get(id: string): ReplayInfo {
     return info(this.#entry(id));
+  }
+
+  /**
+   * The tick files a replay may read: CSV and NDJSON files directly in the allowed directories,
+   * as paths to give back in `file`, with a `map` suggested by a CSV header without a `symbol`
+   * column (the NASDAQ file's ticker is in `id`).
+   */
+  async files(): Promise<Array<{ file: string; sizeBytes: number; map: string | null }>> {
+    const out: Array<{ file: string; sizeBytes: number; map: string | null }> = [];
+    for (const dir of this.#options.allowedDirs) {
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch {
+        continue;
+      }
+      for (const name of names.sort()) {
+        if (!/\.(csv|ndjson|jsonl)$/i.test(name)) continue;
+        const path = join(dir, name);
+        const info = await stat(path).catch(() => undefined);
+        if (info === undefined || !info.isFile()) continue;
+        out.push({
+          file: relative(process.cwd(), resolve(path)) || path,
+          sizeBytes: info.size,
+          map: await suggestMap(path),
+        });
+      }
+    }
+    return out;
   }
 
   async start(request: ReplayRequest, createdBy: string | null): Promise<ReplayInfo> {
@@ -327,6 +356,21 @@ export class ReplayManager {
     // One timeline: by event time, ties in their original arrival order.
     rows.sort((a, b) => a.ts - b.ts || a.order - b.order);
     return rows.map(({ order: _order, ...tick }) => tick);
+  }
+}
+
+/** `symbol=id` for a CSV whose header has no `symbol` column but an `id` one. */
+async function suggestMap(path: string): Promise<string | null> {
+  if (!path.toLowerCase().endsWith('.csv')) return null;
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(4096);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const header = buffer.subarray(0, bytesRead).toString('utf8').split(/\r?\n/)[0] ?? '';
+    const columns = header.split(',').map((c) => c.trim().replace(/^"|"$/g, '').toLowerCase());
+    return !columns.includes('symbol') && columns.includes('id') ? 'symbol=id' : null;
+  } finally {
+    await handle.close();
   }
 }
 

@@ -179,6 +179,32 @@ export const replayRoutes: FastifyPluginAsync<ReplayRouteOptions> = async (app, 
   );
 
   app.get(
+    '/api/replays/files',
+    {
+      schema: {
+        tags: ['replays'],
+        summary: 'Tick files a replay may read (in replay.allowedDirs and dataDir)',
+        security: CREDENTIALS,
+        response: {
+          200: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                file: { type: 'string' },
+                sizeBytes: { type: 'integer' },
+                map: { type: 'string', nullable: true, description: 'A map the file needs (symbol=id)' },
+              },
+            },
+          },
+        },
+      },
+      config: { role: 'reader' },
+    },
+    () => replays.files(),
+  );
+
+  app.get(
     '/api/replays',
     {
       schema: {
