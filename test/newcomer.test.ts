@@ -40,7 +40,9 @@ export function readmeCommands(markdown: string): string[] {
         continue;
       }
       pending = '';
-      if (joined.trim() !== '' && !joined.trim().startsWith('#')) commands.push(joined.trim());
+      // A trailing comment explains the command; it is not part of it.
+      const command = joined.replace(/\s+#\s.*$/, '').trim();
+      if (command !== '' && !command.startsWith('#')) commands.push(command);
     }
   }
   return commands;
@@ -242,6 +244,7 @@ describe('a newcomer on a fresh clone', { timeout: 900_000 }, () => {
           const text = part[1]!;
           if (e.kind === 'stream') check(e, text.trim() === '' ? -1 : code, text, [0, 124]);
           else check(e, code, text);
+          console.log(`# exit ${code}: ${e.text}`);
         }
       } finally {
         const code = await server.stop();
