@@ -37,6 +37,7 @@ import { metricsRoutes, type StatusSources } from './routes/metrics.js';
 import { priceRoutes } from './routes/prices.js';
 import { replayRoutes } from './routes/replays.js';
 import type { ReplayManager } from '../feeds/replay-manager.js';
+import { simulatedSymbolNames } from '../feeds/market-profiles.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -247,6 +248,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     store: deps.store,
     aggregates: deps.aggregates,
     maxBatch: config.http.maxBatch,
+    symbolNames: simulatedSymbolNames(config.simulation),
   });
   await app.register(metricsRoutes, {
     engine: deps.engine,

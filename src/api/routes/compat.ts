@@ -19,6 +19,8 @@ export interface CompatRouteOptions {
   readonly store: Store;
   readonly aggregates: DayAggregates;
   readonly maxBatch: number;
+  /** Display names by symbol (the simulator's); others show their symbol. */
+  readonly symbolNames?: ReadonlyMap<string, string> | undefined;
 }
 
 /** Epoch seconds below this, epoch milliseconds above (1e11 ms is 1973; 1e11 s is year 5138). */
@@ -26,7 +28,7 @@ const SECONDS_BELOW = 1e11;
 
 export const compatRoutes: FastifyPluginAsync<CompatRouteOptions> = async (
   app,
-  { engine, store, aggregates, maxBatch },
+  { engine, store, aggregates, maxBatch, symbolNames },
 ) => {
   // -- the FastAPI price service ----------------------------------------------------------------
 
@@ -62,7 +64,7 @@ export const compatRoutes: FastifyPluginAsync<CompatRouteOptions> = async (
       const names = [...new Set([...stored.keys(), ...engine.symbols()])].sort();
       const symbols = names.map((symbol) => ({
         symbol,
-        name: symbol,
+        name: symbolNames?.get(symbol) ?? symbol,
         created_at: iso(stored.get(symbol) ?? engine.state(symbol)?.lastArrival ?? Date.now()),
       }));
       return { symbols, count: symbols.length };
