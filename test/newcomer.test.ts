@@ -226,7 +226,11 @@ describe('a newcomer on a fresh clone', { timeout: 900_000 }, () => {
     await timed('the server and its examples', async () => {
       const server = await serve(withPorts(main.text), healthy);
       try {
+        // The README defines TOKEN and KEY in its HTTP API section, after the first examples
+        // that use them: a reader sets them first.
+        const defines = (e: Example) => /^(TOKEN|KEY)=/.test(e.text);
         const clients = examples.filter((x) => x.kind === 'client' || x.kind === 'stream');
+        clients.sort((a, b) => Number(defines(b)) - Number(defines(a)));
         // Each example's output goes to a file of its own (streams write a lot in 3 s); a brace
         // group, not a subshell, so assignments stay.
         const outFile = (i: number) => join(dir, `example-${i}.out`);
