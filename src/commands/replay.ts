@@ -22,7 +22,8 @@ export function replayCommand(): Command {
     .option('--from <time>', 'start at this recorded time (epoch ms or ISO-8601)')
     .option('--to <time>', 'stop before this recorded time')
     .option('--loop', 'start again at the end, until interrupted')
-    .option('--no-rebase', 'keep the recorded event times (default: each tick takes the time it is played)')
+    .option('--rebase', 'each tick takes the time it is played as its event time (the default)')
+    .option('--no-rebase', 'keep the recorded event times')
     .addOption(
       new Option('--format <format>', 'input format (default: from the extension)').choices([
         'ndjson',
@@ -36,7 +37,7 @@ export function replayCommand(): Command {
     .option('--port <n>', 'without --target: HTTP port of the embedded server (default: http.port, 8080)')
     .option(
       '--data-dir <dir>',
-      'without --target: storage of the embedded server (default: in memory, gone at exit)',
+      'without --target: storage of the embedded server (memory://: in memory, gone at exit)',
       'memory://',
     )
     .option('--config <file>', 'JSON configuration file')
