@@ -9,7 +9,7 @@
  * Ceiling: a loop that only reads the same pre-generated ticks.
  * A second row feeds 2 million ticks as objects (the shape JSON parsing produces).
  */
-import { finish } from '../src/config.js';
+import { validateConfig } from '../src/config.js';
 import { Engine } from '../src/engine/engine.js';
 import { TickBatch } from '../src/engine/tick-batch.js';
 import { Random } from '../src/feeds/random.js';
@@ -22,7 +22,7 @@ const START_TS = 1_700_000_000_000;
 
 /** The engine with the default configuration (every analytic, the six default intervals), one partition. */
 function engine(): Engine {
-  return new Engine({ ...finish({}), partitions: 1 });
+  return new Engine({ ...validateConfig({}), partitions: 1 });
 }
 
 function generate(count: number, seed: string): TickBatch[] {

@@ -26,11 +26,12 @@ import { WebSocket, WebSocketServer } from 'ws';
 
 import { AccessTokens } from '../src/auth/access-tokens.js';
 import { AuthService } from '../src/auth/auth-service.js';
-import type { AuthStore } from '../src/auth/auth-store.js';
-import { finish } from '../src/config.js';
+import type { AccountStore } from '../src/auth/account-store.js';
+import { validateConfig } from '../src/config.js';
+import { DayAggregates } from '../src/engine/day-aggregates.js';
 import { Engine } from '../src/engine/engine.js';
 import { createLogger } from '../src/observability/logger.js';
-import { Hub } from '../src/streams/hub.js';
+import { Hub } from '../src/streams/hub/hub.js';
 import { streamRoutes } from '../src/streams/stream-routes.js';
 import { printTable, writeResult, type BenchRow } from './report.js';
 
@@ -214,13 +215,21 @@ class TickSource {
 }
 
 async function hubServer(): Promise<FanoutServer & { hub: Hub; token: string }> {
-  const config = finish({ logLevel: 'silent' });
+  const config = validateConfig({ logLevel: 'silent' });
   const engine = new Engine({ ...config, partitions: 1 });
-  const hub = new Hub({ engine, options: config.streams });
+  const dayAggregates = new DayAggregates();
+  const hub = new Hub({ engine, options: config.streams, dayAggregates });
+  // The hub's listeners as src/main.ts wires them.
+  engine.on('candle', hub.onCandle);
+  engine.on('candleUpdate', hub.onCandle);
+  engine.on('anomaly', hub.onAnomaly);
+  engine.on('tick', dayAggregates.onTick);
+  engine.on('tick', hub.onTick);
+  engine.demandCandleUpdates(() => hub.wantsCandleUpdates());
   hub.start();
   const tokens = new AccessTokens(SECRET);
   // Access tokens are checked by signature alone: the store is never asked.
-  const auth = new AuthService({} as AuthStore, tokens, config.auth, createLogger({ level: 'silent' }));
+  const auth = new AuthService({} as AccountStore, tokens, config.auth, createLogger({ level: 'silent' }));
   const app = Fastify({ logger: false });
   await app.register(streamRoutes, { hub, auth });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -28,7 +28,7 @@ import {
 
 import { DayAggregates } from '../src/engine/day-aggregates.js';
 import { Random } from '../src/feeds/random.js';
-import { startGrpcServer } from '../src/ingest/grpc/grpc-server.js';
+import { GrpcServer } from '../src/ingest/grpc/grpc-server.js';
 import {
   MarketDataClient,
   marketDataService,
@@ -182,8 +182,8 @@ export async function run(options: string[]): Promise<void> {
     e.on('candle', () => {});
     e.on('anomaly', () => {});
     const aggregates = new DayAggregates();
-    aggregates.attach(e);
-    const grpc = await startGrpcServer(e, { host: '127.0.0.1', port: 0 }, logger, { aggregates });
+    e.on('tick', aggregates.onTick);
+    const grpc = await GrpcServer.start(e, { host: '127.0.0.1', port: 0 }, logger, { aggregates });
     const measured = await spawnClient(kind, grpc.port, total, streams);
     await grpc.stop();
     if (measured.accepted !== total) throw new Error(`only ${measured.accepted} of ${total} ticks accepted`);

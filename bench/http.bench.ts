@@ -21,14 +21,15 @@ import Fastify from 'fastify';
 
 import { buildApp } from '../src/api/app.js';
 import { AccessTokens } from '../src/auth/access-tokens.js';
+import { AccountStore } from '../src/auth/account-store.js';
 import { AuthService } from '../src/auth/auth-service.js';
-import { finish } from '../src/config.js';
+import { validateConfig } from '../src/config.js';
 import { DayAggregates } from '../src/engine/day-aggregates.js';
 import { Engine } from '../src/engine/engine.js';
 import { Random } from '../src/feeds/random.js';
 import { createLogger } from '../src/observability/logger.js';
 import { Metrics } from '../src/observability/metrics.js';
-import { memoryStore } from '../src/storage/pglite-template.test-support.js';
+import { memoryDatabase } from '../src/storage/pglite-template.test-support.js';
 import { printTable, writeResult } from './report.js';
 
 const run_ = promisify(execFile);
@@ -86,7 +87,7 @@ export async function run(options: string[]): Promise<void> {
   // Each load and its ceiling take turns, `rounds` times, so the machine's drift hits both alike.
   const rounds = quick ? 1 : 3;
   const seconds = quick ? 3 : 5;
-  const config = finish({
+  const config = validateConfig({
     dataDir: 'memory://',
     logLevel: 'warn',
     simulation: { enabled: false },
@@ -95,9 +96,9 @@ export async function run(options: string[]): Promise<void> {
   });
   const log = createLogger({ level: 'warn' });
   const engine = new Engine(config);
-  const store = await memoryStore();
+  const database = await memoryDatabase();
   const auth = new AuthService(
-    store,
+    new AccountStore(database.driver),
     new AccessTokens(new TextEncoder().encode(config.auth.jwtSecret)),
     config.auth,
     log,
@@ -106,7 +107,7 @@ export async function run(options: string[]): Promise<void> {
   const app = await buildApp({
     config,
     engine,
-    store,
+    marketData: database.marketData,
     aggregates: new DayAggregates(),
     auth,
     metrics: new Metrics({ defaultMetrics: false }),
@@ -151,7 +152,7 @@ export async function run(options: string[]): Promise<void> {
 
   await app.close();
   await bare.close();
-  await store.close();
+  await database.close();
 
   const failures = jwt.errors + jwt.non2xx + ingest.errors + ingest.non2xx;
   printTable('http', [

@@ -29,8 +29,7 @@ import { TickBatch } from '../src/engine/tick-batch.js';
 import { Random } from '../src/feeds/random.js';
 import { createLogger } from '../src/observability/logger.js';
 import { BatchWriter } from '../src/storage/batch-writer.js';
-import { openStore } from '../src/storage/open-store.js';
-import type { Store } from '../src/storage/store.js';
+import { openDatabase, type Database } from '../src/storage/database.js';
 import { TickChunk } from '../src/storage/tick-chunk.js';
 import { MS_PER_DAY, TICK_COPY_TARGET, TickCopyEncoder } from '../src/storage/tick-copy-encoder.js';
 import { printTable, secondsSince, writeResult, type BenchRow } from './report.js';
@@ -100,8 +99,8 @@ function encodeCeiling(
 
 interface Target {
   readonly name: string;
-  /** A fresh, migrated store, and how to dispose of it. */
-  open(): Promise<{ store: Store; dispose: () => Promise<void> }>;
+  /** A fresh, migrated database, and how to dispose of it. */
+  open(): Promise<{ database: Database; dispose: () => Promise<void> }>;
 }
 
 /** Bare COPY of the pre-encoded rows, `concurrency` transactions at a time (the writer's setting). */
@@ -111,16 +110,16 @@ async function ceiling(
   rows: number,
   concurrency: number,
 ) {
-  const { store, dispose } = await target.open();
+  const { database, dispose } = await target.open();
   try {
-    await store.ensureTickPartitions(encoded.days);
+    await database.tickPartitions.ensure(encoded.days);
     let next = 0;
     const start = process.hrtime.bigint();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
         while (next < encoded.data.length) {
           const data = encoded.data[next++]!;
-          await store.driver.transaction((tx) => tx.copyBinary(TICK_COPY_TARGET, data));
+          await database.driver.transaction((tx) => tx.copyBinary(TICK_COPY_TARGET, data));
         }
       }),
     );
@@ -132,14 +131,25 @@ async function ceiling(
 
 async function throughWriter(target: Target, batches: readonly TickBatch[], rows: number) {
   const config = loadConfig({ flags: { intervals: '1h', partitions: 1 } });
-  const { store, dispose } = await target.open();
+  const { database, dispose } = await target.open();
   try {
-    await store.ensureTickPartitions([Math.floor(START_TS / MS_PER_DAY)]);
+    await database.tickPartitions.ensure([Math.floor(START_TS / MS_PER_DAY)]);
     const engine = new Engine(config);
-    const writer = new BatchWriter(engine, store, config.storage, createLogger({ level: 'warn' }), {
-      seq: 0,
-      writeNo: 0,
-    });
+    const writer = new BatchWriter(
+      engine,
+      database.marketData,
+      config.storage,
+      createLogger({ level: 'warn' }),
+      {
+        seq: 0,
+        writeNo: 0,
+      },
+    );
+    // As src/main.ts wires it.
+    engine.on('candle', writer.onCandle);
+    engine.on('anomaly', writer.onAnomaly);
+    engine.on('tick', writer.onTick);
+    engine.setAdmission(writer.admission);
     writer.start();
     let waits = 0;
     const start = process.hrtime.bigint();
@@ -168,12 +178,12 @@ function pgliteTarget(): Target {
     name: 'PGlite',
     async open() {
       const dir = mkdtempSync(join(tmpdir(), 'tickstream-bench-'));
-      const store = await openStore({ dataDir: dir });
-      await store.migrate();
+      const database = await openDatabase({ dataDir: dir });
+      await database.migrate();
       return {
-        store,
+        database,
         dispose: async () => {
-          await store.close();
+          await database.close();
           rmSync(dir, { recursive: true, force: true });
         },
       };
@@ -190,12 +200,12 @@ function postgresTarget(baseUrl: string): Target {
       await admin.unsafe(`create database ${name}`);
       const url = new URL(baseUrl);
       url.pathname = `/${name}`;
-      const store = await openStore({ databaseUrl: url.toString(), dataDir: 'unused', poolSize: 4 });
-      await store.migrate();
+      const database = await openDatabase({ databaseUrl: url.toString(), dataDir: 'unused', poolSize: 4 });
+      await database.migrate();
       return {
-        store,
+        database,
         dispose: async () => {
-          await store.close();
+          await database.close();
           await admin.unsafe(`drop database if exists ${name} with (force)`);
           await admin.end();
         },

@@ -18,12 +18,12 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { DayAggregates } from '../src/engine/day-aggregates.js';
-import { finish } from '../src/config.js';
+import { validateConfig } from '../src/config.js';
 import { Engine } from '../src/engine/engine.js';
 import { TickBatch } from '../src/engine/tick-batch.js';
 import { Random } from '../src/feeds/random.js';
 import { FrameDecoder } from '../src/ingest/tcp/frame-decoder.js';
-import { startTcpIngest } from '../src/ingest/tcp/tcp-server.js';
+import { TcpIngestServer } from '../src/ingest/tcp/tcp-server.js';
 import { TickEncoder } from '../src/ingest/tick-encoder.js';
 import { createLogger } from '../src/observability/logger.js';
 import { printTable, secondsSince, writeResult } from './report.js';
@@ -34,7 +34,7 @@ const SEED = 'tickstream-tcp-bench';
 
 /** The engine with the default configuration (every analytic, the six default intervals), one partition. */
 export function engine(): Engine {
-  return new Engine({ ...finish({}), partitions: 1 });
+  return new Engine({ ...validateConfig({}), partitions: 1 });
 }
 
 /** One block of frames, and where each frame's 9-byte timestamp varint sits, with its ms. */
@@ -259,10 +259,10 @@ export async function run(options: string[]): Promise<void> {
     let closed = 0;
     e.on('candle', () => closed++);
     e.on('anomaly', () => {});
-    if (days) new DayAggregates().attach(e);
-    let tcp: Awaited<ReturnType<typeof startTcpIngest>> | undefined;
+    if (days) e.on('tick', new DayAggregates().onTick);
+    let tcp: TcpIngestServer | undefined;
     const perSec = await measure(total, startTs, async () => {
-      tcp = await startTcpIngest(e, { host: '127.0.0.1', port: 0, allow: [] }, logger);
+      tcp = await TcpIngestServer.start(e, { host: '127.0.0.1', port: 0, allow: [] }, logger);
       const server = tcp;
       let first = 0n;
       return {

@@ -65,6 +65,11 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ env: { TICKSTREAM_CONFIG: file({ dedupeCapacity: 7 }) } }).dedupeCapacity, 7);
   });
 
+  it('reads the Redis key prefix from TICKSTREAM_REDIS_PREFIX, tickstream: by default', () => {
+    assert.equal(loadConfig().redis.prefix, 'tickstream:');
+    assert.equal(loadConfig({ env: { TICKSTREAM_REDIS_PREFIX: 'ts-a:' } }).redis.prefix, 'ts-a:');
+  });
+
   it('reads booleans and lists from strings', () => {
     const c = loadConfig({
       env: { TICKSTREAM_SIMULATION_ENABLED: 'false', TICKSTREAM_SIMULATION_SYMBOLS: 'A,B' },

@@ -427,6 +427,19 @@ const RetentionSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+const RedisSchema = Type.Object(
+  {
+    prefix: Type.String({
+      default: 'tickstream:',
+      description: "Prefix of tickstream's Redis keys (Redis is used when REDIS_URL is set).",
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+/** `dataDir` of a process that keeps nothing on disk (tests): the embedded database lives in memory. */
+export const MEMORY_DATA_DIR = 'memory://';
+
 export const ConfigSchema = Type.Object(
   {
     dataDir: Type.String({
@@ -511,6 +524,7 @@ export const ConfigSchema = Type.Object(
     http: HttpSchema,
     auth: AuthSchema,
     streams: StreamsSchema,
+    redis: RedisSchema,
   },
   { additionalProperties: false },
 );
@@ -525,9 +539,10 @@ export type GrpcConfig = Static<typeof GrpcSchema>;
 export type HttpConfig = Static<typeof HttpSchema>;
 export type AuthConfig = Static<typeof AuthSchema>;
 export type StreamsConfig = Static<typeof StreamsSchema>;
+export type RedisConfig = Static<typeof RedisSchema>;
 
 /** Environment variables with the TICKSTREAM_ prefix that are not configuration keys. */
-const RESERVED_ENV = new Set(['TICKSTREAM_CONFIG', 'TICKSTREAM_ADMIN_PASSWORD', 'TICKSTREAM_REDIS_PREFIX']);
+const RESERVED_ENV = new Set(['TICKSTREAM_CONFIG', 'TICKSTREAM_ADMIN_PASSWORD']);
 
 export interface ConfigSources {
   /** Path of a JSON configuration file. */
@@ -543,19 +558,19 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<Config> {
   const env = sources.env ?? {};
   const merged: Record<string, unknown> = {};
   const file = sources.file ?? env.TICKSTREAM_CONFIG;
-  if (file !== undefined && file !== '') deepMerge(merged, readConfigFile(file), file);
-  deepMerge(merged, fromEnv(env), 'the environment');
+  if (file !== undefined && file !== '') deepMerge(merged, readConfigFile(file));
+  deepMerge(merged, fromEnv(env));
   // PORT, the convention of hosting platforms, overrides http.port; flags still win.
   if (env.PORT !== undefined && env.PORT !== '')
     setPath(merged, 'http.port', coerce('http.port', env.PORT, 'PORT'));
   for (const [key, value] of Object.entries(sources.flags ?? {})) {
     if (value !== undefined) setPath(merged, key, coerce(key, value, `flag for ${key}`));
   }
-  return finish(merged);
+  return validateConfig(merged);
 }
 
 /** Validates a plain object as configuration (defaults filled in) and freezes it. */
-export function finish(input: Record<string, unknown>): Readonly<Config> {
+export function validateConfig(input: Record<string, unknown>): Readonly<Config> {
   const value = Value.Default(ConfigSchema, Value.Clone(input)) as Record<string, unknown>;
   const first = Value.Errors(ConfigSchema, value).First();
   if (first !== undefined) {
@@ -707,13 +722,13 @@ function setPath(target: Record<string, unknown>, key: string, value: unknown): 
   node[parts[parts.length - 1]!] = value;
 }
 
-function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>, origin: string): void {
+function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): void {
   for (const [key, value] of Object.entries(source)) {
     const existing = target[key];
-    if (isPlainObject(value) && isPlainObject(existing)) deepMerge(existing, value, origin);
+    if (isPlainObject(value) && isPlainObject(existing)) deepMerge(existing, value);
     else if (isPlainObject(value)) {
       const copy: Record<string, unknown> = {};
-      deepMerge(copy, value, origin);
+      deepMerge(copy, value);
       target[key] = copy;
     } else target[key] = value;
   }

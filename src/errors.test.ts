@@ -5,14 +5,51 @@ import { describe, it } from 'node:test';
 import { ErrorCode, isTickstreamError, TickstreamError } from './errors.js';
 
 describe('error registry', () => {
-  it('has unique codes, each documented in docs/errors.md', () => {
+  it('keeps its codes: never renamed, never removed (add new ones here and in docs/errors.md)', () => {
+    assert.deepEqual(ErrorCode, {
+      ConfigInvalid: 'CONFIG_INVALID',
+      ConfigUnreadable: 'CONFIG_UNREADABLE',
+      UsageInvalid: 'USAGE_INVALID',
+      InputUnreadable: 'INPUT_UNREADABLE',
+      StorageUnavailable: 'STORAGE_UNAVAILABLE',
+      StorageLocked: 'STORAGE_LOCKED',
+      StorageClosed: 'STORAGE_CLOSED',
+      MigrationFailed: 'MIGRATION_FAILED',
+      StorageSchemaNewer: 'STORAGE_SCHEMA_NEWER',
+      CursorInvalid: 'CURSOR_INVALID',
+      ListenFailed: 'LISTEN_FAILED',
+      TargetUnreachable: 'TARGET_UNREACHABLE',
+      TargetRefused: 'TARGET_REFUSED',
+      BadRequest: 'BAD_REQUEST',
+      NotFound: 'NOT_FOUND',
+      AuthRequired: 'AUTH_REQUIRED',
+      TokenInvalid: 'TOKEN_INVALID',
+      TokenExpired: 'TOKEN_EXPIRED',
+      InvalidCredentials: 'INVALID_CREDENTIALS',
+      Forbidden: 'FORBIDDEN',
+      Conflict: 'CONFLICT',
+      RegistrationDisabled: 'REGISTRATION_DISABLED',
+      PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+      UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+      RateLimited: 'RATE_LIMITED',
+      TickRejected: 'TICK_REJECTED',
+      Overloaded: 'OVERLOADED',
+      NotReady: 'NOT_READY',
+      Internal: 'INTERNAL',
+    });
+  });
+
+  it('has unique codes, each documented in docs/errors.md, and documents no other code', () => {
     const codes = Object.values(ErrorCode);
     assert.equal(new Set(codes).size, codes.length);
+    for (const code of codes) assert.match(code, /^[A-Z][A-Z_]+$/);
     const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
-    for (const code of codes) {
-      assert.match(code, /^[A-Z][A-Z_]+$/);
-      assert.ok(doc.includes(`| \`${code}\` |`), `${code} is not documented in docs/errors.md`);
-    }
+    const documented = [...doc.matchAll(/^\| `([A-Z][A-Z_]*)` \|/gm)].map((m) => m[1]!);
+    assert.equal(new Set(documented).size, documented.length, 'a code is documented twice');
+    for (const code of codes)
+      assert.ok(documented.includes(code), `${code} is not documented in docs/errors.md`);
+    for (const code of documented)
+      assert.ok((codes as string[]).includes(code), `docs/errors.md documents ${code}, which does not exist`);
   });
 
   it('carries its code and cause', () => {

@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 
 import { buildApp } from './api/app.js';
 import { AccessTokens } from './auth/access-tokens.js';
+import { AccountStore } from './auth/account-store.js';
 import { AuthService } from './auth/auth-service.js';
 import { jwtSecret } from './auth/secrets.js';
 import type { Config } from './config.js';
@@ -14,15 +15,21 @@ import { Engine } from './engine/engine.js';
 import { LiveSimulation } from './feeds/live-simulation.js';
 import { simulatorOptions } from './feeds/market-profiles.js';
 import { Simulator } from './feeds/simulator.js';
-import { startGrpcServer, type GrpcServer } from './ingest/grpc/grpc-server.js';
-import { startTcpIngest, type TcpIngestServer } from './ingest/tcp/tcp-server.js';
+import { GrpcServer } from './ingest/grpc/grpc-server.js';
+import { TcpIngestServer } from './ingest/tcp/tcp-server.js';
 import { registerEngineMetrics } from './observability/engine-metrics.js';
-import { registerGrpcMetrics, registerTcpMetrics } from './observability/ingest-metrics.js';
-import { registerStorageMetrics } from './observability/storage-metrics.js';
+import { registerGrpcMetrics, registerTcpMetrics } from './ingest/ingest-metrics.js';
+import { registerStorageMetrics } from './storage/storage-metrics.js';
 import type { Logger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
-import { openStorage, type OpenStorageOptions, type Storage } from './storage/open-storage.js';
-import { Hub } from './streams/hub.js';
+import {
+  startStorageService,
+  type StorageService,
+  type StorageServiceOptions,
+} from './storage/storage-service.js';
+import { RealtimeFeed } from './streams/compat/realtime-feed.js';
+import { Hub } from './streams/hub/hub.js';
+import { streamRoutes } from './streams/stream-routes.js';
 import { ReplayManager } from './feeds/replay-manager.js';
 import { DiskGuard, type DiskGuardOptions } from './storage/disk-guard.js';
 import { startSimulatedTickRetention } from './storage/simulated-tick-retention.js';
@@ -45,7 +52,7 @@ export interface ServerOptions {
   /** Start the TCP and gRPC ingest servers (default true). */
   readonly ingestServers?: boolean;
   /** Storage options beyond DATABASE_URL (tests start from a migrated template, for speed). */
-  readonly storage?: Omit<OpenStorageOptions, 'databaseUrl'>;
+  readonly storage?: Omit<StorageServiceOptions, 'databaseUrl'>;
   /** A metrics registry (default: a new one). */
   readonly metrics?: Metrics;
   /** How the disk guard measures the data directory (tests; default: the file system). */
@@ -56,10 +63,13 @@ export interface ServerOptions {
 export interface Server {
   readonly app: FastifyInstance;
   readonly engine: Engine;
-  readonly storage: Storage;
+  readonly storage: StorageService;
+  /** Users, refresh tokens and API keys, in the storage's database. */
+  readonly accounts: AccountStore;
   readonly auth: AuthService;
   readonly aggregates: DayAggregates;
   readonly hub: Hub;
+  readonly realtime: RealtimeFeed;
   readonly metrics: Metrics;
   readonly replays: ReplayManager;
   readonly diskGuard: DiskGuard;
@@ -85,7 +95,7 @@ export async function createServer(
   const { env } = options;
   const engine = new Engine(config);
   engine.onListenerError((err, type) => log.error({ err, event: type }, 'engine listener failed'));
-  const storage = await openStorage(engine, config, log, {
+  const storage = await startStorageService(engine, config, log, {
     ...options.storage,
     databaseUrl: env.DATABASE_URL,
   });
@@ -117,7 +127,7 @@ export async function createServer(
       },
     });
     const aggregates = new DayAggregates();
-    onClose(aggregates.attach(engine));
+    aggregates.restoreFrom(engine);
 
     const tokens = new AccessTokens(
       jwtSecret({
@@ -126,7 +136,8 @@ export async function createServer(
         production: env.NODE_ENV === 'production',
       }),
     );
-    const auth = new AuthService(storage.store, tokens, config.auth, log.child({ component: 'auth' }));
+    const accounts = new AccountStore(storage.database.driver);
+    const auth = new AuthService(accounts, tokens, config.auth, log.child({ component: 'auth' }));
     await auth.ensureAdmin(env.TICKSTREAM_ADMIN_PASSWORD);
 
     let redis: Redis | undefined;
@@ -147,10 +158,39 @@ export async function createServer(
       options: config.streams,
       metrics,
       dayAggregates: aggregates,
-      history: storage.store,
+      history: storage.database.marketData,
     });
     hub.start();
     onClose(() => hub.stop());
+    const realtime = new RealtimeFeed(engine.intervals);
+    const { writer } = storage;
+
+    // Where the parts meet the engine: every listener and the one admission, nothing else calls
+    // engine.on. Listeners of one event are called in the order listed. Across events the engine's
+    // order holds: a tick's candles, candle updates and anomalies are emitted while it is applied,
+    // before its `tick` event; the writer relies on it (an anomaly takes the ingest sequence number
+    // its tick is about to get; test/wiring.test.ts checks it).
+    const unwire = [
+      engine.on('candle', writer.onCandle),
+      engine.on('candle', hub.onCandle),
+      engine.on('candleUpdate', hub.onCandle),
+      engine.on('candleUpdate', realtime.onCandleUpdate),
+      engine.on('anomaly', writer.onAnomaly),
+      engine.on('anomaly', hub.onAnomaly),
+      engine.on('tick', writer.onTick),
+      engine.on('tick', aggregates.onTick),
+      engine.on('tick', hub.onTick),
+      engine.on('tick', realtime.onTick),
+    ];
+    // Open-candle updates cost a call per interval per tick: made only while a live candle channel
+    // or a /realtime/ticks client wants them.
+    engine.demandCandleUpdates(() => hub.wantsCandleUpdates() || realtime.wantsCandleUpdates());
+    // The storage writer's buffer bounds what the engine accepts (`overloaded` beyond it); TCP and
+    // gRPC (startServer) wait on the same admission instead of refusing.
+    engine.setAdmission(writer.admission);
+    onClose(() => {
+      for (const off of unwire) off();
+    });
 
     // Raw ticks are stored unless the disk guard is closed or a replay was started without
     // storage; the writer asks per tick only while one of those holds.
@@ -161,9 +201,9 @@ export async function createServer(
           : (source) => diskGuard.storesTicks && replays.stores(source),
       );
     const replays = new ReplayManager({
-      engine,
+      ingest: (ticks, source, receivedAt) => engine.ingest(ticks, source, receivedAt),
       admission: storage.writer.admission,
-      ticks: (query) => storage.store.ticks(query),
+      ticks: (query) => storage.database.marketData.ticks(query),
       allowedDirs: [...config.replay.allowedDirs, config.dataDir],
       maxConcurrent: config.replay.maxConcurrent,
       maxTicks: config.replay.maxTicks,
@@ -177,7 +217,7 @@ export async function createServer(
       {
         dataDir: config.dataDir,
         // The guard protects the disk of the embedded database; a PostgreSQL server has its own.
-        minFreeBytes: storage.store.kind === 'pglite' ? config.storage.minFreeDiskBytes : 0,
+        minFreeBytes: storage.database.kind === 'pglite' ? config.storage.minFreeDiskBytes : 0,
         checkIntervalMs: config.storage.diskCheckIntervalMs,
         onChange: () => refreshTickFilter(),
         measure: options.measureDisk,
@@ -188,7 +228,7 @@ export async function createServer(
     onClose(() => diskGuard.stop());
     onClose(
       startSimulatedTickRetention(
-        storage.store,
+        storage.database,
         { retentionMs: config.retention.simulatedTicksMs },
         log.child({ component: 'storage' }),
       ),
@@ -197,24 +237,21 @@ export async function createServer(
     const app = await buildApp({
       config,
       engine,
-      store: storage.store,
+      marketData: storage.database.marketData,
       aggregates,
       auth,
-      hub,
+      streams: (instance) => streamRoutes(instance, { hub, auth, realtime }),
       metrics,
       log,
       persisted: () => storage.writer.persisted(),
       readiness: [
-        { name: 'storage', check: () => storage.store.ping() },
+        { name: 'storage', check: () => storage.database.ping() },
         ...(redis === undefined ? [] : [{ name: 'redis', check: async () => void (await redis.ping()) }]),
       ],
-      redis:
-        redis === undefined
-          ? undefined
-          : { client: redis, prefix: env.TICKSTREAM_REDIS_PREFIX ?? 'tickstream:' },
+      redis: redis === undefined ? undefined : { client: redis, prefix: config.redis.prefix },
       status: {
         queueSize: () => storage.writer.counters().buffered,
-        storage: () => ({ driver: storage.store.kind, ...storage.writer.counters() }),
+        storage: () => ({ driver: storage.database.kind, ...storage.writer.counters() }),
         connections: () => hub.connectionCounts(),
         disk: () => ({ ...diskGuard.status() }),
       },
@@ -222,7 +259,21 @@ export async function createServer(
       webRoot: WEB_ROOT,
     });
     onClose(() => app.close());
-    return { app, engine, storage, auth, aggregates, hub, metrics, replays, diskGuard, close, onClose };
+    return {
+      app,
+      engine,
+      storage,
+      accounts,
+      auth,
+      aggregates,
+      hub,
+      realtime,
+      metrics,
+      replays,
+      diskGuard,
+      close,
+      onClose,
+    };
   } catch (err) {
     await close();
     throw err;
@@ -244,11 +295,11 @@ export async function startServer(
     let tcp: TcpIngestServer | undefined;
     let grpc: GrpcServer | undefined;
     if (options.ingestServers !== false) {
-      const admission = storage.writer;
-      tcp = await startTcpIngest(engine, config.tcp, log, { admission });
+      const admission = storage.writer.admission;
+      tcp = await TcpIngestServer.start(engine, config.tcp, log, { admission });
       onClose(() => tcp!.stop());
       registerTcpMetrics(server.metrics, tcp);
-      grpc = await startGrpcServer(engine, config.grpc, log, { authenticator: auth, admission, aggregates });
+      grpc = await GrpcServer.start(engine, config.grpc, log, { authenticator: auth, admission, aggregates });
       onClose(() => grpc!.stop());
       registerGrpcMetrics(server.metrics, grpc);
     }
@@ -272,7 +323,7 @@ export async function startServer(
         tcp: tcp === undefined ? undefined : `${tcp.address.host}:${tcp.address.port}`,
         grpc: grpc === undefined ? undefined : `${config.grpc.host}:${grpc.port}`,
         simulation: config.simulation.enabled,
-        storage: storage.store.kind,
+        storage: storage.database.kind,
       },
       'tickstream is running',
     );

@@ -331,7 +331,7 @@ describe('administration', () => {
     const entry = listed.json<Array<Record<string, unknown>>>().find((k) => k.id === key.id)!;
     assert.equal(entry.key, undefined, 'the secret is never listed');
     assert.equal(entry.prefix, key.prefix);
-    const stored = await server.storage.store.findApiKeyByHash(
+    const stored = await server.accounts.findApiKeyByHash(
       (await import('../src/auth/secrets.js')).digest(key.key),
     );
     assert.ok(stored !== undefined && !JSON.stringify(stored).includes(key.key), 'only a digest is stored');

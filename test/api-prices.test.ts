@@ -100,7 +100,7 @@ describe('POST /api/prices', () => {
       id: 'd-1',
     });
     assert.equal(res.statusCode, 200);
-    const stored = await server.storage.store.ticks({ symbol: 'DURABLE' });
+    const stored = await server.storage.database.marketData.ticks({ symbol: 'DURABLE' });
     assert.deepEqual(
       stored.ticks.map((t) => [t.price, t.id]),
       [[7, 'd-1']],
@@ -137,7 +137,7 @@ describe('POST /api/prices/batch', () => {
       payload: lines.join('\r\n') + '\n\n',
     });
     assert.deepEqual(res.json(), { accepted: 20, rejected: [] });
-    assert.equal((await server.storage.store.ticks({ symbol: 'ND' })).ticks.length, 20);
+    assert.equal((await server.storage.database.marketData.ticks({ symbol: 'ND' })).ticks.length, 20);
     const bad = await inject({
       method: 'POST',
       url: '/api/prices/batch',

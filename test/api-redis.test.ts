@@ -27,8 +27,9 @@ describe('rate limits in Redis (REDIS_URL)', { skip }, () => {
     const options = {
       auth: { jwtSecret: 'test-secret-'.padEnd(48, 'x') },
       http: { loginRateLimitPerMinute: 3 },
+      redis: { prefix },
     };
-    const env = { REDIS_URL: url, TICKSTREAM_REDIS_PREFIX: prefix };
+    const env = { REDIS_URL: url };
     const a = await testServer(options, env);
     const b = await testServer(options, env);
     try {

@@ -204,7 +204,7 @@ describe('/api/replays: output', () => {
     await server.storage.writer.flush();
 
     const symbols = [...new Set(expectedCandles.map((c) => c.symbol as string))].sort();
-    const stored = await server.storage.store.anomalies({ limit: 10_000 });
+    const stored = await server.storage.database.marketData.anomalies({ limit: 10_000 });
     const storedAnomalies = stored
       .filter((a) => symbols.includes(a.symbol))
       .sort((a, b) => a.ingestSeq - b.ingestSeq)
@@ -214,7 +214,7 @@ describe('/api/replays: output', () => {
     const storedCandles: Array<Record<string, unknown>> = [];
     for (const symbol of symbols) {
       for (const interval of ['1m', '5m']) {
-        for (const c of await server.storage.store.candles({ symbol, interval, limit: 10_000 })) {
+        for (const c of await server.storage.database.marketData.candles({ symbol, interval, limit: 10_000 })) {
           storedCandles.push({
             symbol: c.symbol,
             interval: c.interval,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { finish } from '../src/config.js';
+import { validateConfig } from '../src/config.js';
 import { startServer, type RunningServer } from '../src/main.js';
 import { createLogger } from '../src/observability/logger.js';
 import { Metrics } from '../src/observability/metrics.js';
@@ -35,7 +35,7 @@ let apiKey: string;
 const logs = new LogLines();
 
 before(async () => {
-  const config = finish({
+  const config = validateConfig({
     dataDir: 'memory://',
     logLevel: 'info',
     simulation: { enabled: false },

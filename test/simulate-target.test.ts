@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { engine } from '../src/ingest/ingest.test-support.js';
-import { startTcpIngest } from '../src/ingest/tcp/tcp-server.js';
+import { TcpIngestServer } from '../src/ingest/tcp/tcp-server.js';
 import { createLogger } from '../src/observability/logger.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -27,7 +27,7 @@ function cli(args: string[]): Promise<{ code: number | null; stdout: string; std
 // src/ingest/load covers it against the documented contract.
 describe('tickstream simulate --target', () => {
   it('sends simulated ticks to a TCP ingest, with progress and a summary on stderr', async () => {
-    const tcp = await startTcpIngest(
+    const tcp = await TcpIngestServer.start(
       engine(),
       { host: '127.0.0.1', port: 0, allow: [] },
       createLogger({ level: 'silent' }),

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { after, describe, it } from 'node:test';
 
-import { openStore } from '../src/storage/open-store.js';
+import { openDatabase } from '../src/storage/database.js';
 import {
   createTestDatabase,
   postgresSkip,
@@ -74,7 +74,8 @@ async function crashAndRestart(target: string[], location: { dataDir: string; da
   const second = await run(target, first.acked + 1);
   assert.match(second.lines.at(-1) ?? '', /^done \d+$/);
 
-  const store = await openStore(location);
+  const database = await openDatabase(location);
+  const store = database.marketData;
   try {
     const ticks = await store.ticksAfter(0, Number.MAX_SAFE_INTEGER, 1_000_000);
     const seqs = ticks.filter((t) => t.source === 'crash').map((t) => t.seq);
@@ -86,7 +87,7 @@ async function crashAndRestart(target: string[], location: { dataDir: string; da
     const point = await store.recoveryPoint();
     assert.equal(point.committedSeq, ticks.length);
   } finally {
-    await store.close();
+    await database.close();
   }
 }
 

@@ -5,14 +5,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RawTick } from '../src/core/tick.js';
 import { Engine } from '../src/engine/engine.js';
 import { createLogger } from '../src/observability/logger.js';
-import { openStorage } from '../src/storage/open-storage.js';
 import { PostgresDriver } from '../src/storage/postgres-driver.js';
 import {
   createTestDatabase,
   postgresSkip,
   type TestDatabase,
 } from '../src/storage/postgres-test-database.test-support.js';
+import { startStorageService } from '../src/storage/storage-service.js';
 import { T0, TEST_ENGINE_OPTIONS } from '../src/storage/test-ticks.test-support.js';
+import { wireWriter } from '../src/storage/wire-writer.test-support.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 /**
@@ -61,7 +62,7 @@ describe('storage outage', () => {
       const { url, proxy } = await proxiedDatabase();
 
       const engine = new Engine(TEST_ENGINE_OPTIONS);
-      const storage = await openStorage(
+      const storage = await startStorageService(
         engine,
         {
           dataDir: 'unused',
@@ -86,6 +87,7 @@ describe('storage outage', () => {
         createLogger({ level: 'silent' }),
         { databaseUrl: url.toString() },
       );
+      wireWriter(engine, storage.writer);
       t.after(async () => {
         await proxy.stop();
         await proxy.start(); // so that close() can write what is left
@@ -142,7 +144,7 @@ describe('storage outage', () => {
       assert.equal(overloaded, overloadedBefore, 'takes ticks again');
       await storage.writer.persisted();
 
-      const stored = await storage.store.ticksAfter(0, Number.MAX_SAFE_INTEGER, 1_000_000);
+      const stored = await storage.database.marketData.ticksAfter(0, Number.MAX_SAFE_INTEGER, 1_000_000);
       const seqs = stored.map((t) => t.seq);
       assert.equal(new Set(seqs).size, seqs.length, 'no tick twice');
       assert.deepEqual(

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { finish } from '../src/config.js';
+import { validateConfig } from '../src/config.js';
 import { createServer, type Server } from '../src/main.js';
 import { createLogger } from '../src/observability/logger.js';
 import { Metrics } from '../src/observability/metrics.js';
@@ -21,7 +21,7 @@ let server: Server;
 const logs = new LogLines();
 
 before(async () => {
-  const config = finish({
+  const config = validateConfig({
     dataDir: 'memory://',
     logLevel: 'info',
     auth: { jwtSecret: 'test-secret-'.padEnd(48, 'x') },
@@ -42,7 +42,7 @@ after(async () => {
 });
 
 const storedSources = async (): Promise<Record<string, number>> => {
-  const rows = await server.storage.store.driver.query<{ source: string; n: number }>(
+  const rows = await server.storage.database.driver.query<{ source: string; n: number }>(
     'select source, count(*)::int8 as n from ticks group by source order by source',
   );
   return Object.fromEntries(rows.map((r) => [r.source, Number(r.n)]));
@@ -69,11 +69,11 @@ describe('retention of simulated and replayed ticks', () => {
     }
     await server.storage.writer.flush();
     assert.deepEqual(await storedSources(), { http: 2, 'replay:abcd1234': 2, sim: 2 });
-    const deleted = await deleteSimulatedTicks(server.storage.store, now, HOUR);
+    const deleted = await deleteSimulatedTicks(server.storage.database, now, HOUR);
     assert.equal(deleted, 2);
     assert.deepEqual(await storedSources(), { http: 2, 'replay:abcd1234': 1, sim: 1 });
     // Candles made from the deleted ticks stay.
-    const candles = await server.storage.store.candles({ symbol: 'R.SIM', interval: '1m' });
+    const candles = await server.storage.database.marketData.candles({ symbol: 'R.SIM', interval: '1m' });
     assert.equal(candles.length, 2);
   });
 });
@@ -132,8 +132,8 @@ describe('disk guard', () => {
     assert.equal(low.accepted, 2);
     await server.storage.writer.flush();
     assert.equal((await storedSources()).http ?? 0, before);
-    assert.equal((await server.storage.store.anomalies({ symbol: 'DISK' })).length, 1);
-    assert.equal((await server.storage.store.candles({ symbol: 'DISK', interval: '1m' })).length, 1);
+    assert.equal((await server.storage.database.marketData.anomalies({ symbol: 'DISK' })).length, 1);
+    assert.equal((await server.storage.database.marketData.candles({ symbol: 'DISK', interval: '1m' })).length, 1);
     assert.equal(server.storage.writer.counters().ticksNotStored, 2);
     const read = await server.app.inject({ method: 'GET', url: '/api/prices/DISK', headers: admin.headers });
     assert.equal(read.statusCode, 200);

@@ -12,6 +12,7 @@ import Fastify, {
   LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyPluginAsync,
   type FastifyRequest,
 } from 'fastify';
 
@@ -20,14 +21,13 @@ import { roleAllows, type Principal, type Role } from '../auth/roles.js';
 import type { Config } from '../config.js';
 import type { DayAggregates } from '../engine/day-aggregates.js';
 import type { Engine } from '../engine/engine.js';
-import type { Store } from '../storage/store.js';
+import type { MarketDataStore } from '../storage/market-data-store.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Hub } from '../streams/hub.js';
-import { streamRoutes } from '../streams/stream-routes.js';
 import { ThroughputMeter } from '../observability/throughput-meter.js';
-import { errorBody, errorHandler } from './http-errors.js';
+import { errorBody, errorHandler } from '../http/http-errors.js';
+import { requestCredentials } from '../http/request-credentials.js';
 import { securityHeaders } from './security-headers.js';
 import { authRoutes } from './routes/auth.js';
 import { compatRoutes } from './routes/compat.js';
@@ -53,7 +53,7 @@ declare module 'fastify' {
 export interface AppDeps {
   readonly config: Readonly<Config>;
   readonly engine: Engine;
-  readonly store: Store;
+  readonly marketData: MarketDataStore;
   /** Current UTC-day aggregates (the earlier systems' "market data"). */
   readonly aggregates: DayAggregates;
   readonly auth: AuthService;
@@ -64,8 +64,11 @@ export interface AppDeps {
   readonly readiness?: readonly ReadinessCheck[];
   /** Extra figures for /api/metrics (storage, connections). */
   readonly status?: StatusSources;
-  /** Live streams (WebSocket, STOMP, SSE, GraphQL): served when present (docs/streams.md). */
-  readonly hub?: Hub;
+  /**
+   * The live-stream routes (WebSocket, STOMP, SSE, GraphQL; docs/streams.md), registered when
+   * present: src/main.ts passes `streamRoutes` with its hub and realtime feed.
+   */
+  readonly streams?: FastifyPluginAsync | undefined;
   /** Shared rate-limit counters across processes (REDIS_URL); in memory when absent. */
   readonly redis?: { client: Redis; prefix: string } | undefined;
   /** Replays of recorded ticks (`/api/replays`): served when present. */
@@ -163,11 +166,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.headers(request.url.startsWith('/api/') ? apiHeaders : pageHeaders);
     const role = request.routeOptions.config.role;
     if (role === undefined) return done();
-    const header = request.headers.authorization;
-    const bearer = header !== undefined && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
+    const credentials = requestCredentials(request, { query: false });
     try {
       // A token seen before needs no await: most requests of a client end here.
-      const known = auth.cached(bearer);
+      const known = auth.cached(credentials.bearer);
       if (known !== undefined) {
         allow(request, known, role);
         return done();
@@ -175,8 +177,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     } catch (err) {
       return done(err as Error);
     }
-    const apiKey = request.headers['x-api-key'];
-    auth.authenticate({ bearer, apiKey: typeof apiKey === 'string' ? apiKey : undefined }).then(
+    auth.authenticate(credentials).then(
       (principal) => {
         try {
           allow(request, principal, role);
@@ -242,10 +243,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { checks: deps.readiness ?? [] });
   await app.register(authRoutes, { auth, loginLimit: config.http.loginRateLimitPerMinute });
   await app.register(priceRoutes, { engine: deps.engine, config, persisted: deps.persisted });
-  await app.register(historyRoutes, { engine: deps.engine, store: deps.store });
+  await app.register(historyRoutes, { engine: deps.engine, store: deps.marketData });
   await app.register(compatRoutes, {
     engine: deps.engine,
-    store: deps.store,
+    store: deps.marketData,
     aggregates: deps.aggregates,
     maxBatch: config.http.maxBatch,
     symbolNames: simulatedSymbolNames(config.simulation),
@@ -257,7 +258,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     status: deps.status,
     publicMetrics: config.http.publicMetrics,
   });
-  if (deps.hub !== undefined) await app.register(streamRoutes, { hub: deps.hub, auth });
+  if (deps.streams !== undefined) await app.register(deps.streams);
   if (deps.replays !== undefined) await app.register(replayRoutes, { replays: deps.replays });
 
   const webRoot = deps.webRoot;

@@ -1,14 +1,11 @@
-import type { CandleData } from '../core/candles.js';
-import type { Anomaly } from '../core/spike-detector.js';
+import { CANDLE_FIELDS, type CandleData } from '../core/candles.js';
+import { ANOMALY_FIELDS, type Anomaly } from '../core/spike-detector.js';
 import type { SymbolStats } from '../core/symbol-state.js';
 
 /**
  * The REST shapes of engine values (docs/api.md): times as ISO-8601 strings. Streaming messages
  * keep epoch ms and do not use these.
  */
-
-/** OpenAPI: a route takes a bearer token or an API key. */
-export const CREDENTIALS: Array<Record<string, string[]>> = [{ bearer: [] }, { apiKey: [] }];
 
 let lastMs = NaN;
 let lastIso = '';
@@ -48,39 +45,29 @@ export function statsBody(s: SymbolStats): StatsBody {
   };
 }
 
+/** An anomaly's fields in order (core's list), its two event times as ISO strings under wire names. */
 export function anomalyBody(a: Anomaly): Record<string, unknown> {
-  return {
-    symbol: a.symbol,
-    direction: a.direction,
-    price: a.price,
-    timestamp: iso(a.ts),
-    referencePrice: a.referencePrice,
-    referenceTimestamp: iso(a.referenceTs),
-    changePercent: a.changePercent,
-    severity: a.severity,
-    windowMs: a.windowMs,
-    thresholdPercent: a.thresholdPercent,
-  };
+  const body: Record<string, unknown> = {};
+  for (const field of ANOMALY_FIELDS) {
+    if (field === 'ts') body.timestamp = iso(a.ts);
+    else if (field === 'referenceTs') body.referenceTimestamp = iso(a.referenceTs);
+    else body[field] = a[field];
+  }
+  return body;
 }
 
+/** A candle's fields in order (core's list) but the symbol and interval the request named, times as ISO strings. */
 export function candleBody(
   c: CandleData,
   indicators?: Record<string, number | null>,
 ): Record<string, unknown> {
-  return {
-    start: iso(c.start),
-    end: iso(c.end),
-    open: c.open,
-    high: c.high,
-    low: c.low,
-    close: c.close,
-    volume: c.volume,
-    trades: c.trades,
-    vwap: c.vwap,
-    revision: c.revision,
-    closed: c.closed,
-    ...(indicators === undefined ? {} : { indicators }),
-  };
+  const body: Record<string, unknown> = {};
+  for (const field of CANDLE_FIELDS) {
+    if (field === 'symbol' || field === 'interval') continue;
+    body[field] = field === 'start' || field === 'end' ? iso(c[field]) : c[field];
+  }
+  if (indicators !== undefined) body.indicators = indicators;
+  return body;
 }
 
 export const statsSchema = {

@@ -6,7 +6,7 @@ import type { AccessTokens } from './access-tokens.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import { Role, type Principal } from './roles.js';
 import { digest, newApiKey, randomToken } from './secrets.js';
-import type { ApiKeyRecord, AuthStore, UserRecord } from './auth-store.js';
+import type { AccountStore, ApiKeyRecord, UserRecord } from './account-store.js';
 
 /** How long a refresh token (a session) lives without being used. */
 export const REFRESH_TOKEN_TTL_MS = 7 * 24 * 3_600_000;
@@ -48,7 +48,7 @@ export interface AuthOptions {
  * their family id (`sid`), so revoking a session also refuses its access tokens at once.
  */
 export class AuthService {
-  readonly #store: AuthStore;
+  readonly #store: AccountStore;
   readonly #tokens: AccessTokens;
   readonly #options: AuthOptions;
   readonly #log: Logger;
@@ -59,7 +59,7 @@ export class AuthService {
   readonly #tokenCache = new Map<string, SessionPrincipal>();
   readonly #keyCache = new Map<string, { principal: Principal; until: number }>();
 
-  constructor(store: AuthStore, tokens: AccessTokens, options: AuthOptions, log: Logger) {
+  constructor(store: AccountStore, tokens: AccessTokens, options: AuthOptions, log: Logger) {
     this.#store = store;
     this.#tokens = tokens;
     this.#options = options;

@@ -2,8 +2,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
+import { MEMORY_DATA_DIR } from '../config.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
-import { MEMORY } from '../storage/pglite-driver.js';
 
 /** Random opaque secrets (refresh tokens, API keys) and their stored form: a SHA-256 hex digest. */
 
@@ -48,7 +48,7 @@ export function jwtSecret(options: {
     );
   }
   // In-memory storage keeps nothing on disk, the secret included: it lasts as long as the process.
-  if (options.dataDir === MEMORY) return new TextEncoder().encode(randomToken(48));
+  if (options.dataDir === MEMORY_DATA_DIR) return new TextEncoder().encode(randomToken(48));
   const path = join(options.dataDir, 'jwt-secret');
   try {
     return new TextEncoder().encode(readFileSync(path, 'utf8').trim());

@@ -4,7 +4,8 @@ import type { Writable } from 'node:stream';
 import { Command, Option } from 'commander';
 
 import { loadConfig } from '../config.js';
-import type { Candle } from '../core/candles.js';
+import { CANDLE_BAR_FIELDS, type Candle } from '../core/candles.js';
+import { pickFields } from '../core/record-fields.js';
 import type { RawTick } from '../core/tick.js';
 import { Engine } from '../engine/engine.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
@@ -160,19 +161,7 @@ export async function analyze(
   return { ticks: index, badRecords };
 }
 
+/** The candle's bar (core's field list), as DESIGN §3.6 spells the line. */
 function candleLine(c: Candle): Record<string, unknown> {
-  return {
-    type: 'candle',
-    symbol: c.symbol,
-    interval: c.interval,
-    start: c.start,
-    end: c.end,
-    open: c.open,
-    high: c.high,
-    low: c.low,
-    close: c.close,
-    volume: c.volume,
-    trades: c.trades,
-    vwap: c.vwap,
-  };
+  return Object.assign({ type: 'candle' }, pickFields(c, CANDLE_BAR_FIELDS));
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 
-import { openStore } from '../storage/open-store.js';
+import { openDatabase } from '../storage/database.js';
 import { pgliteTemplate } from '../storage/pglite-template.test-support.js';
 import {
   createTestDatabase,
@@ -37,14 +37,14 @@ describe('tickstream migrate', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tickstream-migrate-'));
     dirs.push(dir);
     // A migrated database (from the template, to skip initdb).
-    await (await openStore({ dataDir: dir, loadDataDir: await pgliteTemplate() })).close();
+    await (await openDatabase({ dataDir: dir, loadDataDir: await pgliteTemplate() })).close();
     const out = output();
     await migrate({ dataDir: dir }, {}, out.stream);
     assert.match(out.text(), new RegExp(`^embedded database in ${dir}\n`));
     assert.match(out.text(), /0001 {2}market data: .*\(applied \d{4}-\d\d-\d\dT/);
     assert.match(out.text(), /schema at version 4: up to date\n$/);
 
-    const open = await openStore({ dataDir: dir });
+    const open = await openDatabase({ dataDir: dir });
     try {
       await assert.rejects(migrate({ dataDir: dir }, {}, output().stream), {
         code: 'STORAGE_LOCKED',

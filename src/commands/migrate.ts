@@ -3,7 +3,7 @@ import type { Writable } from 'node:stream';
 import { Command } from 'commander';
 
 import { loadConfig } from '../config.js';
-import { openStore, redactUrl } from '../storage/open-store.js';
+import { openDatabase, redactUrl } from '../storage/database.js';
 
 export interface MigrateOptions {
   readonly config?: string;
@@ -40,7 +40,7 @@ Examples:
 export async function migrate(options: MigrateOptions, env: NodeJS.ProcessEnv, out: Writable): Promise<void> {
   const config = loadConfig({ file: options.config, env, flags: { dataDir: options.dataDir } });
   const databaseUrl = env.DATABASE_URL === '' ? undefined : env.DATABASE_URL;
-  const store = await openStore({
+  const database = await openDatabase({
     databaseUrl,
     dataDir: config.dataDir,
     poolSize: 1,
@@ -51,7 +51,7 @@ export async function migrate(options: MigrateOptions, env: NodeJS.ProcessEnv, o
       databaseUrl === undefined
         ? `embedded database in ${config.dataDir}`
         : `PostgreSQL ${redactUrl(databaseUrl)}`;
-    const statuses = await store.migrate();
+    const statuses = await database.migrate();
     out.write(`${where}\n`);
     for (const m of statuses) {
       const state = m.applied ? 'applied now' : `applied ${new Date(m.appliedAt).toISOString()}`;
@@ -62,6 +62,6 @@ export async function migrate(options: MigrateOptions, env: NodeJS.ProcessEnv, o
       `schema at version ${statuses.at(-1)?.version ?? 0}: ${fresh === 0 ? 'up to date' : `${fresh} migration(s) applied`}\n`,
     );
   } finally {
-    await store.close();
+    await database.close();
   }
 }

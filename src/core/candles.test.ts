@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { Candle, CandleSet, type CandleData, type CandleInit, type CandleSink } from './candles.js';
+import {
+  Candle,
+  CANDLE_BAR_FIELDS,
+  CANDLE_FIELDS,
+  CandleSet,
+  type CandleData,
+  type CandleInit,
+  type CandleSink,
+} from './candles.js';
 import { parseInterval, type Interval } from './interval.js';
 
 /**
@@ -396,5 +404,12 @@ describe('CandleSet with several intervals', () => {
     const b = restored.add(10, 500, 1, 50);
     assert.deepStrictEqual(b.toJSON(), a.toJSON());
     assert.equal(a.revision, 1);
+  });
+});
+
+describe('CANDLE_FIELDS', () => {
+  it('is the order of the fields of a candle as plain data (outputs keep it); the bar comes first', () => {
+    assert.deepEqual(Object.keys(new Candle().toJSON()), [...CANDLE_FIELDS]);
+    assert.deepEqual([...CANDLE_BAR_FIELDS], CANDLE_FIELDS.slice(0, CANDLE_BAR_FIELDS.length));
   });
 });

@@ -18,6 +18,7 @@ import {
   writeSlot,
 } from './candle-slot.js';
 import type { Interval } from './interval.js';
+import { recordFields } from './record-fields.js';
 
 /**
  * OHLCV candles (DESIGN §3.5). A bucket of interval I starts at `floor(ts / I) * I` (UTC epoch
@@ -32,22 +33,32 @@ export interface CandleInit extends SlotValues {
   readonly closed: boolean;
 }
 
-/** A candle's public fields as plain data. */
-export interface CandleData {
+/** A candle's public fields as plain data: the slot's bar without its exact-rebuild fields. */
+export interface CandleData extends Omit<SlotValues, 'pvSum' | 'openTs' | 'closeTs'> {
   readonly symbol: string;
   readonly interval: string;
-  readonly start: number;
-  readonly end: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume: number;
-  readonly trades: number;
+  /** Σp·v / Σv; null while the volume is 0. */
   readonly vwap: number | null;
-  readonly revision: number;
   readonly closed: boolean;
 }
+
+/** The bar of a candle (what `analyze` writes), in output order: the first fields of {@link CANDLE_FIELDS}. */
+export const CANDLE_BAR_FIELDS = [
+  'symbol',
+  'interval',
+  'start',
+  'end',
+  'open',
+  'high',
+  'low',
+  'close',
+  'volume',
+  'trades',
+  'vwap',
+] as const satisfies readonly (keyof CandleData)[];
+
+/** Every field of {@link CandleData}, in output order (the API, the stored row). */
+export const CANDLE_FIELDS = recordFields<CandleData>()([...CANDLE_BAR_FIELDS, 'revision', 'closed']);
 
 /**
  * A candle as the analytics emit it. Closed candles (`closed` true) never change; a revision is a

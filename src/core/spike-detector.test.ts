@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import {
+  ANOMALY_FIELDS,
   SPIKE_DOWN,
   SPIKE_UP,
   SpikeDetector,
@@ -280,5 +281,13 @@ describe('severityOf', () => {
     assert.equal(severityOf(5), 'high');
     assert.equal(severityOf(-5.01), 'critical');
     assert.equal(severityOf(-3.5), 'high');
+  });
+});
+
+describe('ANOMALY_FIELDS', () => {
+  it('is the order of the fields of an anomaly as the detector builds it (outputs keep it)', () => {
+    const detector = new SpikeDetector({ windowMs: 1000, thresholdPercent: 2, mode: 'episode' });
+    detector.push(0, 100);
+    assert.deepEqual(Object.keys(detector.anomaly('X', 'up', 100, 0)), [...ANOMALY_FIELDS]);
   });
 });

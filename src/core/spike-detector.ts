@@ -1,4 +1,5 @@
 import { SlidingMinMax } from './sliding-window.js';
+import { recordFields } from './record-fields.js';
 
 /**
  * Price spike detection (DESIGN §3.4): a move of more than `thresholdPercent` between the tick's
@@ -33,6 +34,20 @@ export interface Anomaly {
   readonly windowMs: number;
   readonly thresholdPercent: number;
 }
+
+/** Every field of {@link Anomaly}, in output order (analyze lines, the API, the stored row). */
+export const ANOMALY_FIELDS = recordFields<Anomaly>()([
+  'symbol',
+  'direction',
+  'price',
+  'ts',
+  'referencePrice',
+  'referenceTs',
+  'changePercent',
+  'severity',
+  'windowMs',
+  'thresholdPercent',
+]);
 
 /** `critical` above 5 %, `high` above 3 %, else `medium` (on the absolute change). */
 export function severityOf(changePercent: number): Severity {

@@ -41,7 +41,7 @@ export interface RawTick {
   readonly source?: unknown;
 }
 
-/** A validated, normalized tick. */
+/** A validated, normalized tick (what `normalizeTick` and `Engine.ingestOne` answer). */
 export interface Tick {
   readonly symbol: string;
   readonly price: number;

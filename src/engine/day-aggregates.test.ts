@@ -143,7 +143,7 @@ describe('DayAggregates', () => {
       dedupeCapacity: 10,
     });
     const days = new DayAggregates();
-    const detach = days.attach(engine);
+    const detach = engine.on('tick', days.onTick);
     const seen: DayAggregate[] = [];
     const all: string[] = [];
     const remove = days.subscribe('AAPL', (a) => seen.push(a));
@@ -235,7 +235,7 @@ describe('DayAggregates', () => {
     const after = new Engine(options);
     after.restore(before.snapshot());
     const days = new DayAggregates();
-    days.attach(after);
+    days.restoreFrom(after);
     assert.deepEqual(days.get('X'), {
       symbol: 'X',
       dayStart: T0,

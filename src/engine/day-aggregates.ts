@@ -31,7 +31,9 @@ import type { Engine, TickEvent } from './engine.js';
  *
  * Why not a Candle per symbol: this runs for every accepted tick, and with a thousand symbols
  * ticking in random order every object a tick touches is a cache miss. A day is a slot of doubles
- * in one Float64Array, found through one Map lookup by the (interned) symbol string.
+ * in one Float64Array, found through one Map lookup by the (interned) symbol string. It is its own
+ * per-tick copy (not the engine's 1 d candle) because it must exist without a 1 d interval, is
+ * read by gRPC and the day feed at any time, and is the shape those serve.
  */
 
 const DAY_MS = 86_400_000;
@@ -74,11 +76,10 @@ export class DayAggregates {
   #onListenerError: ((err: unknown) => void) | undefined;
 
   /**
-   * Follows `engine`'s accepted ticks, starting from its open 1 d candles when it has that
-   * interval (so a restored engine serves today's aggregate before its next tick). Returns the
-   * function that stops following.
+   * Starts from `engine`'s open 1 d candles when it has that interval, so a restored engine serves
+   * today's aggregate before its next tick. Call it before `onTick` follows the engine.
    */
-  attach(engine: Engine): () => void {
+  restoreFrom(engine: Engine): void {
     if (engine.intervals.some((i) => i.ms === DAY_MS)) {
       for (const symbol of engine.symbols()) {
         const latest = engine
@@ -89,8 +90,10 @@ export class DayAggregates {
         if (latest !== undefined && this.get(symbol) === undefined) this.#restore(symbol, latest);
       }
     }
-    return engine.on('tick', (e: TickEvent) => this.add(e.symbol, e.ts, e.price, e.volume));
   }
+
+  /** The engine's `tick` listener (wired by src/main.ts). */
+  readonly onTick = (e: TickEvent): void => this.add(e.symbol, e.ts, e.price, e.volume);
 
   /** Counts an accepted tick (symbol normalized, ts in epoch ms) and tells the listeners. */
   add(symbol: string, ts: number, price: number, volume: number): void {

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 
 import type { Candle, CandleData } from '../core/candles.js';
 import type { Anomaly } from '../core/spike-detector.js';
-import type { RawTick } from '../core/tick.js';
+import { normalizeTick, RejectReason, type RawTick } from '../core/tick.js';
 import { Engine, type EngineOptions, type GapEvent } from './engine.js';
 import { partitionOf, symbolHash } from './partition.js';
 import { TickBatch } from './tick-batch.js';
@@ -341,6 +341,43 @@ describe('Engine snapshots', () => {
     assert.deepEqual(c.bySource, { http: { accepted: 1, rejected: 1 }, tcp: { accepted: 1, rejected: 0 } });
   });
 
+  it('ingests one tick, answering it as normalized or the reason it was refused, counted as ingest counts', () => {
+    const e = engine();
+    assert.deepEqual(e.ingestOne({ symbol: ' aapl ', price: '12.5', timestamp: T0, seq: 3 }, 'http', NOW), {
+      symbol: 'AAPL',
+      price: 12.5,
+      volume: 0,
+      ts: T0,
+      seq: 3,
+      id: undefined,
+      source: 'http',
+      receivedAt: NOW,
+    });
+    assert.equal(e.ingestOne({ symbol: 'AAPL', price: -1 }, 'http', NOW), 'invalid_price');
+    assert.equal(e.ingestOne(null as unknown as RawTick, 'http', NOW), 'invalid_symbol');
+    assert.deepEqual(e.counters().bySource, { http: { accepted: 1, rejected: 2 } });
+  });
+
+  it('replays ticks with the same state and events as ingest, moving no counter', () => {
+    const ticks: RawTick[] = [];
+    for (let i = 0; i < 60; i++)
+      ticks.push({ symbol: `S${i % 2}`, price: 100 + (i % 7) * 3, timestamp: T0 + i * 400 });
+    ticks.push({ symbol: '', price: 1 });
+    const ingested = engine();
+    const ingestedEvents = record(ingested);
+    const answer = ingested.ingest(ticks, 'http', NOW);
+    const replayed = engine();
+    const replayedEvents = record(replayed);
+    assert.deepEqual(replayed.replay(ticks, 'http', NOW), answer);
+    assert.deepEqual(replayedEvents, ingestedEvents);
+    assert.deepEqual(replayed.allStats(), ingested.allStats());
+    assert.ok(ingested.counters().anomalies > 0 && ingested.counters().candlesClosed > 0);
+    const c = replayed.counters();
+    assert.equal(c.accepted + c.anomalies + c.gaps + c.candlesClosed, 0);
+    assert.deepEqual(c.bySource, {});
+    assert.ok(Object.values(c.rejected).every((n) => n === 0));
+  });
+
   it('returns copies of open candles that later ticks do not change', () => {
     const e = engine();
     e.ingest([{ symbol: 'A', price: 1, timestamp: T0 }], 'http', NOW);
@@ -372,6 +409,56 @@ describe('Engine snapshots', () => {
       withoutTicks(wholeEvents),
     );
     assert.deepEqual(second.allStats(), whole.allStats());
+  });
+});
+
+describe('Engine.ingest of raw values', () => {
+  it('checks a raw tick exactly as normalizeTick does (DESIGN §3.1, in its order)', () => {
+    const value = fc.oneof(
+      fc.constantFrom(undefined, null, '', ' ', 'x', '12.5', '-1', '1700000000000', '2024-01-02T03:04:05Z'),
+      fc.constantFrom(0, -1, 1.5, 3, NaN, Infinity, T0, 2 ** 60, true, {}, []),
+    );
+    const raw = fc.oneof(
+      fc.record(
+        {
+          symbol: fc.oneof(fc.constantFrom('A', ' b ', 'bad!', ''), value),
+          price: value,
+          volume: value,
+          amount: value,
+          size: value,
+          timestamp: value,
+          seq: value,
+          id: fc.oneof(value, fc.constant('i'.repeat(129))),
+          source: value,
+        },
+        { requiredKeys: [] },
+      ),
+      fc.constantFrom(null, 1, 'AAPL', undefined),
+    );
+    fc.assert(
+      fc.property(raw, (r) => {
+        const expected =
+          typeof r !== 'object' || r === null
+            ? RejectReason.InvalidSymbol
+            : ((n) => (n.ok ? n.tick : n.reason))(normalizeTick(r, 'http', NOW, OPTIONS.maxFutureSkewMs));
+        assert.deepEqual(engine().ingestOne(r as RawTick, 'http', NOW), expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reports rejections at their position in a batch longer than its columns', () => {
+    const ticks: RawTick[] = Array.from({ length: 3000 }, (_, i) => ({
+      symbol: 'A',
+      price: i % 1000 === 999 ? -1 : 100,
+      timestamp: T0 + i,
+    }));
+    const result = engine().ingest(ticks, 'http', NOW);
+    assert.equal(result.accepted, 2997);
+    assert.deepEqual(
+      result.rejected.map((r) => r.index),
+      [999, 1999, 2999],
+    );
   });
 });
 

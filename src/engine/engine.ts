@@ -10,20 +10,17 @@ import {
 } from '../core/symbol-state.js';
 import {
   normalizeId,
-  normalizePrice,
   normalizeSeq,
-  normalizeSource,
   normalizeSymbol,
   normalizeTimestamp,
-  normalizeVolume,
-  rawVolume,
   REJECT_REASONS,
   RejectReason,
   type RawTick,
+  type Tick,
 } from '../core/tick.js';
 import { partitionOf } from './partition.js';
 import { RecentAnomalies } from './recent-anomalies.js';
-import type { TickBatch } from './tick-batch.js';
+import { TickBatch } from './tick-batch.js';
 
 /** The engine's slice of the configuration (names as in src/config.ts). */
 export interface EngineOptions {
@@ -117,6 +114,9 @@ export interface EngineCounters {
 
 type Listeners = { [K in EngineEventType]: Array<(event: EngineEvents[K]) => void> };
 
+/** Rows of the batch raw ticks are checked in (a few thousand: it stays in cache). */
+const SCRATCH_ROWS = 1024;
+
 /** Raw symbols seen in a non-normalized spelling, kept to skip normalizing them on every tick. */
 const ALIAS_CAPACITY = 10_000;
 
@@ -141,6 +141,10 @@ export class Engine {
   readonly #sink: SymbolEventSink;
   readonly #tickEvent: TickEvent;
   #admission: Admission | undefined;
+  /** Where `ingest` puts raw ticks in columns (reused: no allocation per call). */
+  readonly #scratch = new TickBatch(SCRATCH_ROWS);
+  #scratchInUse = false;
+  #candleUpdateDemand: (() => boolean) | undefined;
   #batchObserver: BatchObserver | undefined;
   #onListenerError: ((err: unknown, type: EngineEventType) => void) | undefined;
 
@@ -182,9 +186,13 @@ export class Engine {
       state: undefined as unknown as SymbolState,
     };
     const listeners = this.#listeners;
+    // Asked once per accepted tick: candle updates cost a call per interval, made only when wanted.
+    const wantsCandleUpdates = (): boolean =>
+      listeners.candleUpdate.length > 0 &&
+      (this.#candleUpdateDemand === undefined || this.#candleUpdateDemand());
     this.#sink = {
       get wantsCandleUpdates() {
-        return listeners.candleUpdate.length > 0;
+        return wantsCandleUpdates();
       },
       gap: (symbol, source, from, to) => {
         this.#gaps++;
@@ -224,6 +232,15 @@ export class Engine {
     this.#batchObserver = observer;
   }
 
+  /**
+   * Sets who says whether `candleUpdate` events are wanted now (e.g. a live candle channel). Their
+   * listeners can then be registered up front: the engine makes the updates (a call per interval
+   * per tick) only while `demand()` answers true. Without it, whenever there is a listener.
+   */
+  demandCandleUpdates(demand: (() => boolean) | undefined): void {
+    this.#candleUpdateDemand = demand;
+  }
+
   /** Sets the downstream capacity check that turns excess ticks into `overloaded`. */
   setAdmission(admission: Admission | undefined): void {
     this.#admission = admission;
@@ -248,48 +265,96 @@ export class Engine {
   ingest(ticks: readonly RawTick[], source: string, receivedAt: number): IngestResult {
     const started = this.#batchObserver?.now() ?? 0;
     const rejected: Rejection[] = [];
-    let budget = this.#admission === undefined ? Infinity : this.#admission.available();
-    let accepted = 0;
-    for (let i = 0; i < ticks.length; i++) {
-      const raw = ticks[i];
-      let reason: RejectReason | undefined;
-      if (typeof raw !== 'object' || raw === null) reason = RejectReason.InvalidSymbol;
-      else {
-        reason = this.#process(
-          raw.symbol,
-          normalizePrice(raw.price),
-          normalizeVolume(rawVolume(raw)),
-          normalizeTimestamp(raw.timestamp, receivedAt),
-          normalizeSeq(raw.seq),
-          normalizeId(raw.id),
-          raw.source === undefined ? source : normalizeSource(raw.source, source),
-          receivedAt,
-          budget > 0,
-        );
-      }
-      if (reason === undefined) {
-        accepted++;
-        budget--;
-      } else {
-        this.#rejected[reason]++;
-        rejected.push({ index: i, reason });
-      }
-    }
+    const accepted = this.#ingestRaw(ticks, source, receivedAt, rejected);
     return this.#finish(source, accepted, rejected, started);
+  }
+
+  /**
+   * One raw tick, as `ingest` of a batch of one (same checks, counters and observer), answering
+   * the accepted tick as the engine normalized it, or the reason it was rejected.
+   */
+  ingestOne(raw: RawTick, source: string, receivedAt: number): Tick | RejectReason {
+    const started = this.#batchObserver?.now() ?? 0;
+    const rejected: Rejection[] = [];
+    const accepted = this.#ingestRaw([raw], source, receivedAt, rejected);
+    this.#finish(source, accepted, rejected, started);
+    if (accepted === 0) return rejected[0]!.reason;
+    const { symbol, price, volume, ts, seq, id } = this.#tickEvent;
+    return { symbol, price, volume, ts, seq, id, source: this.#tickEvent.source, receivedAt };
+  }
+
+  /**
+   * Feeds ticks that an earlier run of this process already accepted and counted (recovery from
+   * storage) through the engine again: the state and the events are as for `ingest`, but no
+   * counter moves (accepted, rejected, per source, anomalies, gaps, candles closed) and the batch
+   * observer is not told, so metrics after a restart count only what arrives after it.
+   */
+  replay(ticks: readonly RawTick[], source: string, receivedAt: number): IngestResult {
+    const counts = [this.#accepted, this.#anomalies, this.#gaps, this.#candlesClosed] as const;
+    const rejectedCounts = { ...this.#rejected };
+    const rejected: Rejection[] = [];
+    try {
+      return { accepted: this.#ingestRaw(ticks, source, receivedAt, rejected), rejected };
+    } finally {
+      [this.#accepted, this.#anomalies, this.#gaps, this.#candlesClosed] = counts;
+      Object.assign(this.#rejected, rejectedCounts);
+    }
   }
 
   /** The same as `ingest` for ticks in columns (no object per tick). */
   ingestBatch(batch: TickBatch, source: string, receivedAt: number): IngestResult {
     const started = this.#batchObserver?.now() ?? 0;
     const rejected: Rejection[] = [];
-    let budget = this.#admission === undefined ? Infinity : this.#admission.available();
+    const accepted = this.#ingestColumns(batch, source, receivedAt, this.#budget(), 0, rejected);
+    return this.#finish(source, accepted, rejected, started);
+  }
+
+  /** Raw ticks through the columns, a scratch batch at a time: answers the number accepted. */
+  #ingestRaw(ticks: readonly RawTick[], source: string, receivedAt: number, rejected: Rejection[]): number {
+    // A listener that ingests while a batch is processed gets a batch of its own.
+    const batch = this.#scratchInUse ? new TickBatch(SCRATCH_ROWS) : this.#scratch;
+    const own = batch === this.#scratch;
+    if (own) this.#scratchInUse = true;
+    try {
+      let budget = this.#budget();
+      let accepted = 0;
+      for (let from = 0; from < ticks.length; from += batch.capacity) {
+        batch.fillFromRaw(ticks, from);
+        const n = this.#ingestColumns(batch, source, receivedAt, budget, from, rejected);
+        accepted += n;
+        budget -= n;
+      }
+      return accepted;
+    } finally {
+      batch.clear();
+      if (own) this.#scratchInUse = false;
+    }
+  }
+
+  #budget(): number {
+    return this.#admission === undefined ? Infinity : this.#admission.available();
+  }
+
+  /**
+   * The one loop over ticks: each row through the checks of DESIGN §3.1 (the column conventions
+   * are TickBatch's), at most `budget` accepted. Rejections are reported at `offset + row`.
+   */
+  #ingestColumns(
+    batch: TickBatch,
+    source: string,
+    receivedAt: number,
+    budget: number,
+    offset: number,
+    rejected: Rejection[],
+  ): number {
     let accepted = 0;
-    const { symbols, price, volume, ts, seq, ids } = batch;
+    const { symbols, price, volume, ts, seq, ids, sources } = batch;
     for (let i = 0; i < batch.length; i++) {
       const t = ts[i]!;
       const s = seq[i]!;
       const p = price[i]!;
       const v = volume[i]!;
+      const own = sources[i]!;
       const reason = this.#process(
         symbols[i],
         p > 0 && p !== Infinity ? p : NaN,
@@ -297,7 +362,7 @@ export class Engine {
         t !== t ? receivedAt : normalizeTimestamp(t, receivedAt),
         s !== s ? undefined : normalizeSeq(s),
         normalizeId(ids[i]),
-        source,
+        own === '' ? source : own,
         receivedAt,
         budget > 0,
       );
@@ -306,10 +371,10 @@ export class Engine {
         budget--;
       } else {
         this.#rejected[reason]++;
-        rejected.push({ index: i, reason });
+        rejected.push({ index: offset + i, reason });
       }
     }
-    return this.#finish(source, accepted, rejected, started);
+    return accepted;
   }
 
   /** Counts a processed batch by source and reports its time to the observer. */
@@ -356,19 +421,18 @@ export class Engine {
     state ??= this.#create(symbol!);
     state.apply(ts, price, volume, seq, id, source, receivedAt, this.#sink);
     this.#accepted++;
-    if (this.#listeners.tick.length > 0) {
-      const e = this.#tickEvent;
-      e.symbol = state.symbol;
-      e.ts = ts;
-      e.price = price;
-      e.volume = volume;
-      e.seq = seq;
-      e.id = id;
-      e.source = source;
-      e.receivedAt = receivedAt;
-      e.state = state;
-      this.#emit('tick', e);
-    }
+    // The last accepted tick, also when nobody listens (`ingestOne` answers from it).
+    const e = this.#tickEvent;
+    e.symbol = state.symbol;
+    e.ts = ts;
+    e.price = price;
+    e.volume = volume;
+    e.seq = seq;
+    e.id = id;
+    e.source = source;
+    e.receivedAt = receivedAt;
+    e.state = state;
+    if (this.#listeners.tick.length > 0) this.#emit('tick', e);
     return undefined;
   }
 

@@ -3,11 +3,9 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 
-import { normalizeSymbol } from '../core/tick.js';
-import type { Admission, Engine } from '../engine/engine.js';
+import { normalizeSymbol, type RawTick } from '../core/tick.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { TickPage, TickQuery } from '../storage/store.js';
 import { parseFieldMap } from './field-map.js';
 import { createTickReader, TickFormat } from './read-ticks.js';
 import {
@@ -59,11 +57,39 @@ export interface ReplayInfo extends ReplayStatus {
   readonly createdAt: number;
 }
 
+/** A page of stored ticks (the market data store's `ticks` answers with this shape). */
+export interface StoredTickPage {
+  readonly ticks: ReadonlyArray<{
+    readonly symbol: string;
+    readonly ts: number;
+    readonly price: number;
+    readonly volume: number;
+    readonly seq: number | null;
+    readonly id: string | null;
+    readonly ingestSeq: number;
+  }>;
+  readonly nextCursor: string | null;
+}
+
+export interface StoredTickQuery {
+  readonly symbol: string;
+  readonly from?: number;
+  readonly to?: number;
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
 export interface ReplayManagerOptions {
-  readonly engine: Engine;
-  readonly admission?: Admission | undefined;
+  /** The engine's ingest (src/main.ts wires it): replayed ticks take the live path. */
+  readonly ingest: (
+    ticks: readonly RawTick[],
+    source: string,
+    receivedAt: number,
+  ) => { readonly accepted: number; readonly rejected: ReadonlyArray<{ readonly reason: string }> };
+  /** Room downstream (the storage writer's admission): a replay waits for it. */
+  readonly admission?: { available(): number } | undefined;
   /** Stored ticks, for replays of a stored range. */
-  readonly ticks?: ((query: TickQuery) => Promise<TickPage>) | undefined;
+  readonly ticks?: ((query: StoredTickQuery) => Promise<StoredTickPage>) | undefined;
   /** Directories files may be read from (absolute or relative to the working directory). */
   readonly allowedDirs: readonly string[];
   readonly maxConcurrent: number;
@@ -172,7 +198,7 @@ export class ReplayManager {
 
     const id = randomBytes(4).toString('hex');
     const source = `replay:${id}`;
-    const { engine } = this.#options;
+    const { ingest } = this.#options;
     if (!request.store) {
       this.#unstored.add(source);
       this.#options.storeTicks?.(source, false);
@@ -190,7 +216,7 @@ export class ReplayManager {
       loop: request.loop,
       admission: this.#options.admission,
       clock: this.#options.clock,
-      ingest: (batch, receivedAt) => engine.ingest(batch, source, receivedAt),
+      ingest: (batch, receivedAt) => ingest(batch, source, receivedAt),
       onProgress: () => this.#progress(entry),
     });
     (entry as { replay: Replay }).replay = replay;

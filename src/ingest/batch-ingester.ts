@@ -117,4 +117,6 @@ function move(batch: TickBatch, from: number, to: number): void {
   batch.ts[to] = batch.ts[from]!;
   batch.seq[to] = batch.seq[from]!;
   batch.ids[to] = batch.ids[from];
+  batch.sources[to] = batch.sources[from]!;
+  batch.receivedAt[to] = batch.receivedAt[from]!;
 }

@@ -1,8 +1,24 @@
-import type { Engine } from '../engine/engine.js';
 import type { Metrics } from './metrics.js';
 
+/**
+ * What the engine's metrics are read from: the Engine has these two methods. Spelled out here so
+ * the metrics registry imports nothing of the engine (observability is a leaf).
+ */
+export interface EngineReadings {
+  counters(): {
+    readonly rejected: Readonly<Record<string, number>>;
+    readonly anomalies: number;
+    readonly gaps: number;
+    readonly candlesClosed: number;
+    readonly activeSymbols: number;
+    readonly listenerErrors: number;
+    readonly bySource: Readonly<Record<string, { readonly accepted: number; readonly rejected: number }>>;
+  };
+  partitionSizes(): readonly number[];
+}
+
 /** Exports the engine's own counters to Prometheus, read at scrape time (nothing on the hot path). */
-export function registerEngineMetrics(metrics: Metrics, engine: Engine): void {
+export function registerEngineMetrics(metrics: Metrics, engine: EngineReadings): void {
   metrics.counterFrom('tickstream_ticks_total', 'Ticks by source and outcome.', ['source', 'outcome'], () =>
     Object.entries(engine.counters().bySource).flatMap(([source, c]) => [
       [{ source, outcome: 'accepted' }, c.accepted] as const,

@@ -9,9 +9,11 @@ import { ErrorCode } from '../errors.js';
 import { createLogger } from '../observability/logger.js';
 import { BatchWriter, type BatchWriterOptions } from './batch-writer.js';
 import { FaultyDriver } from './faulty-driver.test-support.js';
-import { memoryStore } from './pglite-template.test-support.js';
-import { Store, type StoredTick } from './store.js';
+import { Database } from './database.js';
+import type { MarketDataStore, StoredTick } from './market-data-store.js';
+import { memoryDatabase } from './pglite-template.test-support.js';
 import { ingestCalls, T0, TEST_ENGINE_OPTIONS, testTicks } from './test-ticks.test-support.js';
+import { wireWriter } from './wire-writer.test-support.js';
 
 const log = createLogger({ level: 'silent' });
 
@@ -28,13 +30,15 @@ const OPTIONS: BatchWriterOptions = {
   writeConcurrency: 1,
 };
 
-/** A writer on a fresh in-memory store, closed after the test whatever happens. */
+/** A writer on a fresh in-memory database, closed after the test whatever happens. */
 async function setup(t: TestContext, options: Partial<BatchWriterOptions> = {}, faulty = false) {
-  const base = await memoryStore();
+  const base = await memoryDatabase();
   const driver = faulty ? new FaultyDriver(base.driver) : undefined;
-  const store = driver === undefined ? base : new Store(driver);
+  const database = driver === undefined ? base : new Database(driver);
+  const store = database.marketData;
   const engine = new Engine(TEST_ENGINE_OPTIONS);
   const writer = new BatchWriter(engine, store, { ...OPTIONS, ...options }, log, { seq: 0, writeNo: 0 });
+  wireWriter(engine, writer);
   writer.start();
   t.after(async () => {
     if (driver !== undefined) {
@@ -42,13 +46,13 @@ async function setup(t: TestContext, options: Partial<BatchWriterOptions> = {}, 
       driver.down = false;
     }
     await writer.close(1000);
-    await store.close();
+    await database.close();
   });
   return { engine, store, writer, driver: driver! };
 }
 
 /** Every stored tick, in arrival order. */
-async function allTicks(store: Store): Promise<StoredTick[]> {
+async function allTicks(store: MarketDataStore): Promise<StoredTick[]> {
   return store.ticksAfter(0, Number.MAX_SAFE_INTEGER, 1_000_000);
 }
 

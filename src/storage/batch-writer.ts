@@ -14,7 +14,13 @@ import type { Anomaly } from '../core/spike-detector.js';
 import type { Admission, Engine, TickEvent } from '../engine/engine.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
-import type { AnomalyRecord, SnapshotRecord, SnapshotRound, Store, WriteBatch } from './store.js';
+import type {
+  AnomalyRecord,
+  MarketDataStore,
+  SnapshotRecord,
+  SnapshotRound,
+  WriteBatch,
+} from './market-data-store.js';
 import { TickChunk } from './tick-chunk.js';
 import { TickCopyEncoder } from './tick-copy-encoder.js';
 
@@ -114,7 +120,7 @@ export class BatchWriter {
   /** The engine's admission: room left in the buffer. Also for producers that pause instead of refusing. */
   readonly admission: Admission;
   readonly #engine: Engine;
-  readonly #store: Store;
+  readonly #store: MarketDataStore;
   readonly #log: Logger;
   readonly #chunkSize: number;
   /** One per write that may be in flight at once (each write's bytes live in its encoder's buffer). */
@@ -132,7 +138,6 @@ export class BatchWriter {
   readonly #openWritten = new Map<string, number>();
   /** updateCount of each symbol at its last snapshot. */
   readonly #snapshotMarks = new Map<string, number>();
-  readonly #unsubscribe: Array<() => void> = [];
   readonly #timers: NodeJS.Timeout[] = [];
   readonly #abort = new AbortController();
   readonly #policy;
@@ -165,7 +170,13 @@ export class BatchWriter {
   #storesTick: ((source: string) => boolean) | undefined;
   #ticksNotStored = 0;
 
-  constructor(engine: Engine, store: Store, options: BatchWriterOptions, log: Logger, start: WriterStart) {
+  constructor(
+    engine: Engine,
+    store: MarketDataStore,
+    options: BatchWriterOptions,
+    log: Logger,
+    start: WriterStart,
+  ) {
     this.options = Object.freeze({ ...options });
     this.#engine = engine;
     this.#store = store;
@@ -218,16 +229,12 @@ export class BatchWriter {
     this.#policy = wrap(retryPolicy, this.#breaker);
   }
 
-  /** Subscribes to the engine, becomes its admission and starts writing. */
+  /**
+   * Starts writing. The engine's events come through `onTick`, `onCandle` and `onAnomaly`, and
+   * `admission` is set on the engine: src/main.ts wires them.
+   */
   start(): void {
     if (this.#loop !== undefined) return;
-    const engine = this.#engine;
-    this.#unsubscribe.push(
-      engine.on('tick', this.#onTick),
-      engine.on('candle', this.#onCandle),
-      engine.on('anomaly', this.#onAnomaly),
-    );
-    engine.setAdmission(this.admission);
     this.#timers.push(
       setInterval(() => this.#collectOpenCandles(), this.options.openCandleFlushMs).unref(),
       setInterval(() => this.#collectSnapshot(false), this.options.statsIntervalMs).unref(),
@@ -338,7 +345,6 @@ export class BatchWriter {
       this.#collectOpenCandles();
       this.#collectSnapshot(true);
     }
-    for (const off of this.#unsubscribe) off();
     this.#wakeUp();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
@@ -364,7 +370,12 @@ export class BatchWriter {
 
   // -- engine events (synchronous, inside the engine's ingest) -------------------------------------
 
-  readonly #onTick = (e: TickEvent): void => {
+  /**
+   * The engine's `tick` listener. The writer's row is its own copy of the tick (into column
+   * chunks, no allocation): the engine reuses its event, and the row waits for its commit.
+   */
+  readonly onTick = (e: TickEvent): void => {
+    if (this.#closing) return;
     if (this.#storesTick !== undefined && !this.#storesTick(e.source)) {
       this.#ticksNotStored++;
       return;
@@ -389,15 +400,22 @@ export class BatchWriter {
     }
   };
 
-  readonly #onCandle = (candle: Candle): void => {
+  /** The engine's `candle` listener (closed and revised candles). */
+  readonly onCandle = (candle: Candle): void => {
+    if (this.#closing) return;
     const key = candleKey(candle);
     this.#openWritten.delete(key);
     // Kept past the event, so a plain copy (the engine may reuse the Candle it emitted).
     this.#touch().candles.set(key, candle.toJSON());
   };
 
-  readonly #onAnomaly = (anomaly: Anomaly): void => {
-    // Emitted while the tick that fired it is applied, before its tick event: it gets the next number.
+  /**
+   * The engine's `anomaly` listener. It relies on the engine's order: an anomaly is emitted while
+   * the tick that fired it is applied, before that tick's `tick` event, so it takes the next
+   * ingest sequence number, the one its tick is about to get.
+   */
+  readonly onAnomaly = (anomaly: Anomaly): void => {
+    if (this.#closing) return;
     this.#touch().anomalies.push({ anomaly, ingestSeq: this.#seq + 1 });
   };
 
@@ -530,7 +548,7 @@ export class BatchWriter {
   /**
    * Writes sealed batches while there are any, up to `writeConcurrency` at once, each in its own
    * transaction on its own connection: their COPYs overlap, and each commits only after the one
-   * before it (see Store.write), so storage still holds a prefix of the accepted ticks. After a
+   * before it (see MarketDataStore.write), so storage still holds a prefix of the accepted ticks. After a
    * failure, the writes in flight are retried one at a time, in order. False when a close gave up.
    */
   async #pipeline(): Promise<boolean> {
@@ -539,7 +557,7 @@ export class BatchWriter {
       parts: Pending[];
       batch: WriteBatch;
       attempt: Promise<boolean>;
-      /** Resolves once the write holds its turn (see Store.write): the next may start. */
+      /** Resolves once the write holds its turn (see MarketDataStore.write): the next may start. */
       locked: Promise<void>;
       encoder: TickCopyEncoder;
       started: number;

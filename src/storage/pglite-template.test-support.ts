@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { MEMORY, PgliteDriver } from './pglite-driver.js';
-import { Store } from './store.js';
+import { Database } from './database.js';
 
 /**
  * A migrated PGlite data directory as a tarball, made once per machine and schema (initdb in
@@ -47,8 +47,8 @@ async function build(): Promise<Blob> {
   }
 }
 
-/** A fresh, migrated in-memory store. */
-export async function memoryStore(): Promise<Store> {
+/** A fresh, migrated in-memory database. */
+export async function memoryDatabase(): Promise<Database> {
   const driver = await PgliteDriver.open({ path: MEMORY, loadDataDir: await pgliteTemplate() });
-  return new Store(driver);
+  return new Database(driver);
 }

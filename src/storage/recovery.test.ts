@@ -7,12 +7,13 @@ import { after, describe, it } from 'node:test';
 import { Engine } from '../engine/engine.js';
 import { createLogger } from '../observability/logger.js';
 import { BatchWriter, type BatchWriterOptions } from './batch-writer.js';
-import { openStorage, type StorageSettings } from './open-storage.js';
-import { openStore } from './open-store.js';
-import { memoryStore, pgliteTemplate } from './pglite-template.test-support.js';
+import { Database, openDatabase } from './database.js';
+import type { MarketDataStore } from './market-data-store.js';
+import { memoryDatabase, pgliteTemplate } from './pglite-template.test-support.js';
 import { recover } from './recovery.js';
-import { Store } from './store.js';
+import { startStorageService, type StorageSettings } from './storage-service.js';
 import { ingestCalls, TEST_ENGINE_OPTIONS, testTicks } from './test-ticks.test-support.js';
+import { wireWriter } from './wire-writer.test-support.js';
 
 const log = createLogger({ level: 'silent' });
 
@@ -50,7 +51,7 @@ function feed(engine: Engine, from: number, to: number): void {
 }
 
 /** Everything a run leaves behind, in a comparable form. */
-async function results(store: Store, engine: Engine) {
+async function results(store: MarketDataStore, engine: Engine) {
   const symbols = engine.symbols();
   const candles = [];
   for (const symbol of symbols) {
@@ -72,15 +73,16 @@ async function results(store: Store, engine: Engine) {
 let reference: Awaited<ReturnType<typeof results>> | undefined;
 async function uninterrupted() {
   if (reference !== undefined) return reference;
-  const store = await memoryStore();
+  const database = await memoryDatabase();
   const engine = new Engine(TEST_ENGINE_OPTIONS);
-  const writer = new BatchWriter(engine, store, WRITER, log, { seq: 0, writeNo: 0 });
+  const writer = new BatchWriter(engine, database.marketData, WRITER, log, { seq: 0, writeNo: 0 });
+  wireWriter(engine, writer);
   writer.start();
   feed(engine, 0, CALLS.length);
   engine.closeAll();
   await writer.close(5000);
-  reference = await results(store, engine);
-  await store.close();
+  reference = await results(database.marketData, engine);
+  await database.close();
   assert.ok(reference.anomalies.length > 5, 'the stream fires anomalies');
   assert.ok(reference.ticks.length > 3000);
   return reference;
@@ -99,14 +101,16 @@ describe('recovery', () => {
     const half = Math.floor(CALLS.length / 2);
 
     const first = new Engine(TEST_ENGINE_OPTIONS);
-    const one = await openStorage(first, SETTINGS(dir), log, { loadDataDir: await pgliteTemplate() });
+    const one = await startStorageService(first, SETTINGS(dir), log, { loadDataDir: await pgliteTemplate() });
+    wireWriter(first, one.writer);
     t.after(() => one.close());
     assert.equal(one.recovery.symbols, 0);
     feed(first, 0, half);
     await one.close();
 
     const second = new Engine(TEST_ENGINE_OPTIONS);
-    const two = await openStorage(second, SETTINGS(dir), log);
+    const two = await startStorageService(second, SETTINGS(dir), log);
+    wireWriter(second, two.writer);
     t.after(() => two.close());
     // A graceful stop leaves a snapshot of everything: nothing to replay.
     assert.equal(two.recovery.symbols, first.symbols().length);
@@ -115,31 +119,32 @@ describe('recovery', () => {
     feed(second, half, CALLS.length);
     second.closeAll();
     await two.writer.checkpoint();
-    assert.deepEqual(await results(two.store, second), expected);
+    assert.deepEqual(await results(two.database.marketData, second), expected);
     await two.close();
 
     // The stored statistics are the final ones too.
-    const store = await openStore({ dataDir: dir });
+    const database = await openDatabase({ dataDir: dir });
     assert.deepEqual(
-      (await store.symbolStats()).map(({ snapshotSeq: _s, updatedAt: _u, ...s }) => s),
+      (await database.marketData.symbolStats()).map(({ snapshotSeq: _s, updatedAt: _u, ...s }) => s),
       expected.stats,
     );
-    await store.close();
+    await database.close();
   });
 
   it('after a crash, the last snapshot plus the ticks stored after it give the same results', async (t) => {
     const expected = await uninterrupted();
-    const store = await memoryStore();
+    const database = await memoryDatabase();
     const third = Math.floor(CALLS.length / 3);
 
     const first = new Engine(TEST_ENGINE_OPTIONS);
-    const crashed = new BatchWriter(first, store, WRITER, log, { seq: 0, writeNo: 0 });
+    const crashed = new BatchWriter(first, database.marketData, WRITER, log, { seq: 0, writeNo: 0 });
+    wireWriter(first, crashed);
     crashed.start();
     const restartedWriter: { writer?: BatchWriter } = {};
     t.after(async () => {
       await crashed.close(0);
       await restartedWriter.writer?.close(1000);
-      await store.close();
+      await database.close();
     });
     feed(first, 0, third);
     await crashed.checkpoint();
@@ -148,18 +153,25 @@ describe('recovery', () => {
     // The process dies here: no close, no final snapshot. Its writer is simply never used again.
 
     const second = new Engine(TEST_ENGINE_OPTIONS);
-    const restarted = new Store(store.driver);
+    const restarted = new Database(database.driver).marketData;
     const report = await recover(second, restarted, log);
     assert.ok(report.snapshotSeq > 0 && report.replayed > 0, JSON.stringify(report));
     assert.equal(report.replayRefused, 0);
     assert.equal(report.committedSeq, crashed.counters().committedSeq);
     assert.deepEqual(second.allStats(), first.allStats());
     assert.deepEqual(second.recentAnomalies(), first.recentAnomalies());
+    // The replayed ticks were counted by the run that accepted them: metrics start from zero.
+    const counted = second.counters();
+    assert.equal(counted.accepted, 0);
+    assert.deepEqual(counted.bySource, {});
+    assert.equal(counted.anomalies + counted.candlesClosed + counted.gaps, 0);
+    assert.ok(Object.values(counted.rejected).every((n) => n === 0));
     const writer = new BatchWriter(second, restarted, WRITER, log, {
       seq: report.committedSeq,
       writeNo: report.writeNo,
     });
     restartedWriter.writer = writer;
+    wireWriter(second, writer);
     writer.start();
     feed(second, 2 * third, CALLS.length);
     second.closeAll();

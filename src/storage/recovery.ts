@@ -1,9 +1,10 @@
-import type { Anomaly } from '../core/spike-detector.js';
+import { pickFields } from '../core/record-fields.js';
+import { ANOMALY_FIELDS, type Anomaly } from '../core/spike-detector.js';
 import type { SymbolSnapshot } from '../core/symbol-state.js';
 import type { RawTick } from '../core/tick.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../observability/logger.js';
-import type { StoredAnomaly, StoredTick, Store } from './store.js';
+import type { MarketDataStore, StoredAnomaly, StoredTick } from './market-data-store.js';
 
 export interface RecoveryReport {
   /** Symbols put back from their snapshots. */
@@ -29,13 +30,14 @@ const PAGE = 10_000;
  * (DESIGN §4): puts back every symbol's last snapshot (statistics, moving-average prices, spike
  * window, open candles, sequence and id memory), the recent anomalies up to it, and then feeds the
  * ticks committed after the snapshot through the engine again, in their arrival order with their
- * arrival times, as if they arrived now.
+ * arrival times, as if they arrived now. They were counted when they first arrived: replaying them
+ * moves no engine counter (`Engine.replay`), so metrics after a restart start from zero.
  *
  * Call it before anything listens to the engine: the replayed ticks emit events again, and what
  * they produced (candles, anomalies) is already stored with them. The engine must be new, and
  * configured like the run that wrote the snapshots.
  */
-export async function recover(engine: Engine, store: Store, log: Logger): Promise<RecoveryReport> {
+export async function recover(engine: Engine, store: MarketDataStore, log: Logger): Promise<RecoveryReport> {
   const started = performance.now();
   const point = await store.recoveryPoint();
   // Opaque to storage: the engine wrote them (SymbolState.snapshot) and reads them back.
@@ -91,22 +93,11 @@ function replay(engine: Engine, ticks: readonly StoredTick[]): number {
         source: t.source,
       });
     }
-    refused += engine.ingest(run, run[0]!.source as string, receivedAt ?? NaN).rejected.length;
+    refused += engine.replay(run, run[0]!.source as string, receivedAt ?? NaN).rejected.length;
   }
   return refused;
 }
 
 function withoutStorageFields(a: StoredAnomaly): Anomaly {
-  return {
-    symbol: a.symbol,
-    direction: a.direction,
-    price: a.price,
-    ts: a.ts,
-    referencePrice: a.referencePrice,
-    referenceTs: a.referenceTs,
-    changePercent: a.changePercent,
-    severity: a.severity,
-    windowMs: a.windowMs,
-    thresholdPercent: a.thresholdPercent,
-  };
+  return pickFields(a, ANOMALY_FIELDS);
 }

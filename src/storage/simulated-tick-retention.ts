@@ -1,5 +1,5 @@
 import type { Logger } from '../observability/logger.js';
-import type { Store } from './store.js';
+import type { Database } from './database.js';
 import { MS_PER_DAY } from './tick-copy-encoder.js';
 import { partitionName } from './tick-partitions.js';
 
@@ -10,10 +10,14 @@ import { partitionName } from './tick-partitions.js';
  * and `replay:*` that arrived before `now − retentionMs`; live sources are never touched.
  * Returns how many rows went.
  */
-export async function deleteSimulatedTicks(store: Store, now: number, retentionMs: number): Promise<number> {
+export async function deleteSimulatedTicks(
+  database: Database,
+  now: number,
+  retentionMs: number,
+): Promise<number> {
   if (retentionMs <= 0) return 0;
   const before = new Date(now - retentionMs);
-  const rows = await store.driver.query<{ n: number }>(
+  const rows = await database.driver.query<{ n: number }>(
     `with gone as (
        delete from ticks
        where received_at < $1 and (source = 'sim' or source like 'replay:%')
@@ -30,7 +34,7 @@ export async function deleteSimulatedTicks(store: Store, now: number, retentionM
  * days (where the deleted rows were), so their space is used again instead of growing the files.
  */
 export function startSimulatedTickRetention(
-  store: Store,
+  database: Database,
   options: { readonly retentionMs: number; readonly everyMs?: number; readonly now?: () => number },
   log: Logger,
 ): () => void {
@@ -41,12 +45,12 @@ export function startSimulatedTickRetention(
     if (running) return;
     running = true;
     try {
-      const deleted = await deleteSimulatedTicks(store, now(), options.retentionMs);
+      const deleted = await deleteSimulatedTicks(database, now(), options.retentionMs);
       if (deleted > 0) {
         const today = Math.floor(now() / MS_PER_DAY);
-        const existing = new Set(await store.tickPartitions());
+        const existing = new Set(await database.tickPartitions.list());
         for (const day of [today - 1, today]) {
-          if (existing.has(day)) await store.driver.exec(`vacuum ${partitionName(day)}`);
+          if (existing.has(day)) await database.driver.exec(`vacuum ${partitionName(day)}`);
         }
         log.info({ deleted, retentionMs: options.retentionMs }, 'retention deleted simulated ticks');
       }

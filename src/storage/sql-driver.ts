@@ -1,5 +1,5 @@
 /**
- * The connection port under the {@link Store}: the little the store needs from a PostgreSQL
+ * The connection port under the stores (./database.ts): the little they need from a PostgreSQL
  * client, with two adapters, embedded PGlite (./pglite-driver.ts) and a PostgreSQL server through
  * postgres.js (./postgres-driver.ts). All SQL lives above this line, in one dialect, so both
  * drivers run exactly the same statements and migrations.
@@ -54,3 +54,14 @@ export const SqlState = {
   UndefinedTable: '42P01',
   DuplicateTable: '42P07',
 } as const;
+
+/** A time as PostgreSQL reads it (ISO-8601; years beyond 9999 without the `+`). */
+export function pgTime(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.startsWith('+') ? iso.slice(1) : iso;
+}
+
+/** SQL for the epoch milliseconds of a timestamptz column, exactly (no Date parsing, any year). */
+export function epochMs(column: string): string {
+  return `(extract(epoch from ${column}) * 1000)::float8`;
+}

@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 
 import { MS_PER_DAY } from './tick-copy-encoder.js';
-import { partitionDay, partitionName, pgTime } from './tick-partitions.js';
+import { pgTime } from './sql-driver.js';
+import { partitionDay, partitionName } from './tick-partitions.js';
 
 describe('tick partition names', () => {
   it('name the UTC day of event time', () => {

@@ -1,5 +1,5 @@
+import { pgTime, type SqlSession } from './sql-driver.js';
 import { MS_PER_DAY } from './tick-copy-encoder.js';
-import type { SqlSession } from './sql-driver.js';
 
 /**
  * Daily partitions of `ticks`: `ticks_YYYYMMDD` holds the ticks whose event time falls on that UTC
@@ -18,12 +18,6 @@ export function partitionDay(name: string): number | undefined {
   const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
   const day = ms / MS_PER_DAY;
   return Number.isInteger(day) && partitionName(day) === name ? day : undefined;
-}
-
-/** A time as PostgreSQL reads it (ISO-8601; years beyond 9999 without the `+`). */
-export function pgTime(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return iso.startsWith('+') ? iso.slice(1) : iso;
 }
 
 function isoDate(day: number): string {
@@ -62,4 +56,48 @@ export async function dropPartitionsBefore(session: SqlSession, day: number): Pr
     dropped.push(d);
   }
   return dropped;
+}
+
+/**
+ * The tick partitions of one database, with the days known to have one (created here or found)
+ * cached so that each is created once. Writes ensure their days here before they COPY.
+ */
+export class TickPartitions {
+  readonly #session: SqlSession;
+  readonly #days = new Set<number>();
+  #daysLoaded = false;
+
+  constructor(session: SqlSession) {
+    this.#session = session;
+  }
+
+  /** Creates the daily tick partitions of `days` that do not exist yet. */
+  async ensure(days: Iterable<number>): Promise<void> {
+    if (!this.#daysLoaded) {
+      for (const day of await listPartitions(this.#session)) this.#days.add(day);
+      this.#daysLoaded = true;
+    }
+    const missing = [...days].filter((d) => !this.#days.has(d));
+    if (missing.length === 0) return;
+    await createPartitions(this.#session, missing);
+    for (const day of missing) this.#days.add(day);
+  }
+
+  /** Days that have a tick partition. */
+  list(): Promise<number[]> {
+    return listPartitions(this.#session);
+  }
+
+  /** Drops the tick partitions of days before `day` (retention); answers the days dropped. */
+  async dropBefore(day: number): Promise<number[]> {
+    const dropped = await dropPartitionsBefore(this.#session, day);
+    for (const d of dropped) this.#days.delete(d);
+    return dropped;
+  }
+
+  /** Forgets which partitions exist (after a write failed: one may have been dropped meanwhile). */
+  forget(): void {
+    this.#days.clear();
+    this.#daysLoaded = false;
+  }
 }

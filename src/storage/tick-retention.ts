@@ -1,7 +1,6 @@
 import type { Logger } from '../observability/logger.js';
-import type { Store } from './store.js';
 import { MS_PER_DAY } from './tick-copy-encoder.js';
-import { partitionName } from './tick-partitions.js';
+import { partitionName, type TickPartitions } from './tick-partitions.js';
 
 export interface TickRetentionOptions {
   /** Daily partitions created ahead of today. */
@@ -18,16 +17,16 @@ export interface TickRetentionOptions {
  * it is out of retention.
  */
 export async function maintainTickPartitions(
-  store: Store,
+  partitions: TickPartitions,
   now: number,
   options: TickRetentionOptions,
   log: Logger,
 ): Promise<number[]> {
   const today = Math.floor(now / MS_PER_DAY);
   const ahead = Array.from({ length: options.partitionsAheadDays + 1 }, (_, k) => today + k);
-  await store.ensureTickPartitions(ahead);
+  await partitions.ensure(ahead);
   if (options.ticksDays <= 0) return [];
-  const dropped = await store.dropTickPartitionsBefore(today - options.ticksDays + 1);
+  const dropped = await partitions.dropBefore(today - options.ticksDays + 1);
   if (dropped.length > 0)
     log.info(
       { partitions: dropped.map(partitionName), ticksDays: options.ticksDays },

@@ -1,8 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 
 import type { AuthService } from '../auth/auth-service.js';
+import type { Credentials } from '../auth/credentials.js';
 import { Role, roleAllows, type Principal } from '../auth/roles.js';
 import { ErrorCode, isTickstreamError, TickstreamError } from '../errors.js';
+import { requestCredentials } from '../http/request-credentials.js';
 
 /** WebSocket close codes of the live streams (docs/streams.md). */
 export const CloseCode = {
@@ -25,36 +27,13 @@ export const STREAM_ROLE = Role.Reader;
 /** setTimeout cannot wait longer than this (about 24.8 days). */
 const MAX_TIMER_MS = 2_147_483_647;
 
-export interface StreamCredentials {
-  readonly bearer?: string | undefined;
-  readonly apiKey?: string | undefined;
-}
-
-/**
- * Credentials of a stream request: `Authorization: Bearer …` or `x-api-key` headers, or — for
- * browsers, whose WebSocket and EventSource cannot set headers — `?access_token=` or `?api_key=`.
- */
-export function credentialsOf(request: FastifyRequest): StreamCredentials {
-  const header = request.headers.authorization;
-  const query = request.query as Record<string, unknown> | undefined;
-  const bearer =
-    header !== undefined && /^bearer /i.test(header)
-      ? header.slice(7).trim()
-      : stringOrUndefined(query?.access_token);
-  const key = request.headers['x-api-key'];
-  const apiKey = typeof key === 'string' && key !== '' ? key : stringOrUndefined(query?.api_key);
-  return { bearer, apiKey };
-}
-
-export function hasCredentials(credentials: StreamCredentials): boolean {
-  return (credentials.bearer ?? '') !== '' || (credentials.apiKey ?? '') !== '';
+/** Credentials of a stream request: headers, or (browsers) `?access_token=` / `?api_key=`. */
+export function credentialsOf(request: FastifyRequest): Credentials {
+  return requestCredentials(request, { query: true });
 }
 
 /** The caller, if its credentials are valid and its role may read streams; throws a TickstreamError otherwise. */
-export async function authenticateStream(
-  auth: AuthService,
-  credentials: StreamCredentials,
-): Promise<Principal> {
+export async function authenticateStream(auth: AuthService, credentials: Credentials): Promise<Principal> {
   const principal = await auth.authenticate(credentials);
   if (!roleAllows(principal.role, STREAM_ROLE)) {
     throw new TickstreamError(ErrorCode.Forbidden, `live streams need the ${STREAM_ROLE} role`);
@@ -97,8 +76,4 @@ export class ExpiryTimer {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
-}
-
-function stringOrUndefined(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -2,22 +2,22 @@ import websocket from '@fastify/websocket';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 
-import { CREDENTIALS } from '../api/wire.js';
+import { CREDENTIALS } from '../http/request-credentials.js';
 import type { AuthService } from '../auth/auth-service.js';
 import type { Principal } from '../auth/roles.js';
 import { normalizeSymbol } from '../core/tick.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
-import { graphqlRoutes } from './graphql-routes.js';
-import type { Hub } from './hub.js';
-import { MarketDataSession } from './marketdata-session.js';
-import { RealtimeFeed } from './realtime-feed.js';
-import { RealtimeSession } from './realtime-session.js';
-import { parseChannelList, parseEventId, SseSession } from './sse-session.js';
-import type { SseWriter } from './sse-writer.js';
-import { StompSession } from './stomp-session.js';
+import { graphqlRoutes } from './graphql/graphql-routes.js';
+import type { Hub } from './hub/hub.js';
+import { MarketDataSession } from './ws/marketdata-session.js';
+import type { RealtimeFeed } from './compat/realtime-feed.js';
+import { RealtimeSession } from './sse/realtime-session.js';
+import { parseChannelList, parseEventId, SseSession } from './sse/sse-session.js';
+import type { SseWriter } from './delivery/sse-writer.js';
+import { StompSession } from './stomp/stomp-session.js';
 import { authenticateStream, credentialsOf } from './stream-auth.js';
-import { Protocol, type Protocol as ProtocolName } from './stream-counters.js';
-import { WsSession } from './ws-session.js';
+import { Protocol, type Protocol as ProtocolName } from './hub/stream-counters.js';
+import { WsSession } from './ws/ws-session.js';
 
 /** How often WebSocket peers are pinged; one that has not answered the previous ping is cut. */
 const PING_INTERVAL_MS = 30_000;
@@ -25,6 +25,8 @@ const PING_INTERVAL_MS = 30_000;
 export interface StreamRouteOptions {
   readonly hub: Hub;
   readonly auth: AuthService;
+  /** The `/realtime/ticks` feed (wired to the engine by src/main.ts); the route is absent without it. */
+  readonly realtime?: RealtimeFeed | undefined;
 }
 
 const credentialParams = {
@@ -33,13 +35,13 @@ const credentialParams = {
 } as const;
 
 /**
- * Every live-stream route (docs/streams.md), registered by buildApp when it has a hub. One
+ * Every live-stream route (docs/streams.md), registered by buildApp as `AppDeps.streams`. One
  * WebSocket server serves `/ws`, `/ws/marketdata`, `/stomp` and GraphQL subscriptions. The routes
  * check credentials themselves rather than through `config.role`: browsers' WebSocket and
  * EventSource cannot set headers (so `?access_token=` is accepted), and a refused WebSocket
  * learns why before it is closed.
  */
-export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, { hub, auth }) => {
+export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, { hub, auth, realtime }) => {
   await app.register(websocket, {
     // The protocols bound their own messages (streams.maxMessageBytes) and answer oversize ones
     // themselves; this is only the frame limit. GraphQL documents can be large.
@@ -126,35 +128,35 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, 
     },
   });
 
-  const feed = new RealtimeFeed(hub.engine);
-  feed.start();
-  app.addHook('onClose', () => feed.stop());
-  app.route<{ Querystring: { symbol?: string } }>({
-    method: 'GET',
-    url: '/realtime/ticks',
-    schema: {
-      tags: ['streams'],
-      summary:
-        'Server-Sent Events of ticks with SMA10 and the open 1-minute candle (the earlier Express demo)',
-      security: CREDENTIALS,
-      querystring: {
-        type: 'object',
-        properties: {
-          symbol: { type: 'string', description: 'Only this symbol (default: all)' },
-          ...credentialParams,
+  if (realtime !== undefined) realtimeRoute(realtime);
+  function realtimeRoute(feed: RealtimeFeed): void {
+    app.route<{ Querystring: { symbol?: string } }>({
+      method: 'GET',
+      url: '/realtime/ticks',
+      schema: {
+        tags: ['streams'],
+        summary:
+          'Server-Sent Events of ticks with SMA10 and the open 1-minute candle (the earlier Express demo)',
+        security: CREDENTIALS,
+        querystring: {
+          type: 'object',
+          properties: {
+            symbol: { type: 'string', description: 'Only this symbol (default: all)' },
+            ...credentialParams,
+          },
         },
       },
-    },
-    handler: async (request, reply) => {
-      const principal = await principalOf(request, Protocol.Realtime);
-      const raw = request.query.symbol;
-      const symbol = raw === undefined || raw === '' ? undefined : normalizeSymbol(raw);
-      if (raw !== undefined && raw !== '' && symbol === undefined) {
-        throw new TickstreamError(ErrorCode.BadRequest, 'symbol is not a symbol');
-      }
-      new RealtimeSession(hub, request, reply, openStreams).start(feed, principal, symbol);
-    },
-  });
+      handler: async (request, reply) => {
+        const principal = await principalOf(request, Protocol.Realtime);
+        const raw = request.query.symbol;
+        const symbol = raw === undefined || raw === '' ? undefined : normalizeSymbol(raw);
+        if (raw !== undefined && raw !== '' && symbol === undefined) {
+          throw new TickstreamError(ErrorCode.BadRequest, 'symbol is not a symbol');
+        }
+        new RealtimeSession(hub, request, reply, openStreams).start(feed, principal, symbol);
+      },
+    });
+  }
 
   await app.register(graphqlRoutes, { hub, auth });
 };

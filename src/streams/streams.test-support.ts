@@ -11,16 +11,19 @@ import { WebSocket } from 'ws';
 
 import { buildApp } from '../api/app.js';
 import { AccessTokens } from '../auth/access-tokens.js';
+import { AccountStore } from '../auth/account-store.js';
 import { AuthService } from '../auth/auth-service.js';
 import type { Principal, Role } from '../auth/roles.js';
-import { finish, type Config } from '../config.js';
+import { validateConfig, type Config } from '../config.js';
 import { DayAggregates } from '../engine/day-aggregates.js';
 import { Engine } from '../engine/engine.js';
 import { createLogger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
-import { memoryStore } from '../storage/pglite-template.test-support.js';
-import type { Store } from '../storage/store.js';
-import { Hub } from './hub.js';
+import type { MarketDataStore } from '../storage/market-data-store.js';
+import { memoryDatabase } from '../storage/pglite-template.test-support.js';
+import { RealtimeFeed } from './compat/realtime-feed.js';
+import { Hub } from './hub/hub.js';
+import { streamRoutes } from './stream-routes.js';
 
 export const TEST_ENGINE_OPTIONS = {
   partitions: 1,
@@ -40,7 +43,8 @@ export interface TestServer {
   readonly engine: Engine;
   readonly hub: Hub;
   readonly auth: AuthService;
-  readonly store: Store;
+  /** The market data of the server's in-memory database. */
+  readonly store: MarketDataStore;
   readonly metrics: Metrics;
   readonly config: Readonly<Config>;
   /** `http://127.0.0.1:PORT` */
@@ -67,6 +71,31 @@ export interface TestServer {
 
 const SECRET = new TextEncoder().encode('stream-tests-secret-0123456789abcdef');
 
+/**
+ * Wires the stream parts to `engine` as src/main.ts does (the listeners of the streams, in its
+ * order, and the candle-update demand); returns the function that unwires them.
+ */
+export function wireStreams(
+  engine: Engine,
+  parts: { hub: Hub; dayAggregates: DayAggregates; realtime?: RealtimeFeed },
+): () => void {
+  const { hub, dayAggregates, realtime } = parts;
+  const unwire = [
+    engine.on('candle', hub.onCandle),
+    engine.on('candleUpdate', hub.onCandle),
+    engine.on('anomaly', hub.onAnomaly),
+    engine.on('tick', dayAggregates.onTick),
+    engine.on('tick', hub.onTick),
+  ];
+  if (realtime !== undefined)
+    unwire.push(engine.on('candleUpdate', realtime.onCandleUpdate), engine.on('tick', realtime.onTick));
+  engine.demandCandleUpdates(() => hub.wantsCandleUpdates() || (realtime?.wantsCandleUpdates() ?? false));
+  return () => {
+    for (const off of unwire) off();
+    engine.demandCandleUpdates(undefined);
+  };
+}
+
 /** Starts the whole app (buildApp with a hub) on a free port. */
 export async function startServer(
   options: {
@@ -75,19 +104,25 @@ export async function startServer(
     seqBase?: number;
   } = {},
 ): Promise<TestServer> {
-  const config = finish({
+  const config = validateConfig({
     logLevel: 'silent',
     streams: options.streams ?? {},
     http: { rateLimitPerMinute: 1_000_000 },
   });
   const log = createLogger({ level: 'silent' });
   const engine = new Engine({ ...TEST_ENGINE_OPTIONS, ...options.engine });
-  const store = await memoryStore();
+  const database = await memoryDatabase();
+  const store = database.marketData;
+  const accounts = new AccountStore(database.driver);
   const accessTokens = new AccessTokens(SECRET);
-  const auth = new AuthService(store, accessTokens, { registration: true, registrationRole: 'reader' }, log);
+  const auth = new AuthService(
+    accounts,
+    accessTokens,
+    { registration: true, registrationRole: 'reader' },
+    log,
+  );
   const metrics = new Metrics({ defaultMetrics: false });
   const dayAggregates = new DayAggregates();
-  const stopDays = dayAggregates.attach(engine);
   const hub = new Hub({
     engine,
     options: config.streams,
@@ -97,15 +132,17 @@ export async function startServer(
     seqBase: options.seqBase,
   });
   hub.start();
+  const realtime = new RealtimeFeed(engine.intervals);
+  const unwire = wireStreams(engine, { hub, dayAggregates, realtime });
   const app = await buildApp({
     config,
     engine,
-    store,
+    marketData: store,
     aggregates: dayAggregates,
     auth,
     metrics,
     log,
-    hub,
+    streams: (instance) => streamRoutes(instance, { hub, auth, realtime }),
     status: { connections: () => hub.connectionCounts() },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -115,7 +152,7 @@ export async function startServer(
   let admin: Promise<Principal> | undefined;
   const adminPrincipal = async (): Promise<Principal> => {
     await auth.ensureAdmin('admin-password-1');
-    const user = (await store.findUserByUsername('admin'))!;
+    const user = (await accounts.findUserByUsername('admin'))!;
     return { kind: 'user', id: user.id, name: user.username, role: user.role };
   };
   return {
@@ -143,13 +180,13 @@ export async function startServer(
       if (result.rejected.length > 0) throw new Error(`ticks rejected: ${JSON.stringify(result.rejected)}`);
     },
     async close() {
-      stopDays();
+      unwire();
       hub.stop();
       // Keep-alive connections of test clients (fetch keeps them ~4 s) would hold the close up.
       const closing = app.close();
       app.server.closeAllConnections();
       await closing;
-      await store.close();
+      await database.close();
     },
   };
 }

@@ -12,9 +12,10 @@ import { parseArgs } from 'node:util';
 import type { RawTick } from '../../src/core/tick.js';
 import { Engine } from '../../src/engine/engine.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { openStorage } from '../../src/storage/open-storage.js';
 import { pgliteTemplate } from '../../src/storage/pglite-template.test-support.js';
+import { startStorageService } from '../../src/storage/storage-service.js';
 import { T0, TEST_ENGINE_OPTIONS } from '../../src/storage/test-ticks.test-support.js';
+import { wireWriter } from '../../src/storage/wire-writer.test-support.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +46,7 @@ function crashTick(k: number): RawTick {
 
 const engine = new Engine(TEST_ENGINE_OPTIONS);
 const fresh = databaseUrl === undefined && !existsSync(join(dataDir, 'pglite'));
-const storage = await openStorage(
+const storage = await startStorageService(
   engine,
   {
     dataDir,
@@ -70,6 +71,7 @@ const storage = await openStorage(
   createLogger({ level: 'silent' }),
   { databaseUrl, ...(fresh ? { loadDataDir: await pgliteTemplate() } : {}) },
 );
+wireWriter(engine, storage.writer);
 process.stdout.write(`started ${JSON.stringify(storage.recovery)}\n`);
 
 let duplicates = 0;

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 
 import type { LightMyRequestResponse } from 'fastify';
 
-import { finish, type Config } from '../../src/config.js';
+import { validateConfig, type Config } from '../../src/config.js';
 import { createServer, type Server } from '../../src/main.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
@@ -28,7 +28,7 @@ export async function testServer(
   config: Record<string, unknown> = {},
   env: NodeJS.ProcessEnv = {},
 ): Promise<Server & { logs: LogLines; config: Readonly<Config> }> {
-  const merged = finish({
+  const merged = validateConfig({
     dataDir: 'memory://',
     logLevel: 'info',
     auth: { jwtSecret: 'test-secret-'.padEnd(48, 'x') },

@@ -5,10 +5,11 @@ import { normalizeSymbol, RejectReason, type RawTick } from '../../core/tick.js'
 import type { DayAggregates } from '../../engine/day-aggregates.js';
 import type { Engine } from '../../engine/engine.js';
 import { ErrorCode } from '../../errors.js';
-import type { Store } from '../../storage/store.js';
-import { errorBody } from '../http-errors.js';
+import type { MarketDataStore } from '../../storage/market-data-store.js';
+import { errorBody } from '../../http/http-errors.js';
 import { symbolParam as symbolOf } from '../params.js';
-import { CREDENTIALS, iso } from '../wire.js';
+import { iso } from '../wire.js';
+import { CREDENTIALS } from '../../http/request-credentials.js';
 
 /**
  * The earlier systems' HTTP contracts, as thin routes over the same engine and store: their paths
@@ -16,7 +17,7 @@ import { CREDENTIALS, iso } from '../wire.js';
  */
 export interface CompatRouteOptions {
   readonly engine: Engine;
-  readonly store: Store;
+  readonly store: MarketDataStore;
   readonly aggregates: DayAggregates;
   readonly maxBatch: number;
   /** Display names by symbol (the simulator's); others show their symbol. */

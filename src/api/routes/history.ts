@@ -3,15 +3,16 @@ import type { FastifyPluginAsync } from 'fastify';
 import { compute, parseIndicators, type IndicatorSpec } from '../../core/indicators.js';
 import type { Engine } from '../../engine/engine.js';
 import { ErrorCode, TickstreamError } from '../../errors.js';
-import { anomalyHistory, candleHistory } from '../../storage/history.js';
-import type { Store } from '../../storage/store.js';
+import { anomalyHistory, candleHistory } from '../../engine/history.js';
+import type { MarketDataStore } from '../../storage/market-data-store.js';
 import type { Severity } from '../../core/spike-detector.js';
 import { symbolParam as symbolOf, timeParam, timeRange } from '../params.js';
-import { anomalyBody, anomalySchema, candleBody, candleSchema, CREDENTIALS, iso } from '../wire.js';
+import { anomalyBody, anomalySchema, candleBody, candleSchema, iso } from '../wire.js';
+import { CREDENTIALS } from '../../http/request-credentials.js';
 
 export interface HistoryRouteOptions {
   readonly engine: Engine;
-  readonly store: Store;
+  readonly store: MarketDataStore;
 }
 
 const symbolParams = { type: 'object', properties: { symbol: { type: 'string', maxLength: 64 } } } as const;

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Engine } from '../../engine/engine.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { ThroughputMeter } from '../../observability/throughput-meter.js';
-import { CREDENTIALS } from '../wire.js';
+import { CREDENTIALS } from '../../http/request-credentials.js';
 
 /** Figures other parts add to /api/metrics. */
 export interface StatusSources {

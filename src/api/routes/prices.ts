@@ -1,11 +1,12 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 
 import type { Config } from '../../config.js';
-import { normalizeTick, type RawTick, type RejectReason } from '../../core/tick.js';
+import type { RawTick, RejectReason } from '../../core/tick.js';
 import type { Engine, IngestResult } from '../../engine/engine.js';
 import { ErrorCode } from '../../errors.js';
-import { errorBody } from '../http-errors.js';
-import { CREDENTIALS, iso, statsBody, statsSchema } from '../wire.js';
+import { errorBody } from '../../http/http-errors.js';
+import { iso, statsBody, statsSchema } from '../wire.js';
+import { CREDENTIALS } from '../../http/request-credentials.js';
 
 export interface PriceRouteOptions {
   readonly engine: Engine;
@@ -100,21 +101,20 @@ export const priceRoutes: FastifyPluginAsync<PriceRouteOptions> = async (
     },
     (request, reply) => {
       const now = Date.now();
-      const result = engine.ingest([request.body], 'http', now);
-      const rejection = result.rejected[0];
-      if (rejection !== undefined) return rejectTick(reply, rejection.reason);
-      const normalized = normalizeTick(request.body, 'http', now, Infinity);
-      const tick = normalized.ok ? normalized.tick : undefined;
+      const tick = engine.ingestOne(request.body, 'http', now);
+      if (typeof tick === 'string') return rejectTick(reply, tick);
       const answer = {
-        symbol: tick?.symbol,
-        price: tick?.price,
-        timestamp: iso(tick?.ts ?? now),
+        symbol: tick.symbol,
+        price: tick.price,
+        timestamp: iso(tick.ts),
         processedAt: iso(now),
         success: true,
         message: 'Price update processed',
       };
       // Synchronous unless the client waits for the commit: no promise on the common path.
-      return request.query.ack === 'persisted' ? waitIfAsked('persisted', result).then(() => answer) : answer;
+      return request.query.ack === 'persisted' && persisted !== undefined
+        ? persisted().then(() => answer)
+        : answer;
     },
   );
 

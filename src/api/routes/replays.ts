@@ -4,7 +4,8 @@ import { normalizeTimestamp } from '../../core/tick.js';
 import { ErrorCode, TickstreamError } from '../../errors.js';
 import { parseSpeed } from '../../feeds/replay.js';
 import type { ReplayInfo, ReplayManager } from '../../feeds/replay-manager.js';
-import { CREDENTIALS, iso } from '../wire.js';
+import { CREDENTIALS } from '../../http/request-credentials.js';
+import { iso } from '../wire.js';
 
 export interface ReplayRouteOptions {
   readonly replays: ReplayManager;

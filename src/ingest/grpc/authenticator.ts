@@ -1,5 +1,7 @@
 import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
 
+import { hasCredentials, parseCredentials, type Credentials } from '../../auth/credentials.js';
+import { roleAllows, type Role } from '../../auth/roles.js';
 import { isTickstreamError } from '../../errors.js';
 
 /**
@@ -7,15 +9,6 @@ import { isTickstreamError } from '../../errors.js';
  * API keys, roles) implements {@link Authenticator}; the gRPC server only reads the metadata and
  * checks the role. Without an authenticator, auth is off.
  */
-
-export type Role = 'admin' | 'writer' | 'reader';
-
-export interface Credentials {
-  /** From `authorization: Bearer <jwt>`. */
-  readonly bearer?: string | undefined;
-  /** From `x-api-key`. */
-  readonly apiKey?: string | undefined;
-}
 
 export interface Authenticator {
   /**
@@ -25,8 +18,6 @@ export interface Authenticator {
    */
   authenticate(credentials: Credentials): Promise<{ readonly role: Role } | undefined>;
 }
-
-const RANK: Readonly<Record<Role, number>> = { reader: 1, writer: 2, admin: 3 };
 
 /** A failed check, as the status a call ends with. */
 export type AuthFailure = Partial<StatusObject> & { code: status; details: string };
@@ -55,7 +46,7 @@ export async function authorize(
     return fail(status.UNAVAILABLE, 'authentication is unavailable, retry later');
   }
   if (principal === undefined) return fail(status.UNAUTHENTICATED, 'invalid credentials');
-  if (!(RANK[principal.role] >= RANK[required])) {
+  if (!roleAllows(principal.role, required)) {
     return fail(status.PERMISSION_DENIED, `this call needs the ${required} role`);
   }
   return undefined;
@@ -63,13 +54,11 @@ export async function authorize(
 
 /** The credentials in `authorization` (Bearer scheme) or `x-api-key`; undefined when neither. */
 export function credentialsOf(metadata: Metadata): Credentials | undefined {
-  const authorization = first(metadata, 'authorization');
-  if (authorization !== undefined) {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    return m === null ? undefined : { bearer: m[1] };
-  }
-  const apiKey = first(metadata, 'x-api-key');
-  return apiKey === undefined || apiKey === '' ? undefined : { apiKey };
+  const credentials = parseCredentials({
+    authorization: first(metadata, 'authorization'),
+    apiKey: first(metadata, 'x-api-key'),
+  });
+  return hasCredentials(credentials) ? credentials : undefined;
 }
 
 function first(metadata: Metadata, key: string): string | undefined {

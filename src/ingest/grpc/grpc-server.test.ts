@@ -16,13 +16,15 @@ import {
 } from '@grpc/grpc-js';
 import { loadFileDescriptorSetFromBuffer, loadSync } from '@grpc/proto-loader';
 
+import type { Role } from '../../auth/roles.js';
+import { DayAggregates } from '../../engine/day-aggregates.js';
 import type { Admission, TickEvent } from '../../engine/engine.js';
 import { TickstreamError, ErrorCode } from '../../errors.js';
 import { createLogger } from '../../observability/logger.js';
 import { concat, engine, varint } from '../ingest.test-support.js';
 import { TickEncoder } from '../tick-encoder.js';
-import type { Authenticator, Role } from './authenticator.js';
-import { startGrpcServer, type GrpcServer, type GrpcServerOptions } from './grpc-server.js';
+import type { Authenticator } from './authenticator.js';
+import { GrpcServer, type GrpcServerOptions } from './grpc-server.js';
 import {
   marketDataPackage,
   MarketDataClient,
@@ -42,10 +44,14 @@ const logger = createLogger({ level: 'silent' });
 const servers: GrpcServer[] = [];
 const clients: Client[] = [];
 
-async function start(options: GrpcServerOptions = {}) {
+async function start(options: Omit<GrpcServerOptions, 'aggregates'> = {}) {
   const e = engine();
-  const server = await startGrpcServer(e, { host: '127.0.0.1', port: 0 }, logger, {
+  // Fed by the engine's ticks, as src/main.ts wires them.
+  const aggregates = new DayAggregates();
+  e.on('tick', aggregates.onTick);
+  const server = await GrpcServer.start(e, { host: '127.0.0.1', port: 0 }, logger, {
     now: () => NOW,
+    aggregates,
     ...options,
   });
   servers.push(server);

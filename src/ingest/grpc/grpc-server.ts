@@ -11,15 +11,16 @@ import {
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 
+import type { Role } from '../../auth/roles.js';
 import type { GrpcConfig } from '../../config.js';
 import { normalizeSymbol } from '../../core/tick.js';
-import { DayAggregates, type DayAggregate } from '../../engine/day-aggregates.js';
+import type { DayAggregate, DayAggregates } from '../../engine/day-aggregates.js';
 import type { Admission, Engine } from '../../engine/engine.js';
 import { ErrorCode, TickstreamError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { addTally, BatchIngester, emptyTally, type IngestTally } from '../batch-ingester.js';
 import { SymbolInterner } from '../symbol-interner.js';
-import { authorize, type Authenticator, type Role } from './authenticator.js';
+import { authorize, type Authenticator } from './authenticator.js';
 import {
   marketDataPackage,
   marketDataService,
@@ -40,8 +41,8 @@ export interface GrpcServerOptions {
   readonly authenticator?: Authenticator | undefined;
   /** The storage writer's admission (the one set on the engine): StreamTicks waits while full. */
   readonly admission?: Admission | undefined;
-  /** The day aggregates to serve (shared with other adapters); absent: the server keeps its own. */
-  readonly aggregates?: DayAggregates | undefined;
+  /** The day aggregates to serve (shared with other adapters, fed by the engine's ticks). */
+  readonly aggregates: DayAggregates;
   /** Ticks per engine call, at most (default 1024). */
   readonly batchSize?: number | undefined;
   /** Receive-time clock, epoch ms (default Date.now). */
@@ -70,7 +71,6 @@ export class GrpcServer {
   readonly #server: Server;
   readonly #health: HealthImplementation;
   readonly #aggregates: DayAggregates;
-  readonly #detach: (() => void) | undefined;
   readonly #ingester: BatchIngester;
   readonly #authenticator: Authenticator | undefined;
   readonly #log: Logger;
@@ -90,13 +90,7 @@ export class GrpcServer {
     this.#authenticator = options.authenticator;
     this.#batchSize = options.batchSize ?? 1024;
     this.#ingester = new BatchIngester(engine, 'grpc', options.admission, options.now);
-    if (options.aggregates === undefined) {
-      this.#aggregates = new DayAggregates();
-      this.#detach = this.#aggregates.attach(engine);
-    } else {
-      this.#aggregates = options.aggregates;
-      this.#detach = undefined;
-    }
+    this.#aggregates = options.aggregates;
     this.#stopping = undefined;
     this.#server = new Server();
     this.#server.addService(marketDataService(), this.#implementation());
@@ -110,7 +104,7 @@ export class GrpcServer {
     engine: Engine,
     config: GrpcConfig,
     logger: Logger,
-    options: GrpcServerOptions = {},
+    options: GrpcServerOptions,
   ): Promise<GrpcServer> {
     const grpc = new GrpcServer(engine, logger, options);
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -119,7 +113,6 @@ export class GrpcServer {
         err === null ? resolve(port) : reject(err),
       );
     }).catch((err: unknown) => {
-      grpc.#detach?.();
       throw new TickstreamError(
         ErrorCode.ListenFailed,
         `cannot listen for gRPC on ${config.host}:${config.port}: ${(err as Error).message}`,
@@ -183,7 +176,6 @@ export class GrpcServer {
         resolve();
       });
     });
-    this.#detach?.();
     this.#log.info(this.counters(), 'grpc stopped');
   }
 
@@ -285,16 +277,6 @@ export class GrpcServer {
       then(failure);
     });
   }
-}
-
-/** Starts the gRPC server (for src/main.ts); stop it with `server.stop()`. */
-export function startGrpcServer(
-  engine: Engine,
-  config: GrpcConfig,
-  logger: Logger,
-  options: GrpcServerOptions = {},
-): Promise<GrpcServer> {
-  return GrpcServer.start(engine, config, logger, options);
 }
 
 function invalidSymbol(): { code: status; details: string } {

@@ -5,13 +5,14 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
+import { DayAggregates } from '../../engine/day-aggregates.js';
 import { createTickReader, readTickBatches } from '../../feeds/read-ticks.js';
 import { Simulator } from '../../feeds/simulator.js';
 import { createLogger } from '../../observability/logger.js';
 import type { Authenticator } from '../grpc/authenticator.js';
-import { startGrpcServer } from '../grpc/grpc-server.js';
+import { GrpcServer } from '../grpc/grpc-server.js';
 import { engine } from '../ingest.test-support.js';
-import { startTcpIngest } from '../tcp/tcp-server.js';
+import { TcpIngestServer } from '../tcp/tcp-server.js';
 import { parseAck } from './grpc-target.js';
 import { ReplayedTicks, runLoad, SimulatedTicks, type LoadProgress } from './load-generator.js';
 import { parseTarget } from './load-target.js';
@@ -40,7 +41,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 describe('load generator', () => {
   it('sends simulated ticks over TCP at the rate asked, symbols spread over connections, in order', async () => {
     const e = engine();
-    const tcp = await startTcpIngest(e, { host: '127.0.0.1', port: 0, allow: [] }, logger);
+    const tcp = await TcpIngestServer.start(e, { host: '127.0.0.1', port: 0, allow: [] }, logger);
     stops.push(() => tcp.stop());
     const progress: LoadProgress[] = [];
     const summary = await runLoad({
@@ -62,7 +63,7 @@ describe('load generator', () => {
 
   it('sends as fast as the server takes them with rate Infinity, and replays a file', async () => {
     const e = engine();
-    const tcp = await startTcpIngest(e, { host: '127.0.0.1', port: 0, allow: [] }, logger);
+    const tcp = await TcpIngestServer.start(e, { host: '127.0.0.1', port: 0, allow: [] }, logger);
     stops.push(() => tcp.stop());
     const bad: number[] = [];
     const summary = await runLoad({
@@ -96,7 +97,10 @@ describe('load generator', () => {
       authenticate: ({ bearer }) => Promise.resolve(bearer === 'good' ? { role: 'writer' } : undefined),
     };
     const e = engine();
-    const grpc = await startGrpcServer(e, { host: '127.0.0.1', port: 0 }, logger, { authenticator });
+    const grpc = await GrpcServer.start(e, { host: '127.0.0.1', port: 0 }, logger, {
+      authenticator,
+      aggregates: new DayAggregates(),
+    });
     stops.push(() => grpc.stop({ drainTimeoutMs: 100 }));
     const target = parseTarget(`grpc://127.0.0.1:${grpc.port}`);
     const summary = await runLoad({

@@ -11,7 +11,7 @@ import {
 } from '../batch-ingester.js';
 import type { SymbolInterner } from '../symbol-interner.js';
 import { TickDecoder } from '../tick-decoder.js';
-import { FrameDecoder, MAX_FRAME_BYTES } from './frame-decoder.js';
+import { FrameDecoder, FrameError, MAX_FRAME_BYTES } from './frame-decoder.js';
 
 /** Why a TCP ingest connection ended. Stable strings: metrics and logs use them. */
 export const CloseReason = {
@@ -224,7 +224,7 @@ export class TcpConnection {
 
   #failFraming(): void {
     const decoder = this.#decoder;
-    const reason = decoder.error === 'frame_empty' ? CloseReason.FrameEmpty : CloseReason.FrameTooLarge;
+    const reason = decoder.error === FrameError.Empty ? CloseReason.FrameEmpty : CloseReason.FrameTooLarge;
     this.#log.warn(
       {
         connection: this.id,

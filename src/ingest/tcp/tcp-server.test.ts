@@ -8,7 +8,7 @@ import { concat, engine, frame } from '../ingest.test-support.js';
 import { TickEncoder, type WireTick } from '../tick-encoder.js';
 import { AllowList } from './allow-list.js';
 import { MAX_FRAME_BYTES } from './frame-decoder.js';
-import { startTcpIngest, type TcpIngestServer } from './tcp-server.js';
+import { TcpIngestServer, type TcpIngestOptions } from './tcp-server.js';
 
 const NOW = Date.UTC(2024, 0, 2, 12);
 
@@ -49,14 +49,13 @@ function writeSplit(socket: Socket, bytes: Uint8Array, piece: number): void {
 }
 
 const servers: TcpIngestServer[] = [];
-async function start(
-  options: Parameters<typeof startTcpIngest>[3] = {},
-  allow: string[] = [],
-  host = '127.0.0.1',
-) {
+async function start(options: TcpIngestOptions = {}, allow: string[] = [], host = '127.0.0.1') {
   const e = engine();
   const { logger, lines } = capture();
-  const server = await startTcpIngest(e, { host, port: 0, allow }, logger, { now: () => NOW, ...options });
+  const server = await TcpIngestServer.start(e, { host, port: 0, allow }, logger, {
+    now: () => NOW,
+    ...options,
+  });
   servers.push(server);
   return { engine: e, server, lines, port: server.address.port };
 }
@@ -280,7 +279,7 @@ describe('TCP ingest server', () => {
     const port = (blocker.address() as { port: number }).port;
     try {
       await assert.rejects(
-        startTcpIngest(engine(), { host: '127.0.0.1', port, allow: [] }, capture().logger),
+        TcpIngestServer.start(engine(), { host: '127.0.0.1', port, allow: [] }, capture().logger),
         (err: { code?: string }) => err.code === 'LISTEN_FAILED',
       );
     } finally {

@@ -205,13 +205,3 @@ export class TcpIngestServer {
     this.#closedBy[reason] = (this.#closedBy[reason] ?? 0) + 1;
   }
 }
-
-/** Starts the TCP ingest (for src/main.ts); stop it with `server.stop()`. */
-export function startTcpIngest(
-  engine: Engine,
-  config: TcpConfig,
-  logger: Logger,
-  options: TcpIngestOptions = {},
-): Promise<TcpIngestServer> {
-  return TcpIngestServer.start(engine, config, logger, options);
-}
