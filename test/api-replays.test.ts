@@ -214,7 +214,11 @@ describe('/api/replays: output', () => {
     const storedCandles: Array<Record<string, unknown>> = [];
     for (const symbol of symbols) {
       for (const interval of ['1m', '5m']) {
-        for (const c of await server.storage.database.marketData.candles({ symbol, interval, limit: 10_000 })) {
+        for (const c of await server.storage.database.marketData.candles({
+          symbol,
+          interval,
+          limit: 10_000,
+        })) {
           storedCandles.push({
             symbol: c.symbol,
             interval: c.interval,

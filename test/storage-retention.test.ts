@@ -133,7 +133,10 @@ describe('disk guard', () => {
     await server.storage.writer.flush();
     assert.equal((await storedSources()).http ?? 0, before);
     assert.equal((await server.storage.database.marketData.anomalies({ symbol: 'DISK' })).length, 1);
-    assert.equal((await server.storage.database.marketData.candles({ symbol: 'DISK', interval: '1m' })).length, 1);
+    assert.equal(
+      (await server.storage.database.marketData.candles({ symbol: 'DISK', interval: '1m' })).length,
+      1,
+    );
     assert.equal(server.storage.writer.counters().ticksNotStored, 2);
     const read = await server.app.inject({ method: 'GET', url: '/api/prices/DISK', headers: admin.headers });
     assert.equal(read.statusCode, 200);
