@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
+import { nameSymbols } from '../src/compat/fastapi/default-names.js';
 import type { Server } from '../src/main.js';
 import { testServer } from './support/test-server.js';
 
+const SYMBOLS = ['AAPL', { symbol: 'xyz', price: 12.5, name: 'XYZ Corp.' }] as const;
 let server: Server;
 before(async () => {
-  server = await testServer({
-    simulation: { symbols: ['AAPL', { symbol: 'xyz', price: 12.5, name: 'XYZ Corp.' }] },
-  });
+  server = await testServer({ simulation: { symbols: SYMBOLS } });
+  // What startServer does when the simulator is on (this server runs no simulator).
+  await nameSymbols(server.storage.database.marketData.names, SYMBOLS);
 });
 after(() => server.close());
 

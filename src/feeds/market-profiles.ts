@@ -15,12 +15,13 @@ export interface MarketProfile {
 }
 
 export const MARKET_PROFILES: Readonly<Record<string, MarketProfile>> = Object.freeze({
+  // The FastAPI price service's five symbols keep the names its clients saw (docs/compat.md).
   AAPL: { name: 'Apple Inc.', price: 190, volatility: 0.02, tickSize: 0.01 },
-  GOOGL: { name: 'Alphabet Inc. Class A', price: 170, volatility: 0.025, tickSize: 0.01 },
+  GOOGL: { name: 'Alphabet Inc.', price: 170, volatility: 0.025, tickSize: 0.01 },
   GOOG: { name: 'Alphabet Inc. Class C', price: 171, volatility: 0.025, tickSize: 0.01 },
   MSFT: { name: 'Microsoft Corporation', price: 420, volatility: 0.02, tickSize: 0.01 },
-  TSLA: { name: 'Tesla, Inc.', price: 250, volatility: 0.045, tickSize: 0.01 },
-  AMZN: { name: 'Amazon.com, Inc.', price: 185, volatility: 0.025, tickSize: 0.01 },
+  TSLA: { name: 'Tesla Inc.', price: 250, volatility: 0.045, tickSize: 0.01 },
+  AMZN: { name: 'Amazon.com Inc.', price: 185, volatility: 0.025, tickSize: 0.01 },
   NVDA: { name: 'NVIDIA Corporation', price: 120, volatility: 0.04, tickSize: 0.01 },
   META: { name: 'Meta Platforms, Inc.', price: 500, volatility: 0.03, tickSize: 0.01 },
   AMD: { name: 'Advanced Micro Devices, Inc.', price: 150, volatility: 0.04, tickSize: 0.01 },
