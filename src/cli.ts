@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 
 import { analyzeCommand } from './commands/analyze.js';
+import { apikeyCommand } from './commands/apikey.js';
 import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -19,7 +20,8 @@ export function program(): Command {
     .addCommand(serveCommand())
     .addCommand(analyzeCommand())
     .addCommand(simulateCommand())
-    .addCommand(migrateCommand());
+    .addCommand(migrateCommand())
+    .addCommand(apikeyCommand());
 }
 
 export async function main(argv: string[]): Promise<number> {

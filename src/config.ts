@@ -364,6 +364,47 @@ const RetentionSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** The earlier systems whose clients tickstream keeps serving (docs/compat.md). */
+const CompatSchema = Type.Object(
+  {
+    express: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description:
+            'Serve the Express realtime demo contract: its /api/v1 routes, /realtime/ticks, its /health/* and /ops/metrics.',
+        }),
+        anonymousReads: Type.Boolean({
+          default: true,
+          description:
+            'Its reads (GET /api/v1/symbols, ticks, metrics, /realtime/ticks) answer without credentials, as they did (false: the reader role).',
+        }),
+        corsOrigins: Type.Array(Type.String({ minLength: 1 }), {
+          default: ['*'],
+          description:
+            'Origins whose browsers may call its anonymous reads (its dashboard); "*" any origin, [] none.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    cpp: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description:
+            'Serve the C++/Java server contract: /api/v1/marketdata/{symbol}, its GraphQL, WebSocket and STOMP reads.',
+        }),
+        anonymousReads: Type.Boolean({
+          default: true,
+          description: 'Its reads answer without credentials, as they did (false: the reader role).',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 const RedisSchema = Type.Object(
   {
     prefix: Type.String({
@@ -461,6 +502,7 @@ export const ConfigSchema = Type.Object(
     auth: AuthSchema,
     streams: StreamsSchema,
     redis: RedisSchema,
+    compat: CompatSchema,
   },
   { additionalProperties: false },
 );
@@ -475,6 +517,7 @@ export type HttpConfig = Static<typeof HttpSchema>;
 export type AuthConfig = Static<typeof AuthSchema>;
 export type StreamsConfig = Static<typeof StreamsSchema>;
 export type RedisConfig = Static<typeof RedisSchema>;
+export type CompatConfig = Static<typeof CompatSchema>;
 
 /** Environment variables with the TICKSTREAM_ prefix that are not configuration keys. */
 const RESERVED_ENV = new Set(['TICKSTREAM_CONFIG', 'TICKSTREAM_ADMIN_PASSWORD']);

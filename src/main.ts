@@ -26,7 +26,7 @@ import {
   type StorageService,
   type StorageServiceOptions,
 } from './storage/storage-service.js';
-import { RealtimeFeed } from './streams/compat/realtime-feed.js';
+import { RealtimeFeed } from './compat/express/realtime-feed.js';
 import { Hub } from './streams/hub/hub.js';
 import { streamRoutes } from './streams/stream-routes.js';
 
@@ -190,7 +190,17 @@ export async function createServer(
       marketData: storage.database.marketData,
       aggregates,
       auth,
-      streams: (instance) => streamRoutes(instance, { hub, auth, realtime }),
+      streams: (instance) =>
+        streamRoutes(instance, {
+          hub,
+          auth,
+          // /realtime/ticks is the Express demo's: served while its contract is on (docs/compat.md).
+          realtime: config.compat.express.enabled ? realtime : undefined,
+          realtimeAccess: {
+            anonymous: config.compat.express.anonymousReads,
+            corsOrigins: config.compat.express.corsOrigins,
+          },
+        }),
       metrics,
       log,
       persisted: () => storage.writer.persisted(),

@@ -165,13 +165,13 @@ describe('SSE /realtime/ticks', () => {
         assert.deepEqual(a, {
           symbol: 'RT',
           price: 130,
-          ts: minute + 100,
+          ts: Math.floor((minute + 100) / 1000),
           volume: 2,
           sma10: (102 + 103 + 104 + 105 + 106 + 107 + 108 + 109 + 110 + 111 + 130 - 102) / 10,
-          candle1m: { bucket_start: minute, open: 100, high: 130, low: 100, close: 130, volume: 14 },
+          candle1m: { bucket_start: minute / 1000, open: 100, high: 130, low: 100, close: 130, volume: 14 },
         });
         assert.deepEqual((b as { candle1m: unknown }).candle1m, {
-          bucket_start: minute,
+          bucket_start: minute / 1000,
           open: 100,
           high: 130,
           low: 90,

@@ -31,6 +31,8 @@ import { requestCredentials } from '../http/request-credentials.js';
 import { securityHeaders } from './security-headers.js';
 import { authRoutes } from './routes/auth.js';
 import { compatRoutes } from './routes/compat.js';
+import { cppRoutes } from '../compat/cpp/routes.js';
+import { expressRoutes } from '../compat/express/routes.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { metricsRoutes, type StatusSources } from './routes/metrics.js';
@@ -239,12 +241,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(authRoutes, { auth, loginLimit: config.http.loginRateLimitPerMinute });
   await app.register(priceRoutes, { engine: deps.engine, config, persisted: deps.persisted });
   await app.register(historyRoutes, { engine: deps.engine, store: deps.marketData });
-  await app.register(compatRoutes, {
-    engine: deps.engine,
-    store: deps.marketData,
-    aggregates: deps.aggregates,
-    maxBatch: config.http.maxBatch,
-  });
+  await app.register(compatRoutes, { engine: deps.engine, store: deps.marketData });
+  // The earlier systems' contracts (docs/compat.md): each its own folder, each can be turned off.
+  const { express, cpp } = config.compat;
+  if (express.enabled)
+    await app.register(expressRoutes, {
+      engine: deps.engine,
+      store: deps.marketData,
+      metrics,
+      log,
+      checks: deps.readiness ?? [],
+      anonymousReads: express.anonymousReads,
+      corsOrigins: express.corsOrigins,
+      publicMetrics: config.http.publicMetrics,
+      maxBatch: config.http.maxBatch,
+    });
+  if (cpp.enabled)
+    await app.register(cppRoutes, { aggregates: deps.aggregates, anonymousReads: cpp.anonymousReads });
   await app.register(metricsRoutes, {
     engine: deps.engine,
     metrics,

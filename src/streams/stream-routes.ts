@@ -10,7 +10,9 @@ import { ErrorCode, TickstreamError } from '../errors.js';
 import { graphqlRoutes } from './graphql/graphql-routes.js';
 import type { Hub } from './hub/hub.js';
 import { MarketDataSession } from './ws/marketdata-session.js';
-import type { RealtimeFeed } from './compat/realtime-feed.js';
+import type { RealtimeFeed } from '../compat/express/realtime-feed.js';
+import { allowedOrigin, ANONYMOUS_READER } from '../compat/express/policy.js';
+import { hasCredentials } from '../auth/credentials.js';
 import { RealtimeSession } from './sse/realtime-session.js';
 import { parseChannelList, parseEventId, SseSession } from './sse/sse-session.js';
 import type { SseWriter } from './delivery/sse-writer.js';
@@ -27,6 +29,11 @@ export interface StreamRouteOptions {
   readonly auth: AuthService;
   /** The `/realtime/ticks` feed (wired to the engine by src/main.ts); the route is absent without it. */
   readonly realtime?: RealtimeFeed | undefined;
+  /**
+   * Who may read `/realtime/ticks` (the Express demo's policy, src/compat/express/policy.ts):
+   * anyone when `anonymous`, from browsers of `corsOrigins`. Default: the reader role, same origin.
+   */
+  readonly realtimeAccess?: { readonly anonymous: boolean; readonly corsOrigins: readonly string[] };
 }
 
 const credentialParams = {
@@ -41,7 +48,10 @@ const credentialParams = {
  * EventSource cannot set headers (so `?access_token=` is accepted), and a refused WebSocket
  * learns why before it is closed.
  */
-export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, { hub, auth, realtime }) => {
+export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (
+  app,
+  { hub, auth, realtime, realtimeAccess },
+) => {
   await app.register(websocket, {
     // The protocols bound their own messages (streams.maxMessageBytes) and answer oversize ones
     // themselves; this is only the frame limit. GraphQL documents can be large.
@@ -137,7 +147,7 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, 
         tags: ['streams'],
         summary:
           'Server-Sent Events of ticks with SMA10 and the open 1-minute candle (the earlier Express demo)',
-        security: CREDENTIALS,
+        ...(realtimeAccess?.anonymous === true ? {} : { security: CREDENTIALS }),
         querystring: {
           type: 'object',
           properties: {
@@ -147,7 +157,13 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, 
         },
       },
       handler: async (request, reply) => {
-        const principal = await principalOf(request, Protocol.Realtime);
+        // Anonymous when the Express policy says so, unless the client brings credentials anyway.
+        const principal =
+          realtimeAccess?.anonymous === true && !hasCredentials(credentialsOf(request))
+            ? ANONYMOUS_READER
+            : await principalOf(request, Protocol.Realtime);
+        const origin = allowedOrigin(realtimeAccess?.corsOrigins ?? [], request.headers.origin);
+        if (origin !== undefined) void reply.header('access-control-allow-origin', origin);
         const raw = request.query.symbol;
         const symbol = raw === undefined || raw === '' ? undefined : normalizeSymbol(raw);
         if (raw !== undefined && raw !== '' && symbol === undefined) {
