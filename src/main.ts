@@ -200,6 +200,7 @@ export async function createServer(
             anonymous: config.compat.express.anonymousReads,
             corsOrigins: config.compat.express.corsOrigins,
           },
+          cppAnonymous: config.compat.cpp.enabled && config.compat.cpp.anonymousReads,
         }),
       metrics,
       log,

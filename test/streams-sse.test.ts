@@ -237,8 +237,8 @@ describe('WebSocket /ws/marketdata', () => {
     ]);
     await socket.until((ms) => ms.length === 2);
     assert.deepEqual(socket.messages, [
-      { symbol: 'MD', open: 10, high: 10, low: 10, close: 10, volume: 1.5, timestamp: ts },
-      { symbol: 'MD', open: 10, high: 12, low: 10, close: 12, volume: 2.5, timestamp: ts + 5 },
+      { symbol: 'MD', open: 10, high: 10, low: 10, close: 10, volume: 1.5, timestamp: ts * 1e6 },
+      { symbol: 'MD', open: 10, high: 12, low: 10, close: 12, volume: 2.5, timestamp: (ts + 5) * 1e6 },
     ]);
     socket.close();
   });

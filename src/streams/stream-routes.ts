@@ -11,7 +11,8 @@ import { graphqlRoutes } from './graphql/graphql-routes.js';
 import type { Hub } from './hub/hub.js';
 import { MarketDataSession } from './ws/marketdata-session.js';
 import type { RealtimeFeed } from '../compat/express/realtime-feed.js';
-import { allowedOrigin, ANONYMOUS_READER } from '../compat/express/policy.js';
+import { allowedOrigin } from '../compat/express/policy.js';
+import { ANONYMOUS_READER } from '../auth/roles.js';
 import { hasCredentials } from '../auth/credentials.js';
 import { RealtimeSession } from './sse/realtime-session.js';
 import { parseChannelList, parseEventId, SseSession } from './sse/sse-session.js';
@@ -34,6 +35,11 @@ export interface StreamRouteOptions {
    * anyone when `anonymous`, from browsers of `corsOrigins`. Default: the reader role, same origin.
    */
   readonly realtimeAccess?: { readonly anonymous: boolean; readonly corsOrigins: readonly string[] };
+  /**
+   * The C++/Java server's reads (`/ws/marketdata`, STOMP `/topic/market-data/…` at `/stomp` and
+   * `/ws/websocket`, GraphQL `marketData`) answer without credentials (src/compat/cpp/policy.ts).
+   */
+  readonly cppAnonymous?: boolean;
 }
 
 const credentialParams = {
@@ -50,7 +56,7 @@ const credentialParams = {
  */
 export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (
   app,
-  { hub, auth, realtime, realtimeAccess },
+  { hub, auth, realtime, realtimeAccess, cppAnonymous = false },
 ) => {
   await app.register(websocket, {
     // The protocols bound their own messages (streams.maxMessageBytes) and answer oversize ones
@@ -88,12 +94,33 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (
   });
 
   app.get('/ws/marketdata', { websocket: true }, (socket, request) => {
-    new MarketDataSession(hub, auth, socket, request).start();
+    new MarketDataSession(hub, auth, socket, request, cppAnonymous).start();
   });
 
   app.get('/stomp', { websocket: true }, (socket, request) => {
-    new StompSession(hub, auth, socket, request).start();
+    new StompSession(hub, auth, socket, request, cppAnonymous).start();
   });
+
+  // The C++/Java server's STOMP endpoint was SockJS at /ws: its raw WebSocket transport is
+  // /ws/websocket (its Python client connects there), and SockJS clients ask /ws/info first.
+  app.get('/ws/websocket', { websocket: true }, (socket, request) => {
+    new StompSession(hub, auth, socket, request, cppAnonymous).start();
+  });
+  app.get(
+    '/ws/info',
+    { schema: { tags: ['streams'], summary: 'SockJS info of the STOMP endpoint /ws (the C++/Java server)' } },
+    (request, reply) => {
+      const origin = request.headers.origin;
+      if (origin !== undefined) void reply.header('access-control-allow-origin', origin);
+      void reply.header('cache-control', 'no-store, no-cache, no-transform, must-revalidate, max-age=0');
+      return {
+        websocket: true,
+        origins: ['*:*'],
+        cookie_needed: false,
+        entropy: Math.floor(Math.random() * 2 ** 32),
+      };
+    },
+  );
 
   /** Authenticates an SSE request; refused ones get the usual JSON error (401/403). */
   const principalOf = async (request: FastifyRequest, protocol: ProtocolName): Promise<Principal> => {
@@ -174,5 +201,5 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (
     });
   }
 
-  await app.register(graphqlRoutes, { hub, auth });
+  await app.register(graphqlRoutes, { hub, auth, anonymousMarketData: cppAnonymous });
 };

@@ -1,4 +1,4 @@
-import type { Principal, Role } from '../../auth/roles.js';
+import type { Role } from '../../auth/roles.js';
 
 /**
  * Who may call the Express realtime demo's routes. Its reads (symbols, ticks, metrics, health, the
@@ -12,14 +12,6 @@ export function expressReadRole(options: { anonymousReads: boolean }): Role | un
 }
 
 export const EXPRESS_WRITE_ROLE: Role = 'writer';
-
-/** Who an anonymous reader of `/realtime/ticks` is in stream counters; it never expires. */
-export const ANONYMOUS_READER: Principal = {
-  kind: 'user',
-  id: 'anonymous',
-  name: 'anonymous',
-  role: 'reader',
-};
 
 /**
  * The `Access-Control-Allow-Origin` value for a browser at `origin` calling an anonymous read, or
