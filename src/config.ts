@@ -110,6 +110,11 @@ const GrpcSchema = Type.Object(
       description: 'Address the gRPC server listens on.',
     }),
     port: Port(50_051, 'Port of the gRPC server (MarketDataService, health, reflection)'),
+    allowAnonymous: Type.Array(Type.String({ minLength: 1 }), {
+      default: ['127.0.0.0/8', '::1'],
+      description:
+        'Client addresses (IPs or CIDR blocks) whose gRPC calls without credentials are taken as the writer role, as the C++/Java server took them ([] none).',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

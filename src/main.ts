@@ -15,6 +15,7 @@ import { Engine } from './engine/engine.js';
 import { LiveSimulation } from './feeds/live-simulation.js';
 import { Simulator } from './feeds/simulator.js';
 import { GrpcServer } from './ingest/grpc/grpc-server.js';
+import { AddressList } from './ingest/tcp/allow-list.js';
 import { TcpIngestServer } from './ingest/tcp/tcp-server.js';
 import { registerEngineMetrics } from './observability/engine-metrics.js';
 import { registerGrpcMetrics, registerTcpMetrics } from './ingest/ingest-metrics.js';
@@ -244,7 +245,13 @@ export async function startServer(
       tcp = await TcpIngestServer.start(engine, config.tcp, log, { admission });
       onClose(() => tcp!.stop());
       registerTcpMetrics(server.metrics, tcp);
-      grpc = await GrpcServer.start(engine, config.grpc, log, { authenticator: auth, admission, aggregates });
+      grpc = await GrpcServer.start(engine, config.grpc, log, {
+        authenticator: auth,
+        // The C++/Java server's clients send no metadata: trusted by address (docs/compat.md).
+        anonymousFrom: new AddressList(config.grpc.allowAnonymous, 'grpc.allowAnonymous'),
+        admission,
+        aggregates,
+      });
       onClose(() => grpc!.stop());
       registerGrpcMetrics(server.metrics, grpc);
     }
