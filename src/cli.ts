@@ -5,6 +5,7 @@ import { apikeyCommand } from './commands/apikey.js';
 import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
 import { simulateCommand } from './commands/simulate.js';
+import { userCommand } from './commands/user.js';
 import { ErrorCode, isTickstreamError } from './errors.js';
 
 /**
@@ -21,6 +22,7 @@ export function program(): Command {
     .addCommand(analyzeCommand())
     .addCommand(simulateCommand())
     .addCommand(migrateCommand())
+    .addCommand(userCommand())
     .addCommand(apikeyCommand());
 }
 
