@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 
 import { analyzeCommand } from './commands/analyze.js';
+import { apikeyCommand } from './commands/apikey.js';
 import { migrateCommand } from './commands/migrate.js';
 import { replayCommand } from './commands/replay.js';
 import { serveCommand } from './commands/serve.js';
@@ -23,7 +24,8 @@ export function program(): Command {
     .addCommand(simulateCommand())
     .addCommand(replayCommand())
     .addCommand(migrateCommand())
-    .addCommand(userCommand());
+    .addCommand(userCommand())
+    .addCommand(apikeyCommand());
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -154,6 +154,11 @@ const GrpcSchema = Type.Object(
       description: 'Address the gRPC server listens on.',
     }),
     port: Port(50_051, 'Port of the gRPC server (MarketDataService, health, reflection)'),
+    allowAnonymous: Type.Array(Type.String({ minLength: 1 }), {
+      default: ['127.0.0.0/8', '::1'],
+      description:
+        'Client addresses (IPs or CIDR blocks) whose gRPC calls without credentials are taken as the writer role, as the C++/Java server took them ([] none).',
+    }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -476,6 +481,40 @@ const CompatSchema = Type.Object(
           default: true,
           description:
             'Its two reads answer without credentials, as that service did (false: they need the reader role).',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    express: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description:
+            'Serve the Express realtime demo contract: its /api/v1 routes, /realtime/ticks, its /health/* and /ops/metrics.',
+        }),
+        anonymousReads: Type.Boolean({
+          default: true,
+          description:
+            'Its reads (GET /api/v1/symbols, ticks, metrics, /realtime/ticks) answer without credentials, as they did (false: the reader role).',
+        }),
+        corsOrigins: Type.Array(Type.String({ minLength: 1 }), {
+          default: ['*'],
+          description:
+            'Origins whose browsers may call its anonymous reads (its dashboard); "*" any origin, [] none.',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    cpp: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description:
+            'Serve the C++/Java server contract: /api/v1/marketdata/{symbol}, its GraphQL, WebSocket and STOMP reads.',
+        }),
+        anonymousReads: Type.Boolean({
+          default: true,
+          description: 'Its reads answer without credentials, as they did (false: the reader role).',
         }),
       },
       { additionalProperties: false, default: {} },

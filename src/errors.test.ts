@@ -21,6 +21,7 @@ describe('error registry', () => {
       TargetUnreachable: 'TARGET_UNREACHABLE',
       TargetRefused: 'TARGET_REFUSED',
       BadRequest: 'BAD_REQUEST',
+      ValidationError: 'VALIDATION_ERROR',
       NotFound: 'NOT_FOUND',
       AuthRequired: 'AUTH_REQUIRED',
       TokenInvalid: 'TOKEN_INVALID',

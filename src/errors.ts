@@ -31,6 +31,8 @@ export const ErrorCode = {
   TargetRefused: 'TARGET_REFUSED',
   /** A request is malformed: bad JSON, a field or parameter that breaks its schema, an unknown field. */
   BadRequest: 'BAD_REQUEST',
+  /** A body the Express demo's webhooks cannot use: empty, not JSON, or breaking their schema (docs/compat.md). */
+  ValidationError: 'VALIDATION_ERROR',
   /** The thing asked for does not exist (a route, a symbol, a user, a key). */
   NotFound: 'NOT_FOUND',
   /** No credentials, or credentials that are not valid. */

@@ -18,6 +18,7 @@ import { LiveSimulation } from './feeds/live-simulation.js';
 import { resolveSymbols, simulatorOptions } from './feeds/market-profiles.js';
 import { Simulator } from './feeds/simulator.js';
 import { GrpcServer } from './ingest/grpc/grpc-server.js';
+import { AddressList } from './ingest/tcp/allow-list.js';
 import { TcpIngestServer } from './ingest/tcp/tcp-server.js';
 import { registerEngineMetrics } from './observability/engine-metrics.js';
 import { registerGrpcMetrics, registerTcpMetrics } from './ingest/ingest-metrics.js';
@@ -29,7 +30,7 @@ import {
   type StorageService,
   type StorageServiceOptions,
 } from './storage/storage-service.js';
-import { RealtimeFeed } from './streams/compat/realtime-feed.js';
+import { RealtimeFeed } from './compat/express/realtime-feed.js';
 import { Hub } from './streams/hub/hub.js';
 import { streamRoutes } from './streams/stream-routes.js';
 import { ReplayManager } from './feeds/replay-manager.js';
@@ -248,7 +249,18 @@ export async function createServer(
       marketData: storage.database.marketData,
       aggregates,
       auth,
-      streams: (instance) => streamRoutes(instance, { hub, auth, realtime }),
+      streams: (instance) =>
+        streamRoutes(instance, {
+          hub,
+          auth,
+          // /realtime/ticks is the Express demo's: served while its contract is on (docs/compat.md).
+          realtime: config.compat.express.enabled ? realtime : undefined,
+          realtimeAccess: {
+            anonymous: config.compat.express.anonymousReads,
+            corsOrigins: config.compat.express.corsOrigins,
+          },
+          cppAnonymous: config.compat.cpp.enabled && config.compat.cpp.anonymousReads,
+        }),
       metrics,
       log,
       persisted: () => storage.writer.persisted(),
@@ -307,7 +319,13 @@ export async function startServer(
       tcp = await TcpIngestServer.start(engine, config.tcp, log, { admission });
       onClose(() => tcp!.stop());
       registerTcpMetrics(server.metrics, tcp);
-      grpc = await GrpcServer.start(engine, config.grpc, log, { authenticator: auth, admission, aggregates });
+      grpc = await GrpcServer.start(engine, config.grpc, log, {
+        authenticator: auth,
+        // The C++/Java server's clients send no metadata: trusted by address (docs/compat.md).
+        anonymousFrom: new AddressList(config.grpc.allowAnonymous, 'grpc.allowAnonymous'),
+        admission,
+        aggregates,
+      });
       onClose(() => grpc!.stop());
       registerGrpcMetrics(server.metrics, grpc);
     }

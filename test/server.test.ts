@@ -42,7 +42,9 @@ before(async () => {
     auth: { jwtSecret: 'test-secret-'.padEnd(48, 'x') },
     http: { host: '127.0.0.1', port: 0 },
     tcp: { port: 0 },
-    grpc: { port: 0 },
+    // No address may call without credentials, so their refusal is tested here; the C++/Java
+    // server's clients, allowed by address, are in test/compat/cpp.test.ts.
+    grpc: { port: 0, allowAnonymous: [] },
   });
   server = await startServer(config, createLogger({ level: 'info', destination: logs }), {
     env: { TICKSTREAM_ADMIN_PASSWORD: ADMIN_PASSWORD },

@@ -115,7 +115,7 @@ describe('GraphQL /graphql', () => {
       low: 9,
       close: 11,
       volume: '3.5',
-      timestamp: String(ts + 2),
+      timestamp: `${ts + 2}000000`,
     });
     assert.equal(data.none, null);
     assert.ok((data.symbols as string[]).includes('GQL'));

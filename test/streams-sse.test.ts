@@ -165,13 +165,13 @@ describe('SSE /realtime/ticks', () => {
         assert.deepEqual(a, {
           symbol: 'RT',
           price: 130,
-          ts: minute + 100,
+          ts: Math.floor((minute + 100) / 1000),
           volume: 2,
           sma10: (102 + 103 + 104 + 105 + 106 + 107 + 108 + 109 + 110 + 111 + 130 - 102) / 10,
-          candle1m: { bucket_start: minute, open: 100, high: 130, low: 100, close: 130, volume: 14 },
+          candle1m: { bucket_start: minute / 1000, open: 100, high: 130, low: 100, close: 130, volume: 14 },
         });
         assert.deepEqual((b as { candle1m: unknown }).candle1m, {
-          bucket_start: minute,
+          bucket_start: minute / 1000,
           open: 100,
           high: 130,
           low: 90,
@@ -237,8 +237,8 @@ describe('WebSocket /ws/marketdata', () => {
     ]);
     await socket.until((ms) => ms.length === 2);
     assert.deepEqual(socket.messages, [
-      { symbol: 'MD', open: 10, high: 10, low: 10, close: 10, volume: 1.5, timestamp: ts },
-      { symbol: 'MD', open: 10, high: 12, low: 10, close: 12, volume: 2.5, timestamp: ts + 5 },
+      { symbol: 'MD', open: 10, high: 10, low: 10, close: 10, volume: 1.5, timestamp: ts * 1e6 },
+      { symbol: 'MD', open: 10, high: 12, low: 10, close: 12, volume: 2.5, timestamp: (ts + 5) * 1e6 },
     ]);
     socket.close();
   });

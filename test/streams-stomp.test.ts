@@ -111,7 +111,7 @@ describe('STOMP /stomp', () => {
       low: 100,
       close: 100,
       volume: '3',
-      timestamp: String(t0),
+      timestamp: `${t0}000000`,
     });
     assert.deepEqual(JSON.parse(market[2]!.body), {
       symbol: 'AAPL',
@@ -120,7 +120,7 @@ describe('STOMP /stomp', () => {
       low: 100,
       close: 110,
       volume: '6',
-      timestamp: String(t0 + 20),
+      timestamp: `${t0 + 20}000000`,
     });
     assert.equal(market[2]!.headers.destination, '/topic/market-data/AAPL');
     assert.equal(market[2]!.headers['content-type'], 'application/json');

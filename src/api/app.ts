@@ -30,8 +30,9 @@ import { errorBody, errorHandler } from '../http/http-errors.js';
 import { requestCredentials } from '../http/request-credentials.js';
 import { securityHeaders } from './security-headers.js';
 import { authRoutes } from './routes/auth.js';
-import { compatRoutes } from './routes/compat.js';
+import { cppRoutes } from '../compat/cpp/routes.js';
 import { dotnetContract } from '../compat/dotnet/dotnet-contract.js';
+import { expressRoutes } from '../compat/express/routes.js';
 import { fastapiRoutes } from '../compat/fastapi/routes.js';
 import { symbolNameRoutes } from './routes/symbol-names.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
@@ -261,12 +262,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     dotnetAnomalies: dotnet.enabled,
   });
   await app.register(symbolNameRoutes, { store: deps.marketData });
-  await app.register(compatRoutes, {
-    engine: deps.engine,
-    store: deps.marketData,
-    aggregates: deps.aggregates,
-    maxBatch: config.http.maxBatch,
-  });
+  const { express, cpp } = config.compat;
+  if (express.enabled)
+    await app.register(expressRoutes, {
+      engine: deps.engine,
+      store: deps.marketData,
+      metrics,
+      log,
+      checks: deps.readiness ?? [],
+      anonymousReads: express.anonymousReads,
+      corsOrigins: express.corsOrigins,
+      publicMetrics: config.http.publicMetrics,
+      maxBatch: config.http.maxBatch,
+    });
+  if (cpp.enabled)
+    await app.register(cppRoutes, { aggregates: deps.aggregates, anonymousReads: cpp.anonymousReads });
   await app.register(metricsRoutes, {
     engine: deps.engine,
     metrics,

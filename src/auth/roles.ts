@@ -25,3 +25,14 @@ export interface Principal {
   /** For users: when the access token expires (epoch ms). */
   readonly expiresAt?: number;
 }
+
+/**
+ * The caller of an earlier system's read that was public (docs/compat.md): a reader that never
+ * expires. Only the routes whose compat policy allows anonymous reads hand it out.
+ */
+export const ANONYMOUS_READER: Principal = {
+  kind: 'user',
+  id: 'anonymous',
+  name: 'anonymous',
+  role: 'reader',
+};

@@ -6,6 +6,7 @@ import type { Logger } from '../observability/logger.js';
 /** The one place error codes become HTTP statuses (STYLE: only in src/api). */
 const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.BadRequest]: 400,
+  [ErrorCode.ValidationError]: 400,
   [ErrorCode.UsageInvalid]: 400,
   [ErrorCode.TickRejected]: 400,
   [ErrorCode.CursorInvalid]: 400,

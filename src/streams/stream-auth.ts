@@ -2,7 +2,8 @@ import type { FastifyRequest } from 'fastify';
 
 import type { AuthService } from '../auth/auth-service.js';
 import type { Credentials } from '../auth/credentials.js';
-import { Role, roleAllows, type Principal } from '../auth/roles.js';
+import { ANONYMOUS_READER, Role, roleAllows, type Principal } from '../auth/roles.js';
+import { hasCredentials } from '../auth/credentials.js';
 import { ErrorCode, isTickstreamError, TickstreamError } from '../errors.js';
 import { requestCredentials } from '../http/request-credentials.js';
 
@@ -39,6 +40,20 @@ export async function authenticateStream(auth: AuthService, credentials: Credent
     throw new TickstreamError(ErrorCode.Forbidden, `live streams need the ${STREAM_ROLE} role`);
   }
   return principal;
+}
+
+/**
+ * As {@link authenticateStream}, but a caller without any credentials is the anonymous reader
+ * when `anonymous` (an earlier system's public read, docs/compat.md). Credentials given are
+ * checked as always.
+ */
+export async function authenticateStreamOrAnonymous(
+  auth: AuthService,
+  credentials: Credentials,
+  anonymous: boolean,
+): Promise<Principal> {
+  if (anonymous && !hasCredentials(credentials)) return ANONYMOUS_READER;
+  return authenticateStream(auth, credentials);
 }
 
 /** The error code and message to tell a client whose credentials were refused (never the credential). */

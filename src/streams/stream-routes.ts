@@ -10,7 +10,10 @@ import { ErrorCode, TickstreamError } from '../errors.js';
 import { graphqlRoutes } from './graphql/graphql-routes.js';
 import type { Hub } from './hub/hub.js';
 import { MarketDataSession } from './ws/marketdata-session.js';
-import type { RealtimeFeed } from './compat/realtime-feed.js';
+import type { RealtimeFeed } from '../compat/express/realtime-feed.js';
+import { allowedOrigin } from '../compat/express/policy.js';
+import { ANONYMOUS_READER } from '../auth/roles.js';
+import { hasCredentials } from '../auth/credentials.js';
 import { RealtimeSession } from './sse/realtime-session.js';
 import { parseChannelList, parseEventId, SseSession } from './sse/sse-session.js';
 import type { SseWriter } from './delivery/sse-writer.js';
@@ -27,6 +30,16 @@ export interface StreamRouteOptions {
   readonly auth: AuthService;
   /** The `/realtime/ticks` feed (wired to the engine by src/main.ts); the route is absent without it. */
   readonly realtime?: RealtimeFeed | undefined;
+  /**
+   * Who may read `/realtime/ticks` (the Express demo's policy, src/compat/express/policy.ts):
+   * anyone when `anonymous`, from browsers of `corsOrigins`. Default: the reader role, same origin.
+   */
+  readonly realtimeAccess?: { readonly anonymous: boolean; readonly corsOrigins: readonly string[] };
+  /**
+   * The C++/Java server's reads (`/ws/marketdata`, STOMP `/topic/market-data/…` at `/stomp` and
+   * `/ws/websocket`, GraphQL `marketData`) answer without credentials (src/compat/cpp/policy.ts).
+   */
+  readonly cppAnonymous?: boolean;
 }
 
 const credentialParams = {
@@ -41,7 +54,10 @@ const credentialParams = {
  * EventSource cannot set headers (so `?access_token=` is accepted), and a refused WebSocket
  * learns why before it is closed.
  */
-export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, { hub, auth, realtime }) => {
+export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (
+  app,
+  { hub, auth, realtime, realtimeAccess, cppAnonymous = false },
+) => {
   await app.register(websocket, {
     // The protocols bound their own messages (streams.maxMessageBytes) and answer oversize ones
     // themselves; this is only the frame limit. GraphQL documents can be large.
@@ -78,12 +94,33 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, 
   });
 
   app.get('/ws/marketdata', { websocket: true }, (socket, request) => {
-    new MarketDataSession(hub, auth, socket, request).start();
+    new MarketDataSession(hub, auth, socket, request, cppAnonymous).start();
   });
 
   app.get('/stomp', { websocket: true }, (socket, request) => {
-    new StompSession(hub, auth, socket, request).start();
+    new StompSession(hub, auth, socket, request, cppAnonymous).start();
   });
+
+  // The C++/Java server's STOMP endpoint was SockJS at /ws: its raw WebSocket transport is
+  // /ws/websocket (its Python client connects there), and SockJS clients ask /ws/info first.
+  app.get('/ws/websocket', { websocket: true }, (socket, request) => {
+    new StompSession(hub, auth, socket, request, cppAnonymous).start();
+  });
+  app.get(
+    '/ws/info',
+    { schema: { tags: ['streams'], summary: 'SockJS info of the STOMP endpoint /ws (the C++/Java server)' } },
+    (request, reply) => {
+      const origin = request.headers.origin;
+      if (origin !== undefined) void reply.header('access-control-allow-origin', origin);
+      void reply.header('cache-control', 'no-store, no-cache, no-transform, must-revalidate, max-age=0');
+      return {
+        websocket: true,
+        origins: ['*:*'],
+        cookie_needed: false,
+        entropy: Math.floor(Math.random() * 2 ** 32),
+      };
+    },
+  );
 
   /** Authenticates an SSE request; refused ones get the usual JSON error (401/403). */
   const principalOf = async (request: FastifyRequest, protocol: ProtocolName): Promise<Principal> => {
@@ -137,7 +174,7 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, 
         tags: ['streams'],
         summary:
           'Server-Sent Events of ticks with SMA10 and the open 1-minute candle (the earlier Express demo)',
-        security: CREDENTIALS,
+        ...(realtimeAccess?.anonymous === true ? {} : { security: CREDENTIALS }),
         querystring: {
           type: 'object',
           properties: {
@@ -147,7 +184,13 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, 
         },
       },
       handler: async (request, reply) => {
-        const principal = await principalOf(request, Protocol.Realtime);
+        // Anonymous when the Express policy says so, unless the client brings credentials anyway.
+        const principal =
+          realtimeAccess?.anonymous === true && !hasCredentials(credentialsOf(request))
+            ? ANONYMOUS_READER
+            : await principalOf(request, Protocol.Realtime);
+        const origin = allowedOrigin(realtimeAccess?.corsOrigins ?? [], request.headers.origin);
+        if (origin !== undefined) void reply.header('access-control-allow-origin', origin);
         const raw = request.query.symbol;
         const symbol = raw === undefined || raw === '' ? undefined : normalizeSymbol(raw);
         if (raw !== undefined && raw !== '' && symbol === undefined) {
@@ -158,5 +201,5 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (app, 
     });
   }
 
-  await app.register(graphqlRoutes, { hub, auth });
+  await app.register(graphqlRoutes, { hub, auth, anonymousMarketData: cppAnonymous });
 };

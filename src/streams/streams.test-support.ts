@@ -21,7 +21,7 @@ import { createLogger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
 import type { MarketDataStore } from '../storage/market-data-store.js';
 import { memoryDatabase } from '../storage/pglite-template.test-support.js';
-import { RealtimeFeed } from './compat/realtime-feed.js';
+import { RealtimeFeed } from '../compat/express/realtime-feed.js';
 import { Hub } from './hub/hub.js';
 import { streamRoutes } from './stream-routes.js';
 

@@ -24,7 +24,8 @@ import { createLogger } from '../../observability/logger.js';
 import { concat, engine, varint } from '../ingest.test-support.js';
 import { TickEncoder } from '../tick-encoder.js';
 import type { Authenticator } from './authenticator.js';
-import { GrpcServer, type GrpcServerOptions } from './grpc-server.js';
+import { AddressList } from '../tcp/allow-list.js';
+import { GrpcServer, peerAddress, type GrpcServerOptions } from './grpc-server.js';
 import {
   marketDataPackage,
   MarketDataClient,
@@ -346,6 +347,32 @@ describe('gRPC auth', () => {
     });
     assert.equal(server.counters().accepted, 1);
     assert.equal(server.counters().refused, 7);
+  });
+
+  it('takes calls without metadata from grpc.allowAnonymous addresses as the writer (the C++/Java clients)', async () => {
+    const tick = { symbol: 'AAPL', price: 1 };
+    const allowed = await start({ authenticator, anonymousFrom: new AddressList(['127.0.0.0/8'], 'test') });
+    assert.deepEqual(await streamTicks(allowed.client, [tick]), {
+      success: true,
+      message: 'Received 1 ticks',
+    });
+    // Credentials given are still checked.
+    await assert.rejects(
+      streamTicks(allowed.client, [tick], meta({ authorization: 'Bearer r-token' })),
+      code(status.PERMISSION_DENIED),
+    );
+    const elsewhere = await start({ authenticator, anonymousFrom: new AddressList(['10.0.0.0/8'], 'test') });
+    await assert.rejects(streamTicks(elsewhere.client, [tick]), code(status.UNAUTHENTICATED));
+    const none = await start({ authenticator, anonymousFrom: new AddressList([], 'test') });
+    await assert.rejects(streamTicks(none.client, [tick]), code(status.UNAUTHENTICATED));
+  });
+
+  it('reads the peer address of grpc-js', () => {
+    assert.equal(peerAddress('ipv4:127.0.0.1:50123'), '127.0.0.1');
+    assert.equal(peerAddress('ipv6:[::1]:50123'), '::1');
+    assert.equal(peerAddress('127.0.0.1:50123'), '127.0.0.1');
+    assert.equal(peerAddress('[::ffff:127.0.0.1]:50123'), '::ffff:127.0.0.1');
+    assert.equal(peerAddress('unix:/tmp/x'), undefined);
   });
 
   it('takes many messages per write from the batching client, and reports a refusal as a status', async () => {

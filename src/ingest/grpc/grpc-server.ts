@@ -20,7 +20,8 @@ import { ErrorCode, TickstreamError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { addTally, BatchIngester, emptyTally, type IngestTally } from '../batch-ingester.js';
 import { SymbolInterner } from '../symbol-interner.js';
-import { authorize, type Authenticator } from './authenticator.js';
+import { authorize, credentialsOf, type Authenticator } from './authenticator.js';
+import type { AddressList } from '../tcp/allow-list.js';
 import {
   marketDataPackage,
   marketDataService,
@@ -39,6 +40,12 @@ import { TickStream } from './tick-stream.js';
 export interface GrpcServerOptions {
   /** Checks `authorization: Bearer …` / `x-api-key` metadata; absent: auth off. */
   readonly authenticator?: Authenticator | undefined;
+  /**
+   * Addresses whose calls without metadata proceed as the writer role (the C++/Java server's
+   * clients sent none; config `grpc.allowAnonymous`, docs/compat.md). Calls with metadata are
+   * checked as always.
+   */
+  readonly anonymousFrom?: AddressList | undefined;
   /** The storage writer's admission (the one set on the engine): StreamTicks waits while full. */
   readonly admission?: Admission | undefined;
   /** The day aggregates to serve (shared with other adapters, fed by the engine's ticks). */
@@ -73,6 +80,7 @@ export class GrpcServer {
   readonly #aggregates: DayAggregates;
   readonly #ingester: BatchIngester;
   readonly #authenticator: Authenticator | undefined;
+  readonly #anonymousFrom: AddressList | undefined;
   readonly #log: Logger;
   readonly #batchSize: number;
   readonly #interner = new SymbolInterner();
@@ -88,6 +96,7 @@ export class GrpcServer {
   private constructor(engine: Engine, logger: Logger, options: GrpcServerOptions) {
     this.#log = logger.child({ component: 'grpc' });
     this.#authenticator = options.authenticator;
+    this.#anonymousFrom = options.anonymousFrom;
     this.#batchSize = options.batchSize ?? 1024;
     this.#ingester = new BatchIngester(engine, 'grpc', options.admission, options.now);
     this.#aggregates = options.aggregates;
@@ -102,7 +111,7 @@ export class GrpcServer {
   /** Listens on `config.host:config.port`; throws LISTEN_FAILED when it cannot. */
   static async start(
     engine: Engine,
-    config: GrpcConfig,
+    config: Pick<GrpcConfig, 'host' | 'port'>,
     logger: Logger,
     options: GrpcServerOptions,
   ): Promise<GrpcServer> {
@@ -261,11 +270,19 @@ export class GrpcServer {
   }
 
   #authorized(
-    call: Parameters<typeof authorize>[0],
+    call: Parameters<typeof authorize>[0] & { getPeer(): string },
     role: Role,
     then: (error: { code: status; details: string } | undefined) => void,
   ): void {
     if (this.#authenticator === undefined) {
+      then(undefined);
+      return;
+    }
+    if (
+      this.#anonymousFrom !== undefined &&
+      credentialsOf(call.metadata) === undefined &&
+      this.#anonymousFrom.has(peerAddress(call.getPeer()))
+    ) {
       then(undefined);
       return;
     }
@@ -277,6 +294,15 @@ export class GrpcServer {
       then(failure);
     });
   }
+}
+
+/** The IP of a grpc-js peer (`127.0.0.1:5000`, `[::1]:5000`, also with an `ipv4:`/`ipv6:` scheme), or undefined. */
+export function peerAddress(peer: string): string | undefined {
+  const text = peer.replace(/^ipv[46]:/, '');
+  const v6 = /^\[([^\]]+)\]:\d+$/.exec(text);
+  if (v6 !== null) return v6[1];
+  const v4 = /^([\d.]+):\d+$/.exec(text);
+  return v4 === null ? undefined : v4[1];
 }
 
 function invalidSymbol(): { code: status; details: string } {

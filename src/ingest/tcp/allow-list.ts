@@ -17,7 +17,7 @@ export class AllowList {
    */
   constructor(host: string, entries: readonly string[]) {
     const list = new BlockList();
-    for (const entry of entries) addEntry(list, entry.trim());
+    for (const entry of entries) addEntry(list, entry.trim(), 'tcp.allow');
     if (isLoopback(host)) this.#list = undefined;
     else if (entries.length === 0) {
       throw new TickstreamError(
@@ -45,7 +45,32 @@ export function isLoopback(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h) || /^::ffff:127\./.test(h);
 }
 
-function addEntry(list: BlockList, entry: string): void {
+/**
+ * Addresses that may do something without credentials (config `grpc.allowAnonymous`): unlike
+ * {@link AllowList} it is checked whatever the listening address, and an empty list allows none.
+ */
+export class AddressList {
+  readonly #list = new BlockList();
+  readonly #empty: boolean;
+
+  /** `key`: the config key named in a CONFIG_INVALID error for a bad entry. */
+  constructor(entries: readonly string[], key: string) {
+    for (const entry of entries) addEntry(this.#list, entry.trim(), key);
+    this.#empty = entries.length === 0;
+  }
+
+  /** Whether `address` (an IP, IPv4-mapped IPv6 included) is in the list. */
+  has(address: string | undefined): boolean {
+    if (this.#empty || address === undefined) return false;
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+    if (mapped !== null) return this.#list.check(mapped[1]!, 'ipv4');
+    const family = isIP(address);
+    if (family === 0) return false;
+    return this.#list.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  }
+}
+
+function addEntry(list: BlockList, entry: string, key: string): void {
   const slash = entry.indexOf('/');
   const address = slash < 0 ? entry : entry.slice(0, slash);
   const family = isIP(address);
@@ -58,7 +83,7 @@ function addEntry(list: BlockList, entry: string): void {
   ) {
     throw new TickstreamError(
       ErrorCode.ConfigInvalid,
-      `config tcp.allow: "${entry}" is not an IP address or a CIDR block (e.g. 192.168.1.20 or 10.0.0.0/8)`,
+      `config ${key}: "${entry}" is not an IP address or a CIDR block (e.g. 192.168.1.20 or 10.0.0.0/8)`,
     );
   }
   const type = family === 4 ? 'ipv4' : 'ipv6';

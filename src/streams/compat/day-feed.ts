@@ -1,11 +1,12 @@
 import type { DayAggregate, DayAggregates } from '../../engine/day-aggregates.js';
 import { ALL_SYMBOLS } from '../hub/channel-name.js';
 import type { Outgoing } from '../hub/hub-message.js';
+import { nanosText } from '../../compat/cpp/wire-time.js';
 
 /**
  * One update of a symbol's current UTC day, as the earlier C++/Java system's live routes send it:
  * `{symbol, open, high, low, close, volume, timestamp}`, `timestamp` being the event time of the
- * day's latest tick in epoch ms. Serialized at most once per shape and shared by every connection.
+ * day's latest tick in epoch nanoseconds (its producers' `exchange_timestamp`, exact). Serialized at most once per shape and shared by every connection.
  * A slow connection keeps only the latest one per symbol.
  */
 export class DayMessage implements Outgoing {
@@ -60,7 +61,7 @@ function aggregateJson(a: DayAggregate, quote: '' | '"'): string {
     quote +
     ',"timestamp":' +
     quote +
-    a.lastTs +
+    nanosText(a.lastTs) +
     quote +
     '}'
   );

@@ -6,13 +6,14 @@ import type { WebSocket } from 'ws';
 import { statusOf } from '../../http/http-errors.js';
 import type { AuthService } from '../../auth/auth-service.js';
 import { hasCredentials, parseCredentials, type Credentials } from '../../auth/credentials.js';
-import type { Principal } from '../../auth/roles.js';
+import { ANONYMOUS_READER, type Principal } from '../../auth/roles.js';
 import { ErrorCode, isTickstreamError, TickstreamError } from '../../errors.js';
 import { costLimitRule } from './graphql-cost.js';
 import { resolvers, SCHEMA } from './graphql-schema.js';
 import type { Hub } from '../hub/hub.js';
 import {
   authenticateStream,
+  authenticateStreamOrAnonymous,
   authFailure,
   CloseCode,
   closeCodeOf,
@@ -24,7 +25,12 @@ import { Protocol } from '../hub/stream-counters.js';
 export interface GraphqlRouteOptions {
   readonly hub: Hub;
   readonly auth: AuthService;
+  /** Query `marketData` (the C++/Java server's) answers without credentials; nothing else does. */
+  readonly anonymousMarketData?: boolean;
 }
+
+/** The one query an anonymous caller may make (docs/compat.md, C++/Java server). */
+const ANONYMOUS_QUERY = 'marketData';
 
 const GRAPHIQL_POLICY = [
   "default-src 'self'",
@@ -71,7 +77,10 @@ function stringOf(value: unknown): string | undefined {
  * subscriptions, whose connection is closed with 4401 when the token expires. Operations deeper
  * than `streams.graphqlMaxDepth` or costing more than `streams.graphqlMaxCost` are refused.
  */
-export const graphqlRoutes: FastifyPluginAsync<GraphqlRouteOptions> = async (app, { hub, auth }) => {
+export const graphqlRoutes: FastifyPluginAsync<GraphqlRouteOptions> = async (
+  app,
+  { hub, auth, anonymousMarketData = false },
+) => {
   const counters = hub.counters(Protocol.GraphQl);
   const costRule = costLimitRule(hub.options.graphqlMaxCost);
   const counted = new WeakSet<WebSocket>();
@@ -84,12 +93,29 @@ export const graphqlRoutes: FastifyPluginAsync<GraphqlRouteOptions> = async (app
   // Credentials for queries over HTTP (the WebSocket upgrade and GraphiQL's page are not queries).
   app.addHook('preHandler', async (request) => {
     if (request.ws || !request.url.startsWith('/graphql')) return;
-    request.principal = await authenticateStream(auth, credentialsOf(request));
+    request.principal = await authenticateStreamOrAnonymous(
+      auth,
+      credentialsOf(request),
+      anonymousMarketData,
+    );
   });
+
+  // An anonymous caller reaches `marketData` only: every other query field refuses it.
+  const all = resolvers(hub);
+  const query = all.Query ?? {};
+  for (const [field, resolve] of Object.entries(query)) {
+    if (field === ANONYMOUS_QUERY || typeof resolve !== 'function') continue;
+    const inner = resolve as (root: unknown, args: unknown, context: { principal?: Principal }) => unknown;
+    query[field] = (root: unknown, args: unknown, context: { principal?: Principal }) => {
+      if (context.principal === ANONYMOUS_READER)
+        throw new TickstreamError(ErrorCode.AuthRequired, `${field} needs credentials`);
+      return inner(root, args, context);
+    };
+  }
 
   await app.register(mercurius, {
     schema: SCHEMA,
-    resolvers: resolvers(hub) as never,
+    resolvers: all as never,
     path: '/graphql',
     graphiql: true,
     queryDepth: hub.options.graphqlMaxDepth,

@@ -1,3 +1,4 @@
+import { nanosText } from '../../compat/cpp/wire-time.js';
 import type { CandleData } from '../../core/candles.js';
 import { normalizeSymbol } from '../../core/tick.js';
 import { ErrorCode, TickstreamError } from '../../errors.js';
@@ -11,7 +12,7 @@ import type { Hub } from '../hub/hub.js';
  * for field. Times elsewhere are epoch ms as Float (GraphQL's Int has 32 bits).
  */
 export const SCHEMA = /* GraphQL */ `
-  "A symbol's current UTC day, as the earlier system served it. volume and timestamp (epoch ms) are strings."
+  "A symbol's current UTC day, as the earlier system served it. volume and timestamp (epoch nanoseconds) are strings."
   type Aggregate {
     symbol: String
     open: Float
@@ -148,7 +149,7 @@ export function resolvers(hub: Hub): Record<string, Record<string, unknown>> {
           low: a.low,
           close: a.close,
           volume: String(a.volume),
-          timestamp: String(a.lastTs),
+          timestamp: nanosText(a.lastTs),
         };
       },
       symbols: () => engine.symbols(),

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import type { Principal } from '../../auth/roles.js';
 import type { SessionContext } from '../hub/session-context.js';
-import type { RealtimeEvent, RealtimeFeed } from '../compat/realtime-feed.js';
+import type { RealtimeEvent, RealtimeFeed } from '../../compat/express/realtime-feed.js';
 import { SseStream } from './sse-stream.js';
 import type { SseWriter } from '../delivery/sse-writer.js';
 import { Protocol } from '../hub/stream-counters.js';

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 
 import type { AuthService } from '../../auth/auth-service.js';
+import { ANONYMOUS_READER } from '../../auth/roles.js';
 import { hasCredentials, parseCredentials, type Credentials } from '../../auth/credentials.js';
 import { ErrorCode } from '../../errors.js';
 import type { Channel, HubSubscriber } from '../hub/channel.js';
@@ -22,7 +23,13 @@ import {
   type StompVersion,
 } from './stomp-frame.js';
 import { StompParser, type StompFrame } from './stomp-parser.js';
-import { authenticateStream, authFailure, CloseCode, closeCodeOf, credentialsOf } from '../stream-auth.js';
+import {
+  authenticateStreamOrAnonymous,
+  authFailure,
+  CloseCode,
+  closeCodeOf,
+  credentialsOf,
+} from '../stream-auth.js';
 import { Protocol } from '../hub/stream-counters.js';
 
 const MAX_HEADERS = 64;
@@ -85,8 +92,20 @@ export class StompSession extends WebSocketSession<StompDelivery> implements Hub
   #lastSent = Date.now();
   #heartbeat: NodeJS.Timeout | undefined;
 
-  constructor(context: SessionContext, auth: AuthService, socket: WebSocket, request: FastifyRequest) {
+  readonly #anonymous: boolean;
+  /** Whether the peer connected without credentials: it may read only the earlier system's topics. */
+  #isAnonymous = false;
+
+  /** `anonymous`: a CONNECT without credentials is let in, for `/topic/market-data/…` only (the C++/Java server's policy). */
+  constructor(
+    context: SessionContext,
+    auth: AuthService,
+    socket: WebSocket,
+    request: FastifyRequest,
+    anonymous = false,
+  ) {
     super(context, auth, Protocol.Stomp, socket, request);
+    this.#anonymous = anonymous;
     this.#parser = new StompParser({
       maxFrameBytes: context.options.maxMessageBytes,
       maxHeaders: MAX_HEADERS,
@@ -225,7 +244,13 @@ export class StompSession extends WebSocketSession<StompDelivery> implements Hub
     }
     this.#state = State.Authenticating;
     try {
-      this.expiry.set(await authenticateStream(this.auth, this.#credentials(frame)));
+      const principal = await authenticateStreamOrAnonymous(
+        this.auth,
+        this.#credentials(frame),
+        this.#anonymous,
+      );
+      this.#isAnonymous = principal === ANONYMOUS_READER;
+      this.expiry.set(principal);
     } catch (err) {
       const { code, message } = authFailure(err);
       this.#state = State.Connecting; // so the ERROR frame below is still sent
@@ -300,6 +325,14 @@ export class StompSession extends WebSocketSession<StompDelivery> implements Hub
       typeof target === 'string' || target.kind === 'day' ? target : this.context.parse(target.channel);
     if (typeof spec === 'string') {
       this.#fail(ErrorCode.BadRequest, spec, receipt);
+      return false;
+    }
+    if (this.#isAnonymous && spec.kind !== 'day') {
+      this.#fail(
+        ErrorCode.AuthRequired,
+        'without credentials only /topic/market-data/{SYMBOL} may be read',
+        receipt,
+      );
       return false;
     }
     const escaping = this.#parser.escaping;

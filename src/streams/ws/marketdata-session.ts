@@ -8,20 +8,37 @@ import { WebSocketSession } from '../delivery/web-socket-session.js';
 import { ALL_SYMBOLS } from '../hub/channel-name.js';
 import type { SessionContext } from '../hub/session-context.js';
 import { Protocol } from '../hub/stream-counters.js';
-import { authenticateStream, authFailure, CloseCode, closeCodeOf, credentialsOf } from '../stream-auth.js';
+import {
+  authenticateStreamOrAnonymous,
+  authFailure,
+  CloseCode,
+  closeCodeOf,
+  credentialsOf,
+} from '../stream-auth.js';
 
 /**
  * `/ws/marketdata?symbol=AAPL`: the earlier C++/Java system's raw feed. Every update of the
  * symbol's current UTC day as `{symbol, open, high, low, close, volume, timestamp}` (numbers;
- * `timestamp` is the event time of the day's latest tick in epoch ms), the current one first.
- * Without `symbol`, every symbol. Nothing is read from the client. Credentials as for `/ws`, at
- * connect only; refused ones and expiry close the socket with 4401.
+ * `timestamp` is the event time of the day's latest tick in epoch nanoseconds, as its producers'
+ * `exchange_timestamp` was), the current one first. Without `symbol`, every symbol. Nothing is
+ * read from the client. Credentials as for `/ws`, at connect only (none needed when the C++/Java
+ * policy allows anonymous reads); refused ones and expiry close the socket with 4401.
  */
 export class MarketDataSession extends WebSocketSession<DayMessage> {
   #stop: (() => void) | undefined;
 
-  constructor(context: SessionContext, auth: AuthService, socket: WebSocket, request: FastifyRequest) {
+  readonly #anonymous: boolean;
+
+  /** `anonymous`: a client without credentials is let in (the C++/Java server's policy). */
+  constructor(
+    context: SessionContext,
+    auth: AuthService,
+    socket: WebSocket,
+    request: FastifyRequest,
+    anonymous = false,
+  ) {
     super(context, auth, Protocol.MarketData, socket, request);
+    this.#anonymous = anonymous;
   }
 
   protected opened(): void {
@@ -37,7 +54,9 @@ export class MarketDataSession extends WebSocketSession<DayMessage> {
 
   async #open(symbol: string): Promise<void> {
     try {
-      this.expiry.set(await authenticateStream(this.auth, credentialsOf(this.request)));
+      this.expiry.set(
+        await authenticateStreamOrAnonymous(this.auth, credentialsOf(this.request), this.#anonymous),
+      );
     } catch (err) {
       const { code } = authFailure(err);
       this.counters.authFailures++;

@@ -1,7 +1,7 @@
 import type { Candle } from '../../core/candles.js';
 import type { TickEvent } from '../../engine/engine.js';
-import { ALL_SYMBOLS } from '../hub/channel-name.js';
-import type { Outgoing } from '../hub/hub-message.js';
+import { ALL_SYMBOLS } from '../../streams/hub/channel-name.js';
+import type { Outgoing } from '../../streams/hub/hub-message.js';
 
 const SMA_WINDOW = 10;
 const MINUTE_MS = 60_000;
@@ -101,7 +101,8 @@ export type RealtimeListener = (event: RealtimeEvent) => void;
 
 /**
  * The earlier Express demo's tick events: `{symbol, price, ts, volume, sma10, candle1m:
- * {bucket_start, open, high, low, close, volume}}`, `sma10` the mean of the symbol's last ten prices
+ * {bucket_start, open, high, low, close, volume}}`, `ts` and `bucket_start` in epoch seconds as
+ * its gateway sent them (its dashboard plots seconds), `sma10` the mean of the symbol's last ten prices
  * (of fewer before ten have come), `candle1m` its open one-minute candle: the engine's when `1m` is
  * a configured interval, else kept here by the same rules. src/main.ts wires `onTick` from the start
  * so the ten prices are there when a client connects, and `onCandleUpdate` (asked for through
@@ -162,13 +163,13 @@ export class RealtimeFeed {
       '","price":' +
       e.price +
       ',"ts":' +
-      e.ts +
+      Math.floor(e.ts / 1000) +
       ',"volume":' +
       e.volume +
       ',"sma10":' +
       tail.sma() +
       ',"candle1m":{"bucket_start":' +
-      tail.start +
+      tail.start / 1000 +
       ',"open":' +
       tail.open +
       ',"high":' +
