@@ -6,7 +6,9 @@
  * Symbols are drawn uniformly at random (the cache-unfriendly case), prices follow a random walk
  * with rare jumps of 3–6 % (so anomalies fire), event time advances 0.1 ms per tick (10 ticks/s per symbol,
  * so 1 s candles close all the time) and 1 % of ticks arrive up to 500 ms late.
- * Ceiling: a loop that only reads the same pre-generated ticks.
+ * Ceiling: a loop that only reads the same pre-generated ticks. Reference: the plain typed-array
+ * kernel of bench/reference-kernel.ts (moving average, 1 s min/max window, spike test, one candle,
+ * VWAP) on the same ticks, symbols resolved to slots before timing: what the hardware allows.
  * A second row feeds 2 million ticks as objects (the shape JSON parsing produces).
  */
 import { validateConfig } from '../src/config.js';
@@ -14,6 +16,7 @@ import { Engine } from '../src/engine/engine.js';
 import { TickBatch } from '../src/engine/tick-batch.js';
 import { Random } from '../src/feeds/random.js';
 import type { RawTick } from '../src/core/tick.js';
+import { ReferenceKernel } from './reference-kernel.js';
 import { printTable, secondsSince, writeResult } from './report.js';
 
 const SYMBOLS = 1000;
@@ -83,6 +86,26 @@ export function run(options: string[]): void {
   }
   const ceilingPerSec = total / secondsSince(start);
 
+  // Reference kernel: symbol slots resolved before timing, then the plain loop.
+  const slotOf = new Map<string, number>();
+  const slots = batches.map((batch) => {
+    const out = new Int32Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const name = batch.symbols[i]!;
+      let slot = slotOf.get(name);
+      if (slot === undefined) slotOf.set(name, (slot = slotOf.size));
+      out[i] = slot;
+    }
+    return out;
+  });
+  const kernel = new ReferenceKernel(SYMBOLS);
+  start = process.hrtime.bigint();
+  for (let b = 0; b < batches.length; b++) {
+    const batch = batches[b]!;
+    kernel.run(slots[b]!, batch.price, batch.volume, batch.ts, batch.length);
+  }
+  const referenceTicksPerSec = total / secondsSince(start);
+
   const columns = engine();
   let closed = 0;
   columns.on('candle', () => closed++);
@@ -110,6 +133,13 @@ export function run(options: string[]): void {
       note,
     },
     {
+      name: 'engine beside the reference kernel',
+      value: ticksPerSec,
+      unit: 'ticks/s',
+      ceiling: referenceTicksPerSec,
+      note: `kernel: ${kernel.result().anomalies} spike ticks, ${kernel.result().candlesClosed} candles`,
+    },
+    {
       name: `engine, ${objectTotal.toLocaleString('en-US')} ticks as objects`,
       value: objectTicksPerSec,
       unit: 'ticks/s',
@@ -121,6 +151,8 @@ export function run(options: string[]): void {
     ticksPerSec: Math.round(ticksPerSec),
     ceilingPerSec: Math.round(ceilingPerSec),
     ratio: ticksPerSec / ceilingPerSec,
+    referenceTicksPerSec: Math.round(referenceTicksPerSec),
+    referenceRatio: ticksPerSec / referenceTicksPerSec,
     objectTicksPerSec: Math.round(objectTicksPerSec),
     ticks: total,
     symbols: SYMBOLS,
