@@ -10,9 +10,12 @@
  * kernel of bench/reference-kernel.ts (moving average, 1 s min/max window, spike test, one candle,
  * VWAP) on the same ticks, symbols resolved to slots before timing: what the hardware allows.
  * A second row feeds 2 million ticks as objects (the shape JSON parsing produces).
+ * `parallel`: the first 3 million ticks through the worker path (PartitionPool) with 1, 2 and 4
+ * partitions: split by partition on this thread, columns to the workers, events back in batches.
  */
 import { validateConfig } from '../src/config.js';
 import { Engine } from '../src/engine/engine.js';
+import { PartitionPool } from '../src/engine/partition-pool.js';
 import { TickBatch } from '../src/engine/tick-batch.js';
 import { Random } from '../src/feeds/random.js';
 import type { RawTick } from '../src/core/tick.js';
@@ -69,7 +72,31 @@ function toObjects(batches: readonly TickBatch[], count: number): RawTick[][] {
   return out;
 }
 
-export function run(options: string[]): void {
+/** Ticks/s through `partitions` worker threads, with up to 8 batches in flight. */
+async function parallel(
+  batches: readonly TickBatch[],
+  partitions: number,
+  receivedAt: number,
+): Promise<number> {
+  const pool = PartitionPool.start({ ...validateConfig({}), partitions }, partitions);
+  try {
+    await pool.ready();
+    const inFlight: Array<Promise<unknown>> = [];
+    let ticks = 0;
+    const start = process.hrtime.bigint();
+    for (const batch of batches) {
+      inFlight.push(pool.ingest(batch, 'bench', receivedAt));
+      ticks += batch.length;
+      if (inFlight.length >= 8) await inFlight.shift();
+    }
+    await Promise.all(inFlight);
+    return ticks / secondsSince(start);
+  } finally {
+    await pool.close();
+  }
+}
+
+export async function run(options: string[]): Promise<void> {
   const quick = options.includes('--quick');
   const total = quick ? 1_000_000 : 10_000_000;
   const objectTotal = quick ? 200_000 : 2_000_000;
@@ -122,6 +149,15 @@ export function run(options: string[]): void {
   for (const ticks of objectBatches) objects.ingest(ticks, 'bench', receivedAt);
   const objectTicksPerSec = objectTotal / secondsSince(start);
 
+  const parallelBatches = batches.slice(0, (quick ? 500_000 : 3_000_000) / BATCH);
+  const parallelRuns: Array<{ partitions: number; ticksPerSec: number }> = [];
+  for (const partitions of [1, 2, 4]) {
+    parallelRuns.push({
+      partitions,
+      ticksPerSec: Math.round(await parallel(parallelBatches, partitions, receivedAt)),
+    });
+  }
+
   const counters = columns.counters();
   const note = `${accepted.toLocaleString('en-US')} accepted, ${counters.anomalies} anomalies, ${closed.toLocaleString('en-US')} candles closed`;
   printTable('engine', [
@@ -144,6 +180,13 @@ export function run(options: string[]): void {
       value: objectTicksPerSec,
       unit: 'ticks/s',
     },
+    ...parallelRuns.map((p) => ({
+      name: `worker path, ${p.partitions} partition${p.partitions === 1 ? '' : 's'}`,
+      value: p.ticksPerSec,
+      unit: 'ticks/s',
+      ceiling: parallelRuns[0]!.ticksPerSec,
+      note: `${(parallelBatches.length * BATCH).toLocaleString('en-US')} ticks; ceiling: 1 partition`,
+    })),
   ]);
   if (checksum === 0) console.log('(checksum 0)');
   const path = writeResult('engine', {
@@ -154,6 +197,7 @@ export function run(options: string[]): void {
     referenceTicksPerSec: Math.round(referenceTicksPerSec),
     referenceRatio: ticksPerSec / referenceTicksPerSec,
     objectTicksPerSec: Math.round(objectTicksPerSec),
+    parallel: parallelRuns,
     ticks: total,
     symbols: SYMBOLS,
     anomalies: counters.anomalies,

@@ -167,6 +167,11 @@ export class PartitionPool {
     return Promise.all(sent).then((answers) => merge(n, part, rowsOf, answers));
   }
 
+  /** Resolves once every worker has started and processed what was sent before. */
+  async ready(): Promise<void> {
+    await Promise.all(this.#workers.map((_, p) => this.#ask(p, { type: 'ping' })));
+  }
+
   /** Closes every open candle and answers every symbol's stats (end of a finite input). */
   async finish(): Promise<PoolFinish> {
     const answers = await Promise.all(this.#workers.map((_, p) => this.#ask(p, { type: 'finish' })));

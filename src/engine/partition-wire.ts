@@ -31,6 +31,8 @@ export type ToWorker =
       readonly source: string;
       readonly receivedAt: number;
     }
+  /** Answered with `ready` once the worker has loaded and processed everything sent before. */
+  | { readonly type: 'ping' }
   /** Close every open candle (end of a finite input) and answer every symbol's stats. */
   | { readonly type: 'finish' };
 
@@ -55,4 +57,5 @@ export type FromWorker =
       /** By symbol. */
       readonly stats: SymbolStats[];
     }
+  | { readonly type: 'ready' }
   | { readonly type: 'error'; readonly message: string };

@@ -53,6 +53,10 @@ port.on('message', (message: ToWorker) => {
       return;
     }
     if (engine === undefined) throw new Error('partition worker not initialized');
+    if (message.type === 'ping') {
+      post({ type: 'ready' });
+      return;
+    }
     if (message.type === 'finish') {
       closing = [];
       engine.closeAll();
