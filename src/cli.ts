@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 
 import { analyzeCommand } from './commands/analyze.js';
 import { migrateCommand } from './commands/migrate.js';
+import { replayCommand } from './commands/replay.js';
 import { serveCommand } from './commands/serve.js';
 import { simulateCommand } from './commands/simulate.js';
 import { userCommand } from './commands/user.js';
@@ -20,6 +21,7 @@ export function program(): Command {
     .addCommand(serveCommand())
     .addCommand(analyzeCommand())
     .addCommand(simulateCommand())
+    .addCommand(replayCommand())
     .addCommand(migrateCommand())
     .addCommand(userCommand());
 }

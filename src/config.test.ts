@@ -28,9 +28,11 @@ describe('loadConfig', () => {
     assert.equal(c.anomalyMode, 'episode');
     assert.equal(c.maxFutureSkewMs, 300_000);
     assert.equal(c.dedupeCapacity, 10_000);
-    assert.deepEqual(c.simulation.symbols, ['AAPL', 'GOOG', 'MSFT', 'EURUSD', 'BTCUSD']);
+    assert.deepEqual(c.simulation.symbols, ['AAPL', 'GOOGL', 'MSFT', 'TSLA', 'AMZN', 'BTCUSD', 'EURUSD']);
     assert.equal(c.simulation.ticksPerSecond, 2000);
-    assert.equal(c.simulation.initialPrice, 100);
+    assert.equal(c.simulation.model, 'gbm');
+    // Absent: every known ticker starts near its real price (src/feeds/market-profiles.ts).
+    assert.equal(c.simulation.initialPrice, undefined);
     assert.equal(c.simulation.maxJitterPercent, 0.01);
     assert.equal(c.simulation.enabled, true);
   });

@@ -24,22 +24,40 @@ const Integer = (options: { minimum?: number; maximum?: number; default: number;
 const SimulationSchema = Type.Object(
   {
     enabled: Type.Boolean({ default: true, description: 'Run the built-in tick simulator in the server.' }),
-    symbols: Type.Array(Type.String({ minLength: 1 }), {
-      default: ['AAPL', 'GOOG', 'MSFT', 'EURUSD', 'BTCUSD'],
-      minItems: 1,
-      description: 'Symbols the simulator quotes.',
-    }),
+    symbols: Type.Array(
+      Type.Union([
+        Type.String({ minLength: 1 }),
+        Type.Object(
+          {
+            symbol: Type.String({ minLength: 1 }),
+            price: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+            volatility: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+            tickSize: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+            name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          },
+          { additionalProperties: false },
+        ),
+      ]),
+      {
+        default: ['AAPL', 'GOOGL', 'MSFT', 'TSLA', 'AMZN', 'BTCUSD', 'EURUSD'],
+        minItems: 1,
+        description:
+          'Symbols the simulator quotes: tickers, or objects {symbol, price, volatility, tickSize, name}. Known tickers start near their real price, volatility and tick size.',
+      },
+    ),
     ticksPerSecond: Type.Number({
       exclusiveMinimum: 0,
       maximum: 10_000_000,
       default: 2000,
       description: 'Total ticks per second across all simulated symbols.',
     }),
-    initialPrice: Type.Number({
-      exclusiveMinimum: 0,
-      default: 100,
-      description: 'Starting price of every symbol.',
-    }),
+    initialPrice: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        description:
+          'Starting price of every symbol without its own price (the earlier system: 100). Absent: each known ticker near its real price, others 100.',
+      }),
+    ),
     maxJitterPercent: Type.Number({
       minimum: 0,
       exclusiveMaximum: 100,
@@ -47,19 +65,21 @@ const SimulationSchema = Type.Object(
       description: 'walk model: largest move of one tick, in percent (uniform in ±this).',
     }),
     model: Type.Union([Type.Literal('walk'), Type.Literal('gbm')], {
-      default: 'walk',
+      default: 'gbm',
       description:
-        'walk: uniform random walk (the earlier system); gbm: geometric Brownian motion with jumps.',
+        "gbm: geometric Brownian motion with per-symbol volatility and jumps the spike detector catches; walk: the earlier system's uniform random walk.",
     }),
     seed: Type.Optional(
       Type.String({ minLength: 1, description: 'Seed for a reproducible run (random when absent).' }),
     ),
-    volatility: Type.Number({
-      minimum: 0,
-      maximum: 100,
-      default: 0.05,
-      description: 'gbm model: standard deviation of the log return over one second, in percent per √second.',
-    }),
+    volatility: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 100,
+        description:
+          'gbm model: standard deviation of the log return over one second, in percent per √second, for every symbol without its own. Absent: per known ticker, else 0.05.',
+      }),
+    ),
     drift: Type.Number({
       minimum: -100,
       maximum: 100,
@@ -69,14 +89,38 @@ const SimulationSchema = Type.Object(
     jumpProbability: Type.Number({
       minimum: 0,
       maximum: 1,
-      default: 0.0001,
-      description: 'gbm model: probability that a tick carries a jump.',
+      default: 0.00005,
+      description:
+        'gbm model: probability that a tick carries a jump (at 2000 ticks/s about one jump every 10 s).',
     }),
     jumpPercent: Type.Number({
       minimum: 0,
       exclusiveMaximum: 100,
       default: 3,
       description: 'gbm model: size of a jump in percent (random sign).',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const ReplaySchema = Type.Object(
+  {
+    allowedDirs: Type.Array(Type.String({ minLength: 1 }), {
+      default: ['examples/data'],
+      description:
+        'Directories POST /api/replays may read files from (besides dataDir, always allowed); relative to the working directory.',
+    }),
+    maxConcurrent: Integer({
+      minimum: 1,
+      maximum: 100,
+      default: 4,
+      description: 'Replays that may run at once in the server.',
+    }),
+    maxTicks: Integer({
+      minimum: 1,
+      maximum: 100_000_000,
+      default: 5_000_000,
+      description: 'Most ticks one replay loads (a replay holds its ticks in memory to seek).',
     }),
   },
   { additionalProperties: false, default: {} },
@@ -340,6 +384,18 @@ const StorageSchema = Type.Object(
       default: 3,
       description: 'Daily tick partitions created ahead of today.',
     }),
+    minFreeDiskBytes: Integer({
+      minimum: 0,
+      default: 1_073_741_824,
+      description:
+        "Disk guard: below this much free space on the data directory's disk, raw ticks are not stored (candles, anomalies and reads go on). 0 turns the guard off.",
+    }),
+    diskCheckIntervalMs: Integer({
+      minimum: 100,
+      maximum: 3_600_000,
+      default: 10_000,
+      description: "How often the data directory's size and free disk space are measured.",
+    }),
     closeTimeoutMs: Integer({
       minimum: 0,
       maximum: 3_600_000,
@@ -359,6 +415,13 @@ const RetentionSchema = Type.Object(
       default: 30,
       description:
         'Raw ticks are kept this many days (by the UTC day of their event time), then their daily partition is dropped. 0 keeps them forever.',
+    }),
+    simulatedTicksMs: Integer({
+      minimum: 0,
+      maximum: 3_153_600_000_000,
+      default: 3_600_000,
+      description:
+        'Raw ticks of the simulator (source sim) and of replays (replay:*) are deleted this long after they arrived; candles and anomalies stay. 0: kept like other ticks.',
     }),
   },
   { additionalProperties: false, default: {} },
@@ -512,6 +575,7 @@ export const ConfigSchema = Type.Object(
     simulation: SimulationSchema,
     storage: StorageSchema,
     retention: RetentionSchema,
+    replay: ReplaySchema,
     tcp: TcpSchema,
     grpc: GrpcSchema,
     http: HttpSchema,
@@ -527,6 +591,7 @@ export type Config = Static<typeof ConfigSchema>;
 export type SimulationConfig = Static<typeof SimulationSchema>;
 export type StorageConfig = Static<typeof StorageSchema>;
 export type RetentionConfig = Static<typeof RetentionSchema>;
+export type ReplayConfig = Static<typeof ReplaySchema>;
 export type TcpConfig = Static<typeof TcpSchema>;
 export type GrpcConfig = Static<typeof GrpcSchema>;
 export type HttpConfig = Static<typeof HttpSchema>;

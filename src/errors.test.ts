@@ -35,6 +35,8 @@ describe('error registry', () => {
       TickRejected: 'TICK_REJECTED',
       Overloaded: 'OVERLOADED',
       NotReady: 'NOT_READY',
+      ReplayPathRefused: 'REPLAY_PATH_REFUSED',
+      ReplayLimit: 'REPLAY_LIMIT',
       Internal: 'INTERNAL',
     });
   });

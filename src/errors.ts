@@ -59,6 +59,10 @@ export const ErrorCode = {
   Overloaded: 'OVERLOADED',
   /** A dependency the server needs is not available yet. */
   NotReady: 'NOT_READY',
+  /** A replay names a file outside the allowed data directories (`replay.allowedDirs`); it was not read. */
+  ReplayPathRefused: 'REPLAY_PATH_REFUSED',
+  /** As many replays as `replay.maxConcurrent` are running: stop one first. */
+  ReplayLimit: 'REPLAY_LIMIT',
   /** An unexpected failure; the server log has the details. */
   Internal: 'INTERNAL',
 } as const;

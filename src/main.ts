@@ -15,6 +15,7 @@ import type { Config } from './config.js';
 import { DayAggregates } from './engine/day-aggregates.js';
 import { Engine } from './engine/engine.js';
 import { LiveSimulation } from './feeds/live-simulation.js';
+import { resolveSymbols, simulatorOptions } from './feeds/market-profiles.js';
 import { Simulator } from './feeds/simulator.js';
 import { GrpcServer } from './ingest/grpc/grpc-server.js';
 import { TcpIngestServer } from './ingest/tcp/tcp-server.js';
@@ -31,6 +32,9 @@ import {
 import { RealtimeFeed } from './streams/compat/realtime-feed.js';
 import { Hub } from './streams/hub/hub.js';
 import { streamRoutes } from './streams/stream-routes.js';
+import { ReplayManager } from './feeds/replay-manager.js';
+import { DiskGuard, type DiskGuardOptions } from './storage/disk-guard.js';
+import { startSimulatedTickRetention } from './storage/simulated-tick-retention.js';
 
 /**
  * The composition root: the only place where adapters meet the engine (DESIGN §2). Builds the
@@ -53,6 +57,8 @@ export interface ServerOptions {
   readonly storage?: Omit<StorageServiceOptions, 'databaseUrl'>;
   /** A metrics registry (default: a new one). */
   readonly metrics?: Metrics;
+  /** How the disk guard measures the data directory (tests; default: the file system). */
+  readonly measureDisk?: DiskGuardOptions['measure'];
 }
 
 /** Everything wired, the HTTP app built but not listening (what tests drive with inject()). */
@@ -67,6 +73,8 @@ export interface Server {
   readonly hub: Hub;
   readonly realtime: RealtimeFeed;
   readonly metrics: Metrics;
+  readonly replays: ReplayManager;
+  readonly diskGuard: DiskGuard;
   /** Stops everything started, in reverse order; flushes storage last. Safe to call twice. */
   close(): Promise<void>;
   /** Registers a step for close() (run before the ones registered earlier). */
@@ -192,6 +200,48 @@ export async function createServer(
       for (const off of unwire) off();
     });
 
+    // Raw ticks are stored unless the disk guard is closed or a replay was started without
+    // storage; the writer asks per tick only while one of those holds.
+    const refreshTickFilter = (): void =>
+      storage.writer.setTickFilter(
+        diskGuard.storesTicks && replays.storesAll
+          ? undefined
+          : (source) => diskGuard.storesTicks && replays.stores(source),
+      );
+    const replays = new ReplayManager({
+      ingest: (ticks, source, receivedAt) => engine.ingest(ticks, source, receivedAt),
+      admission: storage.writer.admission,
+      ticks: (query) => storage.database.marketData.ticks(query),
+      allowedDirs: [...config.replay.allowedDirs, config.dataDir],
+      maxConcurrent: config.replay.maxConcurrent,
+      maxTicks: config.replay.maxTicks,
+      storeTicks: () => refreshTickFilter(),
+      onChange: (replay) => hub.publishReplay(replay),
+      log: log.child({ component: 'replay' }),
+    });
+    hub.setReplayList(() => replays.list());
+    onClose(() => replays.close());
+    const diskGuard = new DiskGuard(
+      {
+        dataDir: config.dataDir,
+        // The guard protects the disk of the embedded database; a PostgreSQL server has its own.
+        minFreeBytes: storage.database.kind === 'pglite' ? config.storage.minFreeDiskBytes : 0,
+        checkIntervalMs: config.storage.diskCheckIntervalMs,
+        onChange: () => refreshTickFilter(),
+        measure: options.measureDisk,
+      },
+      log.child({ component: 'storage' }),
+    );
+    await diskGuard.start();
+    onClose(() => diskGuard.stop());
+    onClose(
+      startSimulatedTickRetention(
+        storage.database,
+        { retentionMs: config.retention.simulatedTicksMs },
+        log.child({ component: 'storage' }),
+      ),
+    );
+
     const app = await buildApp({
       config,
       engine,
@@ -211,11 +261,27 @@ export async function createServer(
         queueSize: () => storage.writer.counters().buffered,
         storage: () => ({ driver: storage.database.kind, ...storage.writer.counters() }),
         connections: () => hub.connectionCounts(),
+        disk: () => ({ ...diskGuard.status() }),
       },
+      replays,
       webRoot: WEB_ROOT,
     });
     onClose(() => app.close());
-    return { app, engine, storage, accounts, auth, aggregates, hub, realtime, metrics, close, onClose };
+    return {
+      app,
+      engine,
+      storage,
+      accounts,
+      auth,
+      aggregates,
+      hub,
+      realtime,
+      metrics,
+      replays,
+      diskGuard,
+      close,
+      onClose,
+    };
   } catch (err) {
     await close();
     throw err;
@@ -248,9 +314,10 @@ export async function startServer(
 
     if (config.simulation.enabled) {
       // Display names for the simulated symbols that have none (GET /symbols, docs/compat.md).
-      await nameSymbols(storage.database.marketData.names, config.simulation.symbols);
-      const simulation = new LiveSimulation(new Simulator({ ...config.simulation }), (ticks, source, at) =>
-        engine.ingest(ticks, source, at),
+      await nameSymbols(storage.database.marketData.names, resolveSymbols(config.simulation));
+      const simulation = new LiveSimulation(
+        new Simulator(simulatorOptions(config.simulation)),
+        (ticks, source, at) => engine.ingest(ticks, source, at),
       );
       simulation.start();
       onClose(() => simulation.stop());

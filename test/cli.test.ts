@@ -236,7 +236,7 @@ describe('tickstream simulate', () => {
     assert.equal(run.code, 0, run.stderr);
     const out = lines(run.stdout);
     const stats = out.filter((l) => l.type === 'stats');
-    assert.equal(stats.length, 5);
+    assert.equal(stats.length, 7); // the default simulation.symbols
     assert.equal(
       stats.reduce((n, s) => n + (s.updateCount as number), 0),
       60_000,

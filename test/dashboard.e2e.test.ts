@@ -249,4 +249,61 @@ describe('dashboard in a real browser', { skip: serverMissing, timeout: 180_000 
       await page.close();
     }
   });
+
+  it('replays the bundled real hour from the replay control: pause, seek, speed, stop', async () => {
+    assert.ok(browser);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.setDefaultTimeout(30_000);
+    try {
+      await page.goto(base);
+      if (await page.getByLabel('Username').isVisible()) {
+        await page.getByLabel('Username').fill(ADMIN_USERNAME);
+        await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+      }
+      const panel = page.getByTestId('replay-panel');
+      const fileSelect = panel.getByLabel('Replay file');
+      await eventually('the replay control lists the bundled files', async () =>
+        (await fileSelect.locator('option').allTextContents()).some((t) =>
+          t.includes('examples/data/btc_trades.csv'),
+        ),
+      );
+      await fileSelect.selectOption('examples/data/btc_trades.csv');
+      await panel.getByLabel('Start speed').selectOption('1000');
+      await panel.getByRole('button', { name: 'Start replay' }).click();
+      const state = panel.getByTestId('replay-state');
+      await eventually('the replay runs', async () => (await state.textContent()) === 'running');
+      // Replayed trades reach the board like live ones.
+      await page.locator('[data-testid=board-row][data-symbol="BTC-USD"]').waitFor();
+
+      await panel.getByRole('button', { name: 'Pause' }).click();
+      await eventually('the replay pauses', async () => (await state.textContent()) === 'paused');
+      const timeline = panel.getByLabel('Replay position');
+      // Seek with the keyboard: Home moves the timeline to the first trade of the hour.
+      const seekTo = Date.parse('2023-09-05T16:00:01.281Z');
+      await timeline.focus();
+      await page.keyboard.press('Home');
+      await eventually('the timeline moves back to the start of the hour', async () => {
+        const position = Number(await timeline.getAttribute('data-position'));
+        return Math.abs(position - seekTo) <= 1000;
+      });
+      await panel.getByLabel('Replay speed').selectOption('10');
+      await panel.getByRole('button', { name: 'Resume' }).click();
+      await eventually('the replay runs again', async () => (await state.textContent()) === 'running');
+      await page.screenshot({ path: join(resultsDir, 'dashboard-replay.png') });
+      await panel.getByRole('button', { name: 'Stop' }).click();
+      await eventually('the replay stops', async () => (await state.textContent()) === 'stopped');
+      assert.match((await page.getByTestId('system-panel').textContent()) ?? '', /Data dir/);
+      assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+    } catch (error) {
+      await page
+        .screenshot({ path: join(resultsDir, 'dashboard-replay-failure.png') })
+        .catch(() => undefined);
+      throw error;
+    } finally {
+      await page.close();
+    }
+  });
 });

@@ -38,6 +38,8 @@ import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { metricsRoutes, type StatusSources } from './routes/metrics.js';
 import { priceRoutes } from './routes/prices.js';
+import { replayRoutes } from './routes/replays.js';
+import type { ReplayManager } from '../feeds/replay-manager.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -71,6 +73,8 @@ export interface AppDeps {
   readonly streams?: FastifyPluginAsync | undefined;
   /** Shared rate-limit counters across processes (REDIS_URL); in memory when absent. */
   readonly redis?: { client: Redis; prefix: string } | undefined;
+  /** Replays of recorded ticks (`/api/replays`): served when present. */
+  readonly replays?: ReplayManager;
   /** Directory of the built dashboard (index.html and assets), served at `/`. */
   readonly webRoot?: string;
 }
@@ -271,6 +275,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     publicMetrics: config.http.publicMetrics,
   });
   if (deps.streams !== undefined) await app.register(deps.streams);
+  if (deps.replays !== undefined) await app.register(replayRoutes, { replays: deps.replays });
 
   const webRoot = deps.webRoot;
   if (webRoot !== undefined && existsSync(webRoot)) {

@@ -58,8 +58,8 @@ then the candles still open (by symbol, interval, start) and one "stats" line pe
 Records that cannot be read are reported on stderr with their line number and skipped.
 
 Examples:
-  tickstream analyze ../shared/data/btc_trades.csv --intervals 1m
-  tickstream analyze nasdaq_trades.csv --map symbol=id --threshold-percent 0.05
+  tickstream analyze examples/data/btc_trades.csv --intervals 1m
+  tickstream analyze examples/data/nasdaq_trades.csv --map symbol=id --threshold-percent 0.05
   tickstream simulate --duration 60 --model gbm | tickstream analyze -`,
     )
     .action(async (file: string, options: AnalyzeOptions) => {

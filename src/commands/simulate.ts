@@ -7,6 +7,7 @@ import { loadConfig } from '../config.js';
 import { normalizeTimestamp } from '../core/tick.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
 import { readTickBatches } from '../feeds/read-ticks.js';
+import { simulatorOptions } from '../feeds/market-profiles.js';
 import { Simulator } from '../feeds/simulator.js';
 import type { LoadSummary, TickSource } from '../ingest/load/load-generator.js';
 import { NdjsonOutput } from './ndjson-output.js';
@@ -72,7 +73,7 @@ Examples:
   tickstream simulate --model gbm --rate 5000 --duration 600 | tickstream analyze -
   tickstream simulate --target tcp://127.0.0.1:50050 --rate max --duration 30 --connections 4
   tickstream simulate --target grpc://127.0.0.1:50051 --token "$TOKEN" --rate 100000
-  tickstream simulate --target http://127.0.0.1:8080 --api-key "$KEY" --file trades.csv --rate max`,
+  tickstream simulate --target http://127.0.0.1:8080 --api-key "$KEY" --file examples/data/btc_trades.csv --rate max`,
     )
     .action(async (options: SimulateOptions) => {
       if (options.target === undefined) {
@@ -147,7 +148,7 @@ export async function simulate(
     );
   }
   const sim = config.simulation;
-  const simulator = new Simulator({ ...sim, seed: sim.seed });
+  const simulator = new Simulator(simulatorOptions(sim));
   if (sim.seed === undefined) stderr.write(`tickstream simulate: seed ${simulator.seed}\n`);
   const total = Math.round(duration * sim.ticksPerSecond);
   const out = new NdjsonOutput(stdout);
@@ -253,7 +254,7 @@ export async function simulateToTarget(
       throw new TickstreamError(ErrorCode.UsageInvalid, '--format and --map need --file');
     }
     const sim = config.simulation;
-    const simulator = new Simulator({ ...sim, seed: sim.seed });
+    const simulator = new Simulator(simulatorOptions(sim));
     if (sim.seed === undefined) stderr.write(`tickstream simulate: seed ${simulator.seed}\n`);
     source = new SimulatedTicks(simulator);
     durationMs = positive('--duration', options.duration, 10)! * 1000;

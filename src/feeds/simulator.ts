@@ -15,10 +15,24 @@ export const SimulationModel = {
 } as const;
 export type SimulationModel = (typeof SimulationModel)[keyof typeof SimulationModel];
 
+/**
+ * One simulated symbol with its own settings; what it leaves out comes from the simulator's
+ * options. `tickSize` (gbm only) rounds the quoted price to a multiple of it (0.01 for a share,
+ * 0.00001 for a currency pair); the walk keeps its exact prices, as the earlier system did.
+ */
+export interface SymbolSpec {
+  readonly symbol: string;
+  readonly price?: number | undefined;
+  readonly volatility?: number | undefined;
+  readonly tickSize?: number | undefined;
+  /** Display name (the FastAPI-compatible `/symbols` shows it). */
+  readonly name?: string | undefined;
+}
+
 /** The `simulation.*` options of the config (DESIGN §6), except `enabled`, which is the server's. */
 export interface SimulatorOptions {
   /** Tickers, served in rotation. Trimmed and upper-cased; each must be a valid symbol. */
-  readonly symbols: readonly string[];
+  readonly symbols: readonly (string | SymbolSpec)[];
   /** Total rate across all symbols; each symbol gets ticksPerSecond / symbols.length. */
   readonly ticksPerSecond: number;
   /** Price of each symbol's first tick: one for all, or per symbol (others take the default). */
@@ -79,8 +93,10 @@ export class Simulator {
   readonly #random: Random;
   readonly #walk: boolean;
   readonly #jitter: number;
-  readonly #driftPerSecond: number;
-  readonly #sigmaPerSqrtSecond: number;
+  readonly #driftPerSecond: Float64Array;
+  readonly #sigmaPerSqrtSecond: Float64Array;
+  /** 1 / tick size per symbol (gbm), 0 when prices are not rounded. */
+  readonly #ticksPerUnit: Float64Array;
   readonly #jumpProbability: number;
   readonly #logJumpUp: number;
   readonly #logJumpDown: number;
@@ -96,7 +112,8 @@ export class Simulator {
 
   constructor(options: Partial<SimulatorOptions> = {}) {
     const o = { ...SIMULATOR_DEFAULTS, ...definedOnly(options) };
-    this.symbols = Object.freeze(checkSymbols(o.symbols));
+    const specs = o.symbols.map((entry) => (typeof entry === 'string' ? { symbol: entry } : entry));
+    this.symbols = Object.freeze(checkSymbols(specs.map((spec) => spec.symbol)));
     this.ticksPerSecond = check('ticksPerSecond', o.ticksPerSecond, o.ticksPerSecond > 0);
     this.model = o.model;
     if (o.model !== SimulationModel.Walk && o.model !== SimulationModel.Gbm) {
@@ -106,11 +123,8 @@ export class Simulator {
     this.#jitter =
       check('maxJitterPercent', o.maxJitterPercent, o.maxJitterPercent >= 0 && o.maxJitterPercent < 100) /
       100;
-    const sigma = check('volatility', o.volatility, o.volatility >= 0) / 100;
+    check('volatility', o.volatility, o.volatility >= 0);
     const mu = check('drift', o.drift, o.drift > -100) / 100;
-    this.#sigmaPerSqrtSecond = sigma;
-    // Itô: a log return with mean (μ − σ²/2)·dt gives the price an expected growth of μ per second.
-    this.#driftPerSecond = Math.log1p(mu) - (sigma * sigma) / 2;
     this.#jumpProbability = check(
       'jumpProbability',
       o.jumpProbability,
@@ -128,8 +142,27 @@ export class Simulator {
     this.#low = new Float64Array(n);
     this.#high = new Float64Array(n);
     this.#started = new Uint8Array(n);
+    this.#sigmaPerSqrtSecond = new Float64Array(n);
+    this.#driftPerSecond = new Float64Array(n);
+    this.#ticksPerUnit = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      const price = initialPriceOf(o.initialPrice, this.symbols[i]!);
+      const spec = specs[i]!;
+      const symbol = this.symbols[i]!;
+      const volatility = spec.volatility ?? o.volatility;
+      const sigma = check(`volatility.${symbol}`, volatility, volatility >= 0) / 100;
+      this.#sigmaPerSqrtSecond[i] = sigma;
+      // Itô: a log return with mean (μ − σ²/2)·dt gives the price an expected growth of μ per second.
+      this.#driftPerSecond[i] = Math.log1p(mu) - (sigma * sigma) / 2;
+      if (spec.tickSize !== undefined && !this.#walk) {
+        const perUnit = 1 / check(`tickSize.${symbol}`, spec.tickSize, spec.tickSize > 0);
+        // 1 / 0.00001 is 99999.99999999999: snap to the whole number, so quotes divide exactly.
+        const whole = Math.round(perUnit);
+        this.#ticksPerUnit[i] = Math.abs(perUnit - whole) < 1e-9 * perUnit ? whole : perUnit;
+      }
+      const price =
+        spec.price === undefined
+          ? initialPriceOf(o.initialPrice, symbol)
+          : check(`price.${symbol}`, spec.price, spec.price > 0);
       this.#price[i] = price;
       this.#low[i] = price / BAND;
       this.#high[i] = price * BAND;
@@ -157,7 +190,7 @@ export class Simulator {
       const isUp = random.next() < 0.5;
       if (this.#started[i] === 1) {
         const dt = Math.max(0, ts - this.#lastTs[i]!) / 1000;
-        let r = this.#driftPerSecond * dt + this.#sigmaPerSqrtSecond * Math.sqrt(dt) * z;
+        let r = this.#driftPerSecond[i]! * dt + this.#sigmaPerSqrtSecond[i]! * Math.sqrt(dt) * z;
         if (isJump) r += isUp ? this.#logJumpUp : this.#logJumpDown;
         price = this.#bounded(i, price * Math.exp(r), price * Math.exp(-r));
       }
@@ -166,7 +199,10 @@ export class Simulator {
     this.#started[i] = 1;
     this.#price[i] = price;
     const volume = Math.max(1, Math.round(MEDIAN_VOLUME * Math.exp(random.normal())));
-    return { symbol: this.symbols[i], price, volume, timestamp: ts };
+    const perUnit = this.#ticksPerUnit[i]!;
+    // The exact price walks on; the quote is rounded to the tick size (never to 0).
+    const quoted = perUnit === 0 ? price : Math.max(1, Math.round(price * perUnit)) / perUnit;
+    return { symbol: this.symbols[i], price: quoted, volume, timestamp: ts };
   }
 
   /**

@@ -72,6 +72,8 @@ export interface WriterCounters {
   readonly lastWriteMs: number;
   /** Message of the last failure, null once a write succeeds again. */
   readonly lastError: string | null;
+  /** Accepted ticks whose raw row was not stored (a replay without storage, the disk guard). */
+  readonly ticksNotStored: number;
 }
 
 /** Writes that collect behind a slow one are merged into one transaction of at most this many batches. */
@@ -165,6 +167,8 @@ export class BatchWriter {
   #lastWriteMs = 0;
   #onCommit: ((rows: number, seconds: number) => void) | undefined;
   #lastError: string | null = null;
+  #storesTick: ((source: string) => boolean) | undefined;
+  #ticksNotStored = 0;
 
   constructor(
     engine: Engine,
@@ -247,6 +251,14 @@ export class BatchWriter {
     this.#onCommit = observer;
   }
 
+  /**
+   * Decides per accepted tick whether its raw row is stored; the engine's candles, anomalies and
+   * statistics are stored either way. Absent: every tick is.
+   */
+  setTickFilter(filter: ((source: string) => boolean) | undefined): void {
+    this.#storesTick = filter;
+  }
+
   /** Room left in the buffer (0 once closing). */
   available(): number {
     if (this.#closing) return 0;
@@ -312,6 +324,7 @@ export class BatchWriter {
       overCapacity: this.#overCapacity,
       lastWriteMs: this.#lastWriteMs,
       lastError: this.#lastError,
+      ticksNotStored: this.#ticksNotStored,
     };
   }
 
@@ -363,6 +376,10 @@ export class BatchWriter {
    */
   readonly onTick = (e: TickEvent): void => {
     if (this.#closing) return;
+    if (this.#storesTick !== undefined && !this.#storesTick(e.source)) {
+      this.#ticksNotStored++;
+      return;
+    }
     let chunk = this.#open.chunk;
     if (chunk === undefined) chunk = this.#newChunk();
     const i = chunk.length;

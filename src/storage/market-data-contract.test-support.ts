@@ -43,12 +43,13 @@ export function marketDataContract(
           [1, false],
           [2, false],
           [3, false],
+          [4, false],
         ],
       );
       const rows = await database.driver.query<{ version: number }>('select version from schema_migrations');
       assert.deepEqual(
         rows.map((r) => r.version),
-        [1, 2, 3],
+        [1, 2, 3, 4],
       );
     });
 

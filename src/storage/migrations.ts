@@ -165,8 +165,19 @@ alter table symbols alter column last_price drop not null;
 alter table symbols alter column last_price_ts drop not null;
 `;
 
+const TICK_ARRIVAL_INDEX = `
+-- The short retention of simulated and replayed ticks deletes by arrival time; arrival follows
+-- the physical order of the rows, so a block-range index finds the old ones at almost no cost.
+create index ticks_received_at on ticks using brin (received_at);
+`;
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'market data: symbols, ticks, candles, anomalies, symbol_stats', sql: MARKET_DATA },
   { version: 2, name: 'auth: users, refresh_tokens, api_keys', sql: AUTH },
   { version: 3, name: 'symbols: display name', sql: SYMBOL_NAMES },
+  {
+    version: 4,
+    name: 'ticks: arrival-time index for the retention of simulated ticks',
+    sql: TICK_ARRIVAL_INDEX,
+  },
 ]);

@@ -9,8 +9,10 @@ import { maintainTickPartitions } from './tick-retention.js';
 
 export interface StorageSettings {
   readonly dataDir: string;
-  readonly storage: StorageConfig;
-  readonly retention: RetentionConfig;
+  /** The disk guard's settings are not needed here (src/storage/disk-guard.ts). */
+  readonly storage: Omit<StorageConfig, 'minFreeDiskBytes' | 'diskCheckIntervalMs'>;
+  /** The short retention of simulated ticks runs apart (src/storage/simulated-tick-retention.ts). */
+  readonly retention: Pick<RetentionConfig, 'ticksDays'>;
 }
 
 export interface StorageServiceOptions {

@@ -102,6 +102,15 @@ export interface Metrics {
   rejected: Record<string, number>;
   storage?: Record<string, unknown>;
   connections?: Record<string, unknown>;
+  /** The data directory and the disk guard. */
+  disk?: {
+    dataDir?: string;
+    sizeBytes?: number | null;
+    growthBytesPerHour?: number | null;
+    freeBytes?: number | null;
+    minFreeBytes?: number;
+    rawTicks?: 'stored' | 'refused';
+  };
 }
 
 /** Epoch ms from an ISO-8601 string or a number of epoch ms; NaN when neither. */

@@ -15,6 +15,7 @@ import { DEFAULT_INTERVAL, isInterval, type Interval } from './chart/intervals';
 import { HubStatus } from './stream/hub-client';
 import { ConnectionBanner, ConnectionPill } from './stream/connection-status';
 import { useChannel, useHubState } from './stream/hub-context';
+import { ReplayPanel } from './replay/replay-panel';
 import { SystemPanel } from './system/system-panel';
 
 const INTERVAL_KEY = 'tickstream.interval';
@@ -125,7 +126,10 @@ export function Dashboard() {
           onSelect={selectSymbol}
           error={boardError}
         />
-        <SystemPanel store={store} />
+        <div className="side-stack">
+          <ReplayPanel />
+          <SystemPanel store={store} />
+        </div>
       </main>
     </div>
   );

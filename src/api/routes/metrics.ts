@@ -11,6 +11,8 @@ export interface StatusSources {
   readonly queueSize?: () => number;
   readonly storage?: () => Record<string, unknown>;
   readonly connections?: () => Record<string, number>;
+  /** The data directory: size, growth, free disk space, the disk guard. */
+  readonly disk?: () => Record<string, unknown>;
 }
 
 export interface MetricsRouteOptions {
@@ -47,6 +49,12 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRouteOptions> = async (
               bySource: { type: 'object', additionalProperties: true },
               storage: { type: 'object', additionalProperties: true },
               connections: { type: 'object', additionalProperties: { type: 'integer' } },
+              disk: {
+                type: 'object',
+                description:
+                  'dataDir, sizeBytes, growthBytesPerHour, freeBytes, minFreeBytes, rawTicks (stored | refused)',
+                additionalProperties: true,
+              },
             },
           },
         },
@@ -65,6 +73,7 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRouteOptions> = async (
         bySource: c.bySource,
         storage: status?.storage?.() ?? {},
         connections: status?.connections?.() ?? {},
+        disk: status?.disk?.() ?? {},
       };
     },
   );

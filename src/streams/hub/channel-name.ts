@@ -6,6 +6,8 @@ export const ChannelKind = {
   Stats: 'stats',
   Candles: 'candles',
   Anomalies: 'anomalies',
+  /** State and progress of the server's replays (`/api/replays`). */
+  Replays: 'replays',
 } as const;
 export type ChannelKind = (typeof ChannelKind)[keyof typeof ChannelKind];
 
@@ -36,6 +38,8 @@ export function parseChannel(raw: string, intervals: ReadonlySet<string>): Chann
     return `channel names have 1 to ${MAX_CHANNEL_NAME_LENGTH} characters`;
   if (raw === 'anomalies')
     return { name: raw, kind: ChannelKind.Anomalies, symbol: ALL_SYMBOLS, interval: undefined };
+  if (raw === ChannelKind.Replays)
+    return { name: raw, kind: ChannelKind.Replays, symbol: ALL_SYMBOLS, interval: undefined };
   const dot = raw.indexOf('.');
   const kind = dot < 0 ? raw : raw.slice(0, dot);
   let rest = dot < 0 ? '' : raw.slice(dot + 1);
@@ -56,7 +60,7 @@ export function parseChannel(raw: string, intervals: ReadonlySet<string>): Chann
       break;
     }
     default:
-      return `"${raw}" is not a channel (ticks.{SYMBOL}, stats.{SYMBOL}, candles.{INTERVAL}.{SYMBOL}, anomalies, anomalies.{SYMBOL})`;
+      return `"${raw}" is not a channel (ticks.{SYMBOL}, stats.{SYMBOL}, candles.{INTERVAL}.{SYMBOL}, anomalies, anomalies.{SYMBOL}, replays)`;
   }
   let symbol: string | undefined;
   if (rest === ALL_SYMBOLS) symbol = ALL_SYMBOLS;

@@ -84,6 +84,8 @@ export class Hub implements SessionContext {
   /** `anomalies` and `anomalies.*`. */
   readonly #allAnomalies: Channel[];
   readonly #counters = new Map<Protocol, StreamCounters>();
+  readonly #replays: Channel;
+  #replayList: () => unknown[] = () => [];
   #liveCandleChannels = 0;
   #sweeper: NodeJS.Timeout | undefined;
 
@@ -99,6 +101,7 @@ export class Hub implements SessionContext {
     this.#allStats = this.#channel(this.#spec(`${ChannelKind.Stats}.*`));
     this.#allAnomalies = [this.#channel(this.#spec('anomalies')), this.#channel(this.#spec('anomalies.*'))];
     for (const interval of this.intervals) this.#channel(this.#spec(`${ChannelKind.Candles}.${interval}.*`));
+    this.#replays = this.#channel(this.#spec(ChannelKind.Replays));
     if (deps.metrics !== undefined) registerStreamMetrics(deps.metrics, this);
   }
 
@@ -140,6 +143,16 @@ export class Hub implements SessionContext {
       subscriptions += channel.subscribers.length;
     }
     return { channels, subscriptions };
+  }
+
+  /** Where the `replays` channel's snapshot comes from (the server's replays). */
+  setReplayList(list: () => unknown[]): void {
+    this.#replayList = list;
+  }
+
+  /** Publishes one replay's state on the `replays` channel. */
+  publishReplay(replay: unknown): void {
+    if (this.#replays.live) this.#replays.publish(JSON.stringify(replay), null);
   }
 
   /** Parses a channel name against the configured intervals: the spec, or why it is not a channel. */
@@ -254,6 +267,8 @@ export class Hub implements SessionContext {
             all ? { limit: SNAPSHOT_ANOMALIES } : { symbol: channel.symbol, limit: SNAPSHOT_ANOMALIES },
           ),
         );
+      case ChannelKind.Replays:
+        return JSON.stringify(this.#replayList());
     }
   }
 

@@ -34,6 +34,14 @@ export class ApiClient {
     return this.#request<T>('POST', path, body, signal);
   }
 
+  patch<T>(path: string, body: unknown, signal?: AbortSignal): Promise<T> {
+    return this.#request<T>('PATCH', path, body, signal);
+  }
+
+  delete<T>(path: string, signal?: AbortSignal): Promise<T> {
+    return this.#request<T>('DELETE', path, undefined, signal);
+  }
+
   async #request<T>(
     method: string,
     path: string,

@@ -4,7 +4,14 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { Metrics } from '../api-types';
 import { useServices } from '../auth/session-context';
 import type { BoardStore } from '../board/board-store';
-import { formatClock, formatCompact, formatCount, formatDecimal, formatPercent } from '../format/format';
+import {
+  formatBytes,
+  formatClock,
+  formatCompact,
+  formatCount,
+  formatDecimal,
+  formatPercent,
+} from '../format/format';
 import { HubStatus } from '../stream/hub-client';
 import { useHubState } from '../stream/hub-context';
 import {
@@ -98,6 +105,8 @@ export function SystemPanel({ store }: { store: BoardStore }) {
   const lag = findLag(data?.storage);
   const storage = flattenMetrics(data?.storage);
   const connections = flattenMetrics(data?.connections);
+  const disk = data?.disk;
+  const growth = disk?.growthBytesPerHour;
 
   return (
     <section className="panel system-panel" aria-labelledby={`${id}-title`} data-testid="system-panel">
@@ -139,6 +148,19 @@ export function SystemPanel({ store }: { store: BoardStore }) {
           <Stat label="Storage lag" value={lag ? lag.value : '–'} />
           <Stat label="Symbols" value={data ? formatCount(data.activeSymbols) : '–'} />
           <Stat label="Anomalies" value={data ? formatCount(data.anomaliesDetected) : '–'} />
+          <Stat
+            label="Data dir"
+            value={disk?.sizeBytes == null ? '–' : formatBytes(disk.sizeBytes)}
+            detail={
+              growth == null ? undefined : `${growth >= 0 ? '+' : '−'}${formatBytes(Math.abs(growth))}/h`
+            }
+          />
+          <Stat
+            label="Free disk"
+            value={disk?.freeBytes == null ? '–' : formatBytes(disk.freeBytes)}
+            detail={disk?.rawTicks === 'refused' ? 'raw ticks refused' : undefined}
+            tone={disk?.rawTicks === 'refused' ? 'warn' : undefined}
+          />
           <Stat
             label="Stream"
             value={streamWord[hub.status]}
