@@ -6,14 +6,20 @@
  * Symbols are drawn uniformly at random (the cache-unfriendly case), prices follow a random walk
  * with rare jumps of 3–6 % (so anomalies fire), event time advances 0.1 ms per tick (10 ticks/s per symbol,
  * so 1 s candles close all the time) and 1 % of ticks arrive up to 500 ms late.
- * Ceiling: a loop that only reads the same pre-generated ticks.
+ * Ceiling: a loop that only reads the same pre-generated ticks. Reference: the plain typed-array
+ * kernel of bench/reference-kernel.ts (moving average, 1 s min/max window, spike test, one candle,
+ * VWAP) on the same ticks, symbols resolved to slots before timing: what the hardware allows.
  * A second row feeds 2 million ticks as objects (the shape JSON parsing produces).
+ * `parallel`: the first 3 million ticks through the worker path (PartitionPool) with 1, 2 and 4
+ * partitions: split by partition on this thread, columns to the workers, events back in batches.
  */
 import { validateConfig } from '../src/config.js';
 import { Engine } from '../src/engine/engine.js';
+import { PartitionPool } from '../src/engine/partition-pool.js';
 import { TickBatch } from '../src/engine/tick-batch.js';
 import { Random } from '../src/feeds/random.js';
 import type { RawTick } from '../src/core/tick.js';
+import { ReferenceKernel } from './reference-kernel.js';
 import { printTable, secondsSince, writeResult } from './report.js';
 
 const SYMBOLS = 1000;
@@ -66,7 +72,31 @@ function toObjects(batches: readonly TickBatch[], count: number): RawTick[][] {
   return out;
 }
 
-export function run(options: string[]): void {
+/** Ticks/s through `partitions` worker threads, with up to 8 batches in flight. */
+async function parallel(
+  batches: readonly TickBatch[],
+  partitions: number,
+  receivedAt: number,
+): Promise<number> {
+  const pool = PartitionPool.start({ ...validateConfig({}), partitions }, partitions);
+  try {
+    await pool.ready();
+    const inFlight: Array<Promise<unknown>> = [];
+    let ticks = 0;
+    const start = process.hrtime.bigint();
+    for (const batch of batches) {
+      inFlight.push(pool.ingest(batch, 'bench', receivedAt));
+      ticks += batch.length;
+      if (inFlight.length >= 8) await inFlight.shift();
+    }
+    await Promise.all(inFlight);
+    return ticks / secondsSince(start);
+  } finally {
+    await pool.close();
+  }
+}
+
+export async function run(options: string[]): Promise<void> {
   const quick = options.includes('--quick');
   const total = quick ? 1_000_000 : 10_000_000;
   const objectTotal = quick ? 200_000 : 2_000_000;
@@ -82,6 +112,26 @@ export function run(options: string[]): void {
     }
   }
   const ceilingPerSec = total / secondsSince(start);
+
+  // Reference kernel: symbol slots resolved before timing, then the plain loop.
+  const slotOf = new Map<string, number>();
+  const slots = batches.map((batch) => {
+    const out = new Int32Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const name = batch.symbols[i]!;
+      let slot = slotOf.get(name);
+      if (slot === undefined) slotOf.set(name, (slot = slotOf.size));
+      out[i] = slot;
+    }
+    return out;
+  });
+  const kernel = new ReferenceKernel(SYMBOLS);
+  start = process.hrtime.bigint();
+  for (let b = 0; b < batches.length; b++) {
+    const batch = batches[b]!;
+    kernel.run(slots[b]!, batch.price, batch.volume, batch.ts, batch.length);
+  }
+  const referenceTicksPerSec = total / secondsSince(start);
 
   const columns = engine();
   let closed = 0;
@@ -99,6 +149,15 @@ export function run(options: string[]): void {
   for (const ticks of objectBatches) objects.ingest(ticks, 'bench', receivedAt);
   const objectTicksPerSec = objectTotal / secondsSince(start);
 
+  const parallelBatches = batches.slice(0, (quick ? 500_000 : 3_000_000) / BATCH);
+  const parallelRuns: Array<{ partitions: number; ticksPerSec: number }> = [];
+  for (const partitions of [1, 2, 4]) {
+    parallelRuns.push({
+      partitions,
+      ticksPerSec: Math.round(await parallel(parallelBatches, partitions, receivedAt)),
+    });
+  }
+
   const counters = columns.counters();
   const note = `${accepted.toLocaleString('en-US')} accepted, ${counters.anomalies} anomalies, ${closed.toLocaleString('en-US')} candles closed`;
   printTable('engine', [
@@ -110,10 +169,24 @@ export function run(options: string[]): void {
       note,
     },
     {
+      name: 'engine beside the reference kernel',
+      value: ticksPerSec,
+      unit: 'ticks/s',
+      ceiling: referenceTicksPerSec,
+      note: `kernel: ${kernel.result().anomalies} spike ticks, ${kernel.result().candlesClosed} candles`,
+    },
+    {
       name: `engine, ${objectTotal.toLocaleString('en-US')} ticks as objects`,
       value: objectTicksPerSec,
       unit: 'ticks/s',
     },
+    ...parallelRuns.map((p) => ({
+      name: `worker path, ${p.partitions} partition${p.partitions === 1 ? '' : 's'}`,
+      value: p.ticksPerSec,
+      unit: 'ticks/s',
+      ceiling: parallelRuns[0]!.ticksPerSec,
+      note: `${(parallelBatches.length * BATCH).toLocaleString('en-US')} ticks; ceiling: 1 partition`,
+    })),
   ]);
   if (checksum === 0) console.log('(checksum 0)');
   const path = writeResult('engine', {
@@ -121,7 +194,10 @@ export function run(options: string[]): void {
     ticksPerSec: Math.round(ticksPerSec),
     ceilingPerSec: Math.round(ceilingPerSec),
     ratio: ticksPerSec / ceilingPerSec,
+    referenceTicksPerSec: Math.round(referenceTicksPerSec),
+    referenceRatio: ticksPerSec / referenceTicksPerSec,
     objectTicksPerSec: Math.round(objectTicksPerSec),
+    parallel: parallelRuns,
     ticks: total,
     symbols: SYMBOLS,
     anomalies: counters.anomalies,

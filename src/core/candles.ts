@@ -300,7 +300,8 @@ export class CandleSet {
         if (this.#f[o + END]! > eventWatermark) revisable.push(o);
         else this.#free.push(o);
       }
-      if (n > 0) older.splice(0, n);
+      // shift() allocates nothing; splice would return a new array on every close.
+      for (; n > 0; n--) older.shift();
       const newest = k * SLOT;
       // A cleared newest slot has a NaN start (and a stale end).
       if (older.length === 0 && this.#f[newest] === this.#f[newest] && this.#f[newest + END]! <= watermark) {
