@@ -28,6 +28,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { ThroughputMeter } from '../observability/throughput-meter.js';
 import { errorBody, errorHandler } from '../http/http-errors.js';
 import { requestCredentials } from '../http/request-credentials.js';
+import { describeRoute, ERROR_SCHEMA, openapiHead, refResolver } from './openapi.js';
 import { securityHeaders } from './security-headers.js';
 import { authRoutes } from './routes/auth.js';
 import { compatRoutes } from './routes/compat.js';
@@ -216,21 +217,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
+  // Every route's OpenAPI description is completed as it is added (operationId, security, errors).
+  app.addSchema(ERROR_SCHEMA);
+  app.addHook('onRoute', describeRoute);
   await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'tickstream',
-        description: 'Real-time market data: ingest ticks, live analytics, history. See docs/api.md.',
-        version: process.env.npm_package_version ?? '0.1.0',
-      },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
-        },
-      },
-    },
+    openapi: openapiHead(process.env.npm_package_version ?? '0.1.0'),
+    refResolver,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
