@@ -13,6 +13,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
 
@@ -88,6 +89,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     childLoggerFactory: (logger) => logger,
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: false,
+    // A URL that does not decode (`/api/prices/%E0%A4%A`): Fastify's own answer would echo it in
+    // a shape of its own; answer as every other error does.
+    frameworkErrors: (_error, _request, reply) => {
+      const body = errorBody(ErrorCode.BadRequest, 'the URL is not valid (bad percent-encoding)');
+      void (reply as FastifyReply).status(400).send(body);
+    },
   });
   // Query strings and paths are text and need coercing ("10" → 10); bodies are JSON and must not
   // be (`price: true` is not the price 1). Unknown body fields are errors, never silently dropped.

@@ -45,7 +45,8 @@ export const ERROR_SCHEMA = {
   },
 } as const;
 
-const errorAnswer = (description: string) => ({ description, $ref: 'Error#' });
+/** An error answer of a route's own (beside those every route gets): `response: { 401: errorAnswer('…') }`. */
+export const errorAnswer = (description: string) => ({ description, $ref: 'Error#' });
 
 /**
  * Names shared schemas after their `$id` in the document (`#/components/schemas/Error`), not
@@ -70,7 +71,7 @@ const SUMMARIES: Record<string, string> = {
  * Completes a route's OpenAPI description from what the route declares, so no route can be added
  * without it: an `operationId` from its method and path, its security from the role it needs (an
  * open route says so with `security: []`), and the error answers every route can give (400 for
- * bad input, 401/403 when it needs a role, 404, 413 for bodies, 429 for the rate limit).
+ * bad input, 401/403 when it needs a role, 404, 413 and 415 for bodies, 429 for the rate limit).
  */
 export function describeRoute(route: RouteOptions): void {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -109,8 +110,10 @@ export function describeRoute(route: RouteOptions): void {
       add(403, 'The credentials’ role does not allow this (FORBIDDEN)');
     }
     if (route.url.includes(':')) add(404, 'Not found (NOT_FOUND)');
-    if (methods.some((m) => m === 'POST' || m === 'PUT' || m === 'PATCH'))
+    if (methods.some((m) => m === 'POST' || m === 'PUT' || m === 'PATCH')) {
       add(413, 'The body is larger than the limit (PAYLOAD_TOO_LARGE)');
+      add(415, 'The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE)');
+    }
     add(429, 'Rate limit exceeded: wait for Retry-After (RATE_LIMITED)');
   }
   schema.response = response;

@@ -740,8 +740,35 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description Self-registration is off (REGISTRATION_DISABLED) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The username or email is taken (CONFLICT) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description The body is larger than the limit (PAYLOAD_TOO_LARGE) */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -809,8 +836,26 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description Unknown user, wrong password or a deactivated account: one answer (INVALID_CREDENTIALS) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description The body is larger than the limit (PAYLOAD_TOO_LARGE) */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -877,8 +922,26 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The refresh token is unknown, expired or reused (TOKEN_INVALID) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description The body is larger than the limit (PAYLOAD_TOO_LARGE) */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -941,6 +1004,15 @@ export interface operations {
       };
       /** @description The body is larger than the limit (PAYLOAD_TOO_LARGE) */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -1109,6 +1181,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
       429: {
         headers: {
@@ -1267,6 +1348,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
       429: {
         headers: {
@@ -1414,6 +1504,15 @@ export interface operations {
       };
       /** @description The body is larger than the limit (PAYLOAD_TOO_LARGE) */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -1652,6 +1751,15 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
       /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
       429: {
         headers: {
@@ -1722,6 +1830,15 @@ export interface operations {
       };
       /** @description The body is larger than the limit (PAYLOAD_TOO_LARGE) */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -2304,6 +2421,17 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
+      /** @description No such symbol; in the FastAPI service’s shape, `{"detail": "…"}` */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            detail?: string;
+          };
+        };
+      };
       /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
       429: {
         headers: {
@@ -2382,6 +2510,15 @@ export interface operations {
       };
       /** @description The body is larger than the limit (PAYLOAD_TOO_LARGE) */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
         headers: {
           [name: string]: unknown;
         };

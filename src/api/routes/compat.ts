@@ -91,6 +91,11 @@ export const compatRoutes: FastifyPluginAsync<CompatRouteOptions> = async (
               timestamp: { type: 'string' },
             },
           },
+          404: {
+            description: 'No such symbol; in the FastAPI service’s shape, `{"detail": "…"}`',
+            type: 'object',
+            properties: { detail: { type: 'string' } },
+          },
         },
       },
     },
