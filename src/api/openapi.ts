@@ -89,6 +89,8 @@ export function describeRoute(route: RouteOptions): void {
   schema.summary ??= SUMMARIES[`${method} ${route.url}`];
   if (graphql) schema.tags ??= ['streams'];
   schema.security ??= role !== undefined || graphql ? CREDENTIALS : [];
+  // The least role, for clients and for the role-escalation matrix (test/attacks) built from it.
+  if (role !== undefined) schema['x-role'] = role;
   const response = { ...(schema.response as Record<string, unknown> | undefined) };
   const add = (status: number, description: string): void => {
     if (response[status] === undefined && response[`${String(status)[0]}XX`] === undefined)
