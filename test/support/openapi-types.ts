@@ -1,5 +1,39 @@
 // Generated from the OpenAPI document by `npm run openapi`: do not edit.
 export interface paths {
+  '/symbols': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Symbols with their display names (FastAPI price service) */
+    get: operations['getSymbols'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/price/latest': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Latest price of a symbol (FastAPI price service); 422 {detail} without symbol */
+    get: operations['getPriceLatest'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health': {
     parameters: {
       query?: never;
@@ -7,7 +41,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Liveness */
+    /** Liveness, in a body both earlier systems’ clients read (docs/compat.md) */
     get: operations['getHealth'];
     put?: never;
     post?: never;
@@ -342,33 +376,16 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/symbols': {
+  '/api/symbols/{symbol}': {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /** Symbols (FastAPI price service) */
-    get: operations['getSymbols'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/price/latest': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Latest price of a symbol (FastAPI price service) */
-    get: operations['getPriceLatest'];
-    put?: never;
+    get?: never;
+    /** Set the display name of a symbol (it need not have ticks yet) */
+    put: operations['putApiSymbolsBySymbol'];
     post?: never;
     delete?: never;
     options?: never;
@@ -581,6 +598,126 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  getSymbols: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            symbols?: {
+              symbol?: string;
+              /** @description Display name; the symbol itself when none is set */
+              name?: string;
+              /** Format: date-time */
+              created_at?: string;
+            }[];
+            count?: number;
+          };
+        };
+      };
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getPriceLatest: {
+    parameters: {
+      query: {
+        symbol: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            symbol?: string;
+            price?: number;
+            volume?: number;
+            /** Format: date-time */
+            timestamp?: string;
+          };
+        };
+      };
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            detail?: string;
+          };
+        };
+      };
+      /** @description FastAPI’s validation error */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            detail?: {
+              type?: string;
+              loc?: string[];
+              msg?: string;
+              input?: unknown;
+            }[];
+          };
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   getHealth: {
     parameters: {
       query?: never;
@@ -597,8 +734,22 @@ export interface operations {
         };
         content: {
           'application/json': {
+            /** @description healthy, or degraded when storage does not answer */
             status?: string;
+            service?: string;
+            /** @enum {string} */
+            database?: 'healthy' | 'unhealthy';
+            /** Format: date-time */
+            timestamp?: string;
             uptimeSeconds?: number;
+            totalDuration?: string;
+            entries?: {
+              [key: string]: {
+                status?: string;
+                description?: string;
+                duration?: string;
+              };
+            };
           };
         };
       };
@@ -701,8 +852,8 @@ export interface operations {
           /** Format: email */
           email: string;
           password: string;
-          firstName?: string;
-          lastName?: string;
+          firstName?: string | null;
+          lastName?: string | null;
         };
       };
     };
@@ -2209,7 +2360,7 @@ export interface operations {
         /** @description Only anomalies at or after this (ISO-8601 or epoch ms) */
         since?: string;
         /** @description This severity or above */
-        severity?: 'medium' | 'high' | 'critical';
+        severity?: 'medium' | 'high' | 'critical' | 'Medium' | 'High' | 'Critical';
       };
       header?: never;
       path?: never;
@@ -2235,9 +2386,18 @@ export interface operations {
             referenceTimestamp?: string;
             changePercent?: number;
             /** @enum {string} */
-            severity?: 'medium' | 'high' | 'critical';
+            severity?: 'Medium' | 'High' | 'Critical';
             windowMs?: number;
             thresholdPercent?: number;
+            /** @description .NET PriceAnomalyDto: the reference price */
+            oldPrice?: number;
+            /** @description .NET PriceAnomalyDto: the price that moved */
+            newPrice?: number;
+            /**
+             * Format: date-time
+             * @description .NET PriceAnomalyDto: event time
+             */
+            detectedAt?: string;
           }[];
         };
       };
@@ -2342,61 +2502,22 @@ export interface operations {
       };
     };
   };
-  getSymbols: {
+  putApiSymbolsBySymbol: {
     parameters: {
       query?: never;
       header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            symbols?: {
-              symbol?: string;
-              name?: string;
-              created_at?: string;
-            }[];
-            count?: number;
-          };
-        };
-      };
-      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-    };
-  };
-  getPriceLatest: {
-    parameters: {
-      query: {
+      path: {
         symbol: string;
       };
-      header?: never;
-      path?: never;
       cookie?: never;
     };
-    requestBody?: never;
+    requestBody: {
+      content: {
+        'application/json': {
+          name: string;
+        };
+      };
+    };
     responses: {
       /** @description Default Response */
       200: {
@@ -2406,9 +2527,9 @@ export interface operations {
         content: {
           'application/json': {
             symbol?: string;
-            price?: number;
-            volume?: number;
-            timestamp?: string;
+            name?: string;
+            /** Format: date-time */
+            createdAt?: string;
           };
         };
       };
@@ -2421,15 +2542,49 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description No such symbol; in the FastAPI service’s shape, `{"detail": "…"}` */
+      /** @description No valid credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The credentials’ role does not allow this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found (NOT_FOUND) */
       404: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            detail?: string;
-          };
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the limit (PAYLOAD_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
       /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
