@@ -13,6 +13,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyPluginAsync,
+  type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
 
@@ -28,6 +29,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { ThroughputMeter } from '../observability/throughput-meter.js';
 import { errorBody, errorHandler } from '../http/http-errors.js';
 import { requestCredentials } from '../http/request-credentials.js';
+import { describeRoute, ERROR_SCHEMA, openapiHead, refResolver } from './openapi.js';
 import { securityHeaders } from './security-headers.js';
 import { authRoutes } from './routes/auth.js';
 import { cppRoutes } from '../compat/cpp/routes.js';
@@ -95,6 +97,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     childLoggerFactory: (logger) => logger,
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: false,
+    // A URL that does not decode (`/api/prices/%E0%A4%A`): Fastify's own answer would echo it in
+    // a shape of its own; answer as every other error does.
+    frameworkErrors: (_error, _request, reply) => {
+      const body = errorBody(ErrorCode.BadRequest, 'the URL is not valid (bad percent-encoding)');
+      void (reply as FastifyReply).status(400).send(body);
+    },
   });
   // Query strings and paths are text and need coercing ("10" → 10); bodies are JSON and must not
   // be (`price: true` is not the price 1). Unknown body fields are errors, never silently dropped.
@@ -224,21 +232,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done();
   });
 
+  // Every route's OpenAPI description is completed as it is added (operationId, security, errors).
+  app.addSchema(ERROR_SCHEMA);
+  app.addHook('onRoute', describeRoute);
   await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'tickstream',
-        description: 'Real-time market data: ingest ticks, live analytics, history. See docs/api.md.',
-        version: process.env.npm_package_version ?? '0.1.0',
-      },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
-        },
-      },
-    },
+    openapi: openapiHead(process.env.npm_package_version ?? '0.1.0'),
+    refResolver,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());

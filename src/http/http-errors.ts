@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 import { ErrorCode, isTickstreamError } from '../errors.js';
@@ -77,6 +79,10 @@ export function errorHandler(log: Logger) {
       return;
     }
     const code = err.code === undefined ? undefined : FASTIFY_CODES[err.code];
+    if (code === ErrorCode.PayloadTooLarge) {
+      afterBody(request.raw, () => void reply.status(413).send(errorBody(code, err.message)));
+      return;
+    }
     if (code !== undefined) {
       void reply.status(statusOf(code)).send(errorBody(code, err.message));
       return;
@@ -92,6 +98,36 @@ export function errorHandler(log: Logger) {
     log.error({ err, method: request.method, route: request.routeOptions.url }, 'request failed');
     void reply.status(500).send(errorBody(ErrorCode.Internal, 'internal error'));
   };
+}
+
+/** Most bytes read and dropped after a body went over its limit, and for how long. */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+const DRAIN_MAX_MS = 10_000;
+
+/**
+ * Calls `then` once the client has sent the rest of its body (read and dropped, bounded). Answering
+ * a body over the limit while the client still sends it and closing (Fastify closes after a 413)
+ * cuts the client off mid-write: it sees EPIPE or a reset, never the answer.
+ */
+function afterBody(request: IncomingMessage, then: () => void): void {
+  if (request.complete || request.readableEnded || request.destroyed) return then();
+  let bytes = 0;
+  let done = false;
+  const finish = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    request.off('data', onData).off('end', finish).off('error', finish).off('close', finish);
+    then();
+  };
+  const onData = (chunk: Buffer): void => {
+    bytes += chunk.length;
+    if (bytes > DRAIN_MAX_BYTES) finish();
+  };
+  const timer = setTimeout(finish, DRAIN_MAX_MS);
+  timer.unref();
+  request.on('data', onData).once('end', finish).once('error', finish).once('close', finish);
+  request.resume();
 }
 
 function validationMessage(err: FastifyError): string {

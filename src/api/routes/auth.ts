@@ -3,6 +3,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { AuthService } from '../../auth/auth-service.js';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../auth/passwords.js';
 import { ROLES } from '../../auth/roles.js';
+import { errorAnswer } from '../openapi.js';
+
+/**
+ * Ids are UUIDs: printable ASCII keeps anything else (a NUL byte, which PostgreSQL refuses in
+ * text) a 400 instead of reaching the database; an unknown id stays a 404.
+ */
+const ID = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[\\x21-\\x7e]+$' } as const;
 
 const user = {
   type: 'object',
@@ -67,7 +74,11 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; loginLimit: num
             lastName: { type: ['string', 'null'], maxLength: 100 },
           },
         },
-        response: { 201: tokens },
+        response: {
+          201: tokens,
+          403: errorAnswer('Self-registration is off (REGISTRATION_DISABLED)'),
+          409: errorAnswer('The username or email is taken (CONFLICT)'),
+        },
       },
       config: { rateLimit: { max: loginLimit, timeWindow: 60_000 } },
     },
@@ -86,7 +97,12 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; loginLimit: num
           additionalProperties: false,
           properties: { username: { type: 'string', minLength: 1, maxLength: 254 }, password },
         },
-        response: { 200: tokens },
+        response: {
+          200: tokens,
+          401: errorAnswer(
+            'Unknown user, wrong password or a deactivated account: one answer (INVALID_CREDENTIALS)',
+          ),
+        },
       },
       config: {
         rateLimit: {
@@ -115,7 +131,10 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; loginLimit: num
           additionalProperties: false,
           properties: { refreshToken: { type: 'string', minLength: 1, maxLength: 512 } },
         },
-        response: { 200: tokens },
+        response: {
+          200: tokens,
+          401: errorAnswer('The refresh token is unknown, expired or reused (TOKEN_INVALID)'),
+        },
       },
       config: { rateLimit: { max: loginLimit * 6, timeWindow: 60_000 } },
     },
@@ -199,7 +218,7 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; loginLimit: num
         tags: ['admin'],
         summary: 'Change a user’s role, or (de)activate them',
         security: bearer,
-        params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } },
+        params: { type: 'object', properties: { id: ID } },
         body: {
           type: 'object',
           additionalProperties: false,
@@ -271,7 +290,7 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; loginLimit: num
         tags: ['admin'],
         summary: 'Revoke an API key',
         security: bearer,
-        params: { type: 'object', properties: { id: { type: 'string', maxLength: 64 } } },
+        params: { type: 'object', properties: { id: ID } },
       },
       config: { role: 'admin' },
     },

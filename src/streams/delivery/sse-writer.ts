@@ -72,6 +72,7 @@ export class SseWriter implements Corked {
   }
 
   release(): void {
+    if (!this.#corked) return;
     this.#corked = false;
     this.#corkedBytes = 0;
     this.#res.uncork();
@@ -83,6 +84,9 @@ export class SseWriter implements Corked {
     this.#ended = true;
     this.#open.delete(this);
     clearInterval(this.#ping);
+    // Uncork before ending: Node 24 drops what a corked response still holds when it ends (the
+    // last event, e.g. TOKEN_EXPIRED, would never reach the client); the batcher's release is then a no-op.
+    this.release();
     this.#res.end();
   }
 
