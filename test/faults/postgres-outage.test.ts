@@ -15,7 +15,7 @@ import { SteadyLoad, reconcile } from './steady-load.js';
 /**
  * Fault: the PostgreSQL server goes away (every connection cut, its port refusing, through a
  * proxy) while ticks stream in steadily over HTTP (ack=persisted) and TCP. The outage lasts
- * TICKSTREAM_FAULT_OUTAGE_MS (4 s in CI; `npm run bench -- faults` runs 20 s). Checked: nothing
+ * FAULT_OUTAGE_MS (4 s in CI; `npm run bench -- faults` runs 20 s). Checked: nothing
  * acknowledged is lost, nothing is stored twice, HTTP answers 503 with Retry-After (single ticks)
  * or `overloaded` items (batches) once the buffer is full, TCP stops reading (the client's bytes
  * wait), and ingest takes ticks again within 5 s of the database's return.
