@@ -59,6 +59,60 @@ export default tseslint.config(
       ],
     },
   },
+  // The folders are the architecture (DESIGN §2): core ← engine ← adapters ← main. Each entry
+  // names what a folder's code may not import; src/core has its own, stricter rule above. Tests and
+  // test support may reach across (they build whole servers).
+  ...Object.entries({
+    engine: [
+      'storage',
+      'auth',
+      'http',
+      'api',
+      'streams',
+      'ingest',
+      'feeds',
+      'compat',
+      'cluster',
+      'observability',
+    ],
+    feeds: ['engine', 'storage', 'auth', 'http', 'api', 'streams', 'ingest', 'compat', 'cluster'],
+    observability: [
+      'core',
+      'engine',
+      'storage',
+      'auth',
+      'http',
+      'api',
+      'streams',
+      'ingest',
+      'feeds',
+      'compat',
+      'cluster',
+    ],
+    storage: ['auth', 'http', 'api', 'streams', 'ingest', 'compat', 'cluster'],
+    auth: ['engine', 'http', 'api', 'streams', 'ingest', 'feeds', 'compat', 'cluster'],
+    http: ['engine', 'storage', 'api', 'streams', 'ingest', 'feeds', 'compat', 'cluster'],
+    // api and streams are siblings: what both need lives in src/http.
+    api: ['streams', 'ingest', 'cluster'],
+    streams: ['api', 'storage', 'ingest', 'cluster'],
+    ingest: ['storage', 'http', 'api', 'streams', 'compat', 'cluster'],
+  }).map(([folder, forbidden]) => ({
+    files: [`src/${folder}/**/*.ts`],
+    ignores: ['src/**/*.test.ts', 'src/**/*.test-support.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [...forbidden.map((f) => `**/${f}/*`), '**/main.js', '**/commands/*'],
+              message: `src/${folder} may not import this (DESIGN §2: core ← engine ← adapters ← main; src/main.ts wires).`,
+            },
+          ],
+        },
+      ],
+    },
+  })),
   {
     // The dashboard: type-aware like the rest, with web/tsconfig.json (JSX, DOM), found by the
     // project service as the nearest tsconfig.

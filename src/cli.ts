@@ -4,6 +4,7 @@ import { analyzeCommand } from './commands/analyze.js';
 import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
 import { simulateCommand } from './commands/simulate.js';
+import { userCommand } from './commands/user.js';
 import { ErrorCode, isTickstreamError } from './errors.js';
 
 /**
@@ -19,7 +20,8 @@ export function program(): Command {
     .addCommand(serveCommand())
     .addCommand(analyzeCommand())
     .addCommand(simulateCommand())
-    .addCommand(migrateCommand());
+    .addCommand(migrateCommand())
+    .addCommand(userCommand());
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -364,6 +364,63 @@ const RetentionSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+const RoleName = (role: string, name: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength: 50,
+    default: name,
+    description: `The .NET system's name for tickstream's ${role} role: put in access tokens (its role claim) and accepted by \`tickstream user\` and user imports.`,
+  });
+
+/** The earlier systems whose clients tickstream keeps serving (docs/compat.md). */
+const CompatSchema = Type.Object(
+  {
+    dotnet: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description:
+            'Serve the .NET MarketDataSystem contract: its fields on shared routes, {"message"} on errors, its token claims.',
+        }),
+        jwtIssuer: Type.String({
+          minLength: 1,
+          default: 'MarketDataAPI',
+          description: 'Issuer (iss) of access tokens while the .NET contract is on (else tickstream).',
+        }),
+        jwtAudience: Type.String({
+          minLength: 1,
+          default: 'MarketDataClients',
+          description: 'Audience (aud) of access tokens while the .NET contract is on (else tickstream-api).',
+        }),
+        roleNames: Type.Object(
+          {
+            reader: RoleName('reader', 'Reader'),
+            writer: RoleName('writer', 'User'),
+            admin: RoleName('admin', 'Admin'),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    fastapi: Type.Object(
+      {
+        enabled: Type.Boolean({
+          default: true,
+          description: 'Serve the FastAPI price service contract: GET /symbols and GET /price/latest.',
+        }),
+        anonymousReads: Type.Boolean({
+          default: true,
+          description:
+            'Its two reads answer without credentials, as that service did (false: they need the reader role).',
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 const RedisSchema = Type.Object(
   {
     prefix: Type.String({
@@ -461,6 +518,7 @@ export const ConfigSchema = Type.Object(
     auth: AuthSchema,
     streams: StreamsSchema,
     redis: RedisSchema,
+    compat: CompatSchema,
   },
   { additionalProperties: false },
 );
@@ -475,6 +533,7 @@ export type HttpConfig = Static<typeof HttpSchema>;
 export type AuthConfig = Static<typeof AuthSchema>;
 export type StreamsConfig = Static<typeof StreamsSchema>;
 export type RedisConfig = Static<typeof RedisSchema>;
+export type CompatConfig = Static<typeof CompatSchema>;
 
 /** Environment variables with the TICKSTREAM_ prefix that are not configuration keys. */
 const RESERVED_ENV = new Set(['TICKSTREAM_CONFIG', 'TICKSTREAM_ADMIN_PASSWORD']);

@@ -10,6 +10,8 @@ import { AccessTokens } from './auth/access-tokens.js';
 import { AccountStore } from './auth/account-store.js';
 import { AuthService } from './auth/auth-service.js';
 import { jwtSecret } from './auth/secrets.js';
+import { dotnetClaims } from './compat/dotnet/shapes.js';
+import { nameSymbols } from './compat/fastapi/default-names.js';
 import type { Config } from './config.js';
 import { DayAggregates } from './engine/day-aggregates.js';
 import { Engine } from './engine/engine.js';
@@ -122,12 +124,18 @@ export async function createServer(
     const aggregates = new DayAggregates();
     aggregates.restoreFrom(engine);
 
+    const { dotnet } = config.compat;
     const tokens = new AccessTokens(
       jwtSecret({
         configured: config.auth.jwtSecret,
         dataDir: config.dataDir,
         production: env.NODE_ENV === 'production',
       }),
+      undefined,
+      // The .NET system's issuer, audience and claims, which its clients may decode (docs/compat.md).
+      dotnet.enabled
+        ? { issuer: dotnet.jwtIssuer, audience: dotnet.jwtAudience, claims: dotnetClaims(dotnet.roleNames) }
+        : {},
     );
     const accounts = new AccountStore(storage.database.driver);
     const auth = new AuthService(accounts, tokens, config.auth, log.child({ component: 'auth' }));
@@ -255,6 +263,8 @@ export async function startServer(
     }
 
     if (config.simulation.enabled) {
+      // Display names for the simulated symbols that have none (GET /symbols, docs/compat.md).
+      await nameSymbols(storage.database.marketData.names, config.simulation.symbols);
       const simulation = new LiveSimulation(new Simulator({ ...config.simulation }), (ticks, source, at) =>
         engine.ingest(ticks, source, at),
       );

@@ -94,7 +94,9 @@ describe('accounts', () => {
       answers.push(res.json<unknown>());
     }
     assert.deepEqual(answers[0], answers[1]);
+    // `message` beside the error: the .NET system's error shape on its routes (issue 11).
     assert.deepEqual(answers[0], {
+      message: 'invalid username or password',
       error: { code: 'INVALID_CREDENTIALS', message: 'invalid username or password' },
     });
   });
@@ -161,7 +163,9 @@ describe('accounts', () => {
       headers: user.headers,
       payload: { currentPassword: 'nope-nope', newPassword: 'new-password-1' },
     });
-    assert.equal(wrong.statusCode, 401);
+    // 400 as the .NET system answered (issue 11): the caller is authenticated, the request is wrong.
+    assert.equal(wrong.statusCode, 400);
+    assert.equal(errorOf(wrong).code, 'BAD_REQUEST');
     const res = await inject({
       method: 'POST',
       url: '/api/auth/change-password',
@@ -205,7 +209,11 @@ describe('tokens', () => {
     const [header, payload, signature] = session.accessToken.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-    const expired = await new AccessTokens(new TextEncoder().encode('test-secret-'.padEnd(48, 'x')), 1).issue(
+    // Signed as the server signs (its issuer and audience are the .NET system's: compat.dotnet).
+    const expired = await new AccessTokens(new TextEncoder().encode('test-secret-'.padEnd(48, 'x')), 1, {
+      issuer: String(claims.iss),
+      audience: String(claims.aud),
+    }).issue(
       { id: String(claims.sub), username: 'admin', role: 'admin', sessionId: String(claims.sid) },
       Date.now() - 60_000,
     );

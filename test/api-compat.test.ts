@@ -133,36 +133,6 @@ describe('the Express realtime demo', () => {
   });
 });
 
-describe('the FastAPI price service', () => {
-  it('lists symbols and answers the latest price, 404 {detail} for an unknown one', async () => {
-    await inject({
-      method: 'POST',
-      url: '/api/prices?ack=persisted',
-      headers: { 'x-api-key': apiKey },
-      payload: { symbol: 'FAST', price: 42.5, volume: 7, timestamp: now - 1000 },
-    });
-    const symbols = await inject({ method: 'GET', url: '/symbols' });
-    const body = symbols.json<{
-      symbols: Array<{ symbol: string; name: string; created_at: string }>;
-      count: number;
-    }>();
-    assert.equal(body.count, body.symbols.length);
-    const fast = body.symbols.find((s) => s.symbol === 'FAST');
-    assert.ok(fast !== undefined && fast.name === 'FAST' && !Number.isNaN(Date.parse(fast.created_at)));
-
-    const latest = await inject({ method: 'GET', url: '/price/latest?symbol=fast' });
-    assert.deepEqual(latest.json(), {
-      symbol: 'FAST',
-      price: 42.5,
-      volume: 7,
-      timestamp: new Date(now - 1000).toISOString(),
-    });
-    const missing = await inject({ method: 'GET', url: '/price/latest?symbol=NOPE' });
-    assert.equal(missing.statusCode, 404);
-    assert.deepEqual(missing.json(), { detail: 'Symbol NOPE not found' });
-  });
-});
-
 describe('the C++/Java server', () => {
   it('serves the current UTC day of a symbol', async () => {
     const midnight = Math.floor(now / 86_400_000) * 86_400_000;

@@ -285,9 +285,10 @@ describe('statistics, history and anomalies', () => {
     assert.deepEqual(
       list.map((a) => [a.direction, a.price, a.severity]),
       [
-        ['up', 119, 'critical'], // against 110 a moment earlier: +8.2 %
-        ['down', 96, 'critical'], // against 103: −6.8 %
-        ['up', 103, 'medium'],
+        // Severity as the .NET system wrote it (issue 11; streams keep tickstream's lower case).
+        ['up', 119, 'Critical'], // against 110 a moment earlier: +8.2 %
+        ['down', 96, 'Critical'], // against 103: −6.8 %
+        ['up', 103, 'Medium'],
       ],
     );
     assert.equal(list[0]!.timestamp, new Date(T0 + 5100).toISOString());
@@ -361,7 +362,11 @@ describe('operations', () => {
   });
 
   it('answers health and readiness', async () => {
-    assert.equal((await inject({ method: 'GET', url: '/health' })).json<{ status: string }>().status, 'ok');
+    // 'healthy' since issue 11: one body for the FastAPI and .NET clients too (test/compat/).
+    assert.equal(
+      (await inject({ method: 'GET', url: '/health' })).json<{ status: string }>().status,
+      'healthy',
+    );
     const ready = await inject({ method: 'GET', url: '/health/ready' });
     assert.equal(ready.statusCode, 200);
     assert.equal(ready.json<{ checks: { storage: { ok: boolean } } }>().checks.storage.ok, true);

@@ -32,6 +32,9 @@ import { failoverRateLimitStore, type RateLimitState } from './rate-limit-store.
 import { securityHeaders } from './security-headers.js';
 import { authRoutes } from './routes/auth.js';
 import { compatRoutes } from './routes/compat.js';
+import { dotnetContract } from '../compat/dotnet/dotnet-contract.js';
+import { fastapiRoutes } from '../compat/fastapi/routes.js';
+import { symbolNameRoutes } from './routes/symbol-names.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { historyRoutes } from './routes/history.js';
 import { metricsRoutes, type StatusSources } from './routes/metrics.js';
@@ -244,10 +247,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
+  // The earlier systems' contracts (docs/compat.md): each its own folder, each can be turned off.
+  const { dotnet, fastapi } = config.compat;
+  if (dotnet.enabled) dotnetContract(app);
+  if (fastapi.enabled)
+    await app.register(fastapiRoutes, {
+      engine: deps.engine,
+      store: deps.marketData,
+      anonymousReads: fastapi.anonymousReads,
+    });
+
   await app.register(healthRoutes, { checks: deps.readiness ?? [] });
   await app.register(authRoutes, { auth, loginLimit: config.http.loginRateLimitPerMinute });
   await app.register(priceRoutes, { engine: deps.engine, config, persisted: deps.persisted });
-  await app.register(historyRoutes, { engine: deps.engine, store: deps.marketData });
+  await app.register(historyRoutes, {
+    engine: deps.engine,
+    store: deps.marketData,
+    dotnetAnomalies: dotnet.enabled,
+  });
+  await app.register(symbolNameRoutes, { store: deps.marketData });
   await app.register(compatRoutes, {
     engine: deps.engine,
     store: deps.marketData,

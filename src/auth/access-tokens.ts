@@ -11,6 +11,23 @@ export const ACCESS_TOKEN_TTL_MS = 15 * 60_000;
 const ISSUER = 'tickstream';
 const AUDIENCE = 'tickstream-api';
 
+/** Who a token is for, as `issue` receives it. */
+export interface TokenSubject {
+  readonly id: string;
+  readonly username: string;
+  readonly email?: string;
+  readonly role: Role;
+  readonly sessionId: string;
+}
+
+export interface AccessTokenOptions {
+  readonly ttlMs?: number;
+  readonly issuer?: string;
+  readonly audience?: string;
+  /** Claims added for other readers of the token (an earlier system's clients); never read back. */
+  readonly claims?: (subject: TokenSubject) => Readonly<Record<string, unknown>>;
+}
+
 export interface AccessClaims {
   readonly userId: string;
   readonly username: string;
@@ -26,23 +43,27 @@ export interface AccessClaims {
 export class AccessTokens {
   readonly #secret: Uint8Array;
   readonly #ttlMs: number;
+  readonly #issuer: string;
+  readonly #audience: string;
+  readonly #claims: AccessTokenOptions['claims'];
 
-  constructor(secret: Uint8Array, ttlMs = ACCESS_TOKEN_TTL_MS) {
+  constructor(secret: Uint8Array, ttlMs = ACCESS_TOKEN_TTL_MS, options: AccessTokenOptions = {}) {
     this.#secret = secret;
-    this.#ttlMs = ttlMs;
+    this.#ttlMs = options.ttlMs ?? ttlMs;
+    this.#issuer = options.issuer ?? ISSUER;
+    this.#audience = options.audience ?? AUDIENCE;
+    this.#claims = options.claims;
   }
 
   get ttlMs(): number {
     return this.#ttlMs;
   }
 
-  async issue(
-    user: { id: string; username: string; role: Role; sessionId: string },
-    now = Date.now(),
-  ): Promise<{ token: string; expiresAt: number }> {
+  async issue(user: TokenSubject, now = Date.now()): Promise<{ token: string; expiresAt: number }> {
     const expiresAt = now + this.#ttlMs;
     // `iat` has second precision; `iatMs` lets a revocation at time t refuse exactly the tokens before t.
     const token = await new SignJWT({
+      ...this.#claims?.(user),
       role: user.role,
       username: user.username,
       sid: user.sessionId,
@@ -50,8 +71,8 @@ export class AccessTokens {
     })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(user.id)
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
+      .setIssuer(this.#issuer)
+      .setAudience(this.#audience)
       .setIssuedAt(Math.floor(now / 1000))
       .setExpirationTime(Math.floor(expiresAt / 1000))
       .sign(this.#secret);
@@ -63,8 +84,8 @@ export class AccessTokens {
     try {
       const { payload } = await jwtVerify(token, this.#secret, {
         algorithms: ['HS256'],
-        issuer: ISSUER,
-        audience: AUDIENCE,
+        issuer: this.#issuer,
+        audience: this.#audience,
       });
       const { sub, role, username, sid, iatMs, exp } = payload;
       if (

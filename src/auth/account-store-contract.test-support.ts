@@ -73,6 +73,20 @@ export function accountStoreContract(
       await assert.rejects(accounts.createUser({ ...user('4'), id: 'user-3' }), { code: ErrorCode.Conflict });
     });
 
+    it('deletes a user by username in any letter case, with their refresh tokens', async () => {
+      await accounts.createUser(user('9'));
+      await accounts.insertRefreshToken({
+        tokenHash: 't9',
+        userId: 'user-9',
+        familyId: 'f9',
+        expiresAt: Date.now() + 60_000,
+      });
+      assert.equal(await accounts.deleteUserByUsername('USER9'), true);
+      assert.equal(await accounts.findUserById('user-9'), undefined);
+      assert.equal(await accounts.findRefreshToken('t9'), undefined);
+      assert.equal(await accounts.deleteUserByUsername('user9'), false);
+    });
+
     it('rotates, revokes and expires refresh tokens', async () => {
       await accounts.createUser(user('5'));
       const expiresAt = Date.now() + 86_400_000;

@@ -170,6 +170,18 @@ export class AccountStore {
     return rows.map(toUser);
   }
 
+  /**
+   * Deletes a user by username (any letter case), with their sessions (refresh tokens cascade);
+   * API keys they created stay, without a creator. Returns whether there was one.
+   */
+  async deleteUserByUsername(username: string): Promise<boolean> {
+    const rows = await this.#driver.query(
+      'delete from users where lower(username) = lower($1) returning id',
+      [username],
+    );
+    return rows.length > 0;
+  }
+
   async updateUserRole(id: string, role: Role): Promise<void> {
     await this.#driver.query('update users set role = $2, updated_at = now() where id = $1', [id, role]);
   }

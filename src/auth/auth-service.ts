@@ -101,8 +101,8 @@ export class AuthService {
     username: string;
     email: string;
     password: string;
-    firstName?: string | undefined;
-    lastName?: string | undefined;
+    firstName?: string | null | undefined;
+    lastName?: string | null | undefined;
   }): Promise<TokenResponse> {
     if (!this.#options.registration)
       throw new TickstreamError(ErrorCode.RegistrationDisabled, 'self-registration is turned off');
@@ -175,7 +175,8 @@ export class AuthService {
   async changePassword(principal: Principal, current: string, next: string): Promise<TokenResponse> {
     const user = await this.#userOf(principal);
     if (!(await verifyPassword(user.passwordHash, current))) {
-      throw new TickstreamError(ErrorCode.InvalidCredentials, 'the current password is wrong');
+      // 400, not 401: the caller is authenticated; what it sent is wrong (as the .NET system answered).
+      throw new TickstreamError(ErrorCode.BadRequest, 'the current password is wrong');
     }
     const problem = passwordProblem(next);
     if (problem !== undefined) throw new TickstreamError(ErrorCode.BadRequest, problem);
@@ -343,6 +344,7 @@ export class AuthService {
     const access = await this.#tokens.issue({
       id: user.id,
       username: user.username,
+      email: user.email,
       role: user.role,
       sessionId,
     });

@@ -42,7 +42,7 @@ describe('tickstream migrate', () => {
     await migrate({ dataDir: dir }, {}, out.stream);
     assert.match(out.text(), new RegExp(`^embedded database in ${dir}\n`));
     assert.match(out.text(), /0001 {2}market data: .*\(applied \d{4}-\d\d-\d\dT/);
-    assert.match(out.text(), /schema at version 2: up to date\n$/);
+    assert.match(out.text(), /schema at version 3: up to date\n$/);
 
     const open = await openDatabase({ dataDir: dir });
     try {
@@ -62,10 +62,11 @@ describe('tickstream migrate', () => {
     assert.match(first.text(), /^PostgreSQL postgres:\/\//);
     assert.match(first.text(), /0001 {2}market data: .*\(applied now\)/);
     assert.match(first.text(), /0002 {2}auth: .*\(applied now\)/);
-    assert.match(first.text(), /schema at version 2: 2 migration\(s\) applied\n$/);
+    assert.match(first.text(), /0003 {2}symbols: display name {2}\(applied now\)/);
+    assert.match(first.text(), /schema at version 3: 3 migration\(s\) applied\n$/);
     const second = output();
     await migrate({}, { DATABASE_URL: database.url }, second.stream);
-    assert.match(second.text(), /schema at version 2: up to date\n$/);
+    assert.match(second.text(), /schema at version 3: up to date\n$/);
   });
 
   it('fails with STORAGE_UNAVAILABLE when the server cannot be reached', async () => {

@@ -33,20 +33,12 @@ export interface CandleInit extends SlotValues {
   readonly closed: boolean;
 }
 
-/** A candle's public fields as plain data. */
-export interface CandleData {
+/** A candle's public fields as plain data: the slot's bar without its exact-rebuild fields. */
+export interface CandleData extends Omit<SlotValues, 'pvSum' | 'openTs' | 'closeTs'> {
   readonly symbol: string;
   readonly interval: string;
-  readonly start: number;
-  readonly end: number;
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-  readonly volume: number;
-  readonly trades: number;
+  /** Σp·v / Σv; null while the volume is 0. */
   readonly vwap: number | null;
-  readonly revision: number;
   readonly closed: boolean;
 }
 

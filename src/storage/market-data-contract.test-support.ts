@@ -42,12 +42,13 @@ export function marketDataContract(
         [
           [1, false],
           [2, false],
+          [3, false],
         ],
       );
       const rows = await database.driver.query<{ version: number }>('select version from schema_migrations');
       assert.deepEqual(
         rows.map((r) => r.version),
-        [1, 2],
+        [1, 2, 3],
       );
     });
 
@@ -337,6 +338,44 @@ export function marketDataContract(
       const [again] = (await store.symbols()).filter((s) => s.symbol === 'SNAP.A');
       assert.equal(again?.firstSeen, T0);
       assert.ok((await store.knownSymbols()).has('SNAP.B'));
+    });
+
+    it('keeps display names, also of symbols not seen yet, without listing those among the seen ones', async () => {
+      const names = store.names;
+      await names.set('NAME.A', 'Alpha Inc.');
+      assert.equal(await names.setDefaults({ 'NAME.A': 'Other', 'NAME.B': 'Beta Corp.' }), 1);
+      assert.deepEqual(
+        (await names.list()).filter((s) => s.symbol.startsWith('NAME.')).map((s) => [s.symbol, s.name]),
+        [
+          ['NAME.A', 'Alpha Inc.'],
+          ['NAME.B', 'Beta Corp.'],
+        ],
+      );
+      // Named only: not among the symbols with prices.
+      assert.ok(!(await store.symbols()).some((s) => s.symbol.startsWith('NAME.')));
+      assert.deepEqual(await store.latestPrices(['NAME.A']), []);
+      // Its first ticks and stats round fill in the row; the name stays.
+      const T0 = 1_700_000_200_000;
+      await writeTicks(store, [tick('NAME.A', T0 + 3, 7), tick('NAME.A', T0, 6)]);
+      const point = await store.recoveryPoint();
+      const stats: SymbolStats = {
+        symbol: 'NAME.A',
+        currentPrice: 7,
+        movingAverage: 6.5,
+        updateCount: 2,
+        lastUpdateTime: T0 + 3,
+        minPrice: 6,
+        maxPrice: 7,
+        volume: 0,
+        changeFromAverage: 0,
+      };
+      await writeEvents(store, {
+        snapshot: { seq: point.committedSeq, symbols: [{ stats, snapshot: { symbol: 'NAME.A' } }] },
+      });
+      const [seen] = (await store.symbols()).filter((s) => s.symbol === 'NAME.A');
+      assert.deepEqual([seen?.firstSeen, seen?.lastSeen, seen?.lastPrice], [T0, T0 + 3, 7]);
+      assert.equal((await names.list()).find((s) => s.symbol === 'NAME.A')?.name, 'Alpha Inc.');
+      assert.equal((await names.set('NAME.A', 'Alpha Holdings')).name, 'Alpha Holdings');
     });
 
     it('creates partitions ahead, drops old ones, and recreates a dropped one when a tick needs it', async () => {

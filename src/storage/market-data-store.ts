@@ -5,6 +5,7 @@ import type { SymbolStats } from '../core/symbol-state.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
 import { RecordColumns } from './record-columns.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
+import { SymbolNames } from './symbol-names.js';
 import { epochMs as ms, pgTime, SqlState, sqlState, type SqlDriver, type SqlSession } from './sql-driver.js';
 import { TICK_COPY_TARGET } from './tick-copy-encoder.js';
 import type { TickPartitions } from './tick-partitions.js';
@@ -190,10 +191,13 @@ const ANOMALY_COLUMNS = `id, ${ANOMALY.select()}, ingest_seq`;
 export class MarketDataStore {
   readonly #driver: SqlDriver;
   readonly #partitions: TickPartitions;
+  /** Display names of symbols (migration 3). */
+  readonly names: SymbolNames;
 
   constructor(driver: SqlDriver, partitions: TickPartitions) {
     this.#driver = driver;
     this.#partitions = partitions;
+    this.names = new SymbolNames(driver);
   }
 
   get kind(): SqlDriver['kind'] {
@@ -383,7 +387,7 @@ export class MarketDataStore {
     const rows = await this.#driver.query<SymbolRow>(
       `select symbol, ${ms('first_seen')} as first_seen, ${ms('last_seen')} as last_seen, last_price,
               ${ms('last_price_ts')} as last_price_ts, ${ms('created_at')} as created_at
-         from symbols order by symbol`,
+         from symbols where last_price is not null order by symbol`,
     );
     return rows.map((r) => ({
       symbol: r.symbol,
@@ -400,7 +404,9 @@ export class MarketDataStore {
     if (symbols !== undefined && symbols.length === 0) return [];
     const params: unknown[] = [];
     const where =
-      symbols === undefined ? '' : `where symbol in (${symbols.map((s) => `$${params.push(s)}`).join(', ')})`;
+      symbols === undefined
+        ? 'where last_price is not null'
+        : `where last_price is not null and symbol in (${symbols.map((s) => `$${params.push(s)}`).join(', ')})`;
     const rows = await this.#driver.query<{ symbol: string; last_price: number; last_price_ts: number }>(
       `select symbol, last_price, ${ms('last_price_ts')} as last_price_ts from symbols ${where} order by symbol`,
       params,
@@ -507,7 +513,9 @@ async function writeSnapshot(tx: SqlSession, round: SnapshotRound): Promise<void
       [stats],
     );
     await tx.query(
+      // A row made only to hold a name (migration 3) gets its first_seen here.
       `update symbols as s set last_seen = greatest(s.last_seen, x.last_update_time),
+              first_seen = coalesce(s.first_seen, (select min(t.ts) from ticks t where t.symbol = x.symbol), x.last_update_time),
               last_price = x.current_price, last_price_ts = x.last_update_time, updated_at = now()
          from json_to_recordset($1::text::json) as x(symbol text, current_price float8, last_update_time timestamptz)
         where s.symbol = x.symbol`,

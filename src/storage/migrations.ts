@@ -154,7 +154,19 @@ create table api_keys (
 );
 `;
 
+const SYMBOL_NAMES = `
+-- A display name per symbol ("Apple Inc."), set through the API or from configured defaults. A
+-- symbol may be named before its first tick is stored: its row then has no prices yet, and the
+-- symbol lists skip it until the writer fills them in.
+alter table symbols add column name text;
+alter table symbols alter column first_seen drop not null;
+alter table symbols alter column last_seen drop not null;
+alter table symbols alter column last_price drop not null;
+alter table symbols alter column last_price_ts drop not null;
+`;
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'market data: symbols, ticks, candles, anomalies, symbol_stats', sql: MARKET_DATA },
   { version: 2, name: 'auth: users, refresh_tokens, api_keys', sql: AUTH },
+  { version: 3, name: 'symbols: display name', sql: SYMBOL_NAMES },
 ]);

@@ -41,7 +41,13 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; loginLimit: num
   { auth, loginLimit },
 ) => {
   app.post<{
-    Body: { username: string; email: string; password: string; firstName?: string; lastName?: string };
+    Body: {
+      username: string;
+      email: string;
+      password: string;
+      firstName?: string | null;
+      lastName?: string | null;
+    };
   }>(
     '/api/auth/register',
     {
@@ -56,8 +62,9 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; loginLimit: num
             username: { type: 'string', minLength: 3, maxLength: 50, pattern: '^[A-Za-z0-9._-]+$' },
             email: { type: 'string', format: 'email', maxLength: 254 },
             password: newPassword,
-            firstName: { type: 'string', maxLength: 100 },
-            lastName: { type: 'string', maxLength: 100 },
+            // null as well as absent: System.Text.Json sends null for the .NET clients' unset fields.
+            firstName: { type: ['string', 'null'], maxLength: 100 },
+            lastName: { type: ['string', 'null'], maxLength: 100 },
           },
         },
         response: { 201: tokens },
@@ -129,6 +136,11 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; loginLimit: num
         },
       },
       config: { role: 'reader' },
+      // No body at all (the .NET clients send none, nor a content type) is an empty one.
+      preValidation: (request, _reply, done) => {
+        request.body ??= {};
+        done();
+      },
     },
     async (request, reply) => {
       await auth.logout(request.principal!, request.body?.refreshToken);

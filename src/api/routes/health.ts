@@ -28,21 +28,44 @@ export const healthRoutes: FastifyPluginAsync<{ checks: readonly ReadinessCheck[
   app,
   { checks },
 ) => {
+  const database = checks.find((c) => c.name === 'storage');
   app.get(
     '/health',
     {
       schema: {
         tags: ['operations'],
-        summary: 'Liveness',
-        response: {
-          200: {
-            type: 'object',
-            properties: { status: { type: 'string' }, uptimeSeconds: { type: 'number' } },
-          },
-        },
+        summary: 'Liveness, in a body both earlier systems’ clients read (docs/compat.md)',
+        response: { 200: healthBody },
       },
     },
-    () => ({ status: 'ok', uptimeSeconds: Math.round((Date.now() - startedAt) / 1000) }),
+    async () => {
+      const started = performance.now();
+      let databaseOk = true;
+      if (database !== undefined)
+        databaseOk = await database.check().then(
+          () => true,
+          () => false,
+        );
+      const ms = performance.now() - started;
+      const now = Date.now();
+      // One body for every client: tickstream's own fields, the FastAPI service's
+      // {status, service, database, timestamp}, and the .NET health-check report whose clients
+      // look for "Healthy" (status, totalDuration, entries).
+      return {
+        status: databaseOk ? 'healthy' : 'degraded',
+        service: 'tickstream',
+        database: databaseOk ? 'healthy' : 'unhealthy',
+        timestamp: new Date(now).toISOString(),
+        uptimeSeconds: Math.round((now - startedAt) / 1000),
+        totalDuration: dotnetDuration(ms),
+        entries: {
+          tickstream: { status: 'Healthy', description: 'tickstream is running' },
+          ...(database === undefined
+            ? {}
+            : { storage: { status: databaseOk ? 'Healthy' : 'Unhealthy', duration: dotnetDuration(ms) } }),
+        },
+      };
+    },
   );
 
   app.get(
@@ -82,6 +105,32 @@ export const healthRoutes: FastifyPluginAsync<{ checks: readonly ReadinessCheck[
     },
   );
 };
+
+/** A duration as .NET's TimeSpan prints it: hh:mm:ss.fffffff. */
+function dotnetDuration(ms: number): string {
+  const ticks = Math.round(ms * 10_000);
+  const seconds = Math.floor(ticks / 10_000_000);
+  const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+  return `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}.${pad(ticks % 10_000_000, 7)}`;
+}
+
+const healthEntry = {
+  type: 'object',
+  properties: { status: { type: 'string' }, description: { type: 'string' }, duration: { type: 'string' } },
+} as const;
+
+const healthBody = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', description: 'healthy, or degraded when storage does not answer' },
+    service: { type: 'string' },
+    database: { type: 'string', enum: ['healthy', 'unhealthy'] },
+    timestamp: { type: 'string', format: 'date-time' },
+    uptimeSeconds: { type: 'number' },
+    totalDuration: { type: 'string' },
+    entries: { type: 'object', additionalProperties: healthEntry },
+  },
+} as const;
 
 const readyBody = {
   type: 'object',

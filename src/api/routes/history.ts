@@ -3,9 +3,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import { compute, parseIndicators, type IndicatorSpec } from '../../core/indicators.js';
 import type { Engine } from '../../engine/engine.js';
 import { ErrorCode, TickstreamError } from '../../errors.js';
-import { anomalyHistory, candleHistory } from '../../storage/history.js';
+import { anomalyHistory, candleHistory } from '../../engine/history.js';
 import type { MarketDataStore } from '../../storage/market-data-store.js';
-import type { Severity } from '../../core/spike-detector.js';
+import type { Anomaly, Severity } from '../../core/spike-detector.js';
+import { priceAnomalyDto, priceAnomalyDtoProperties } from '../../compat/dotnet/shapes.js';
 import { symbolParam as symbolOf, timeParam, timeRange } from '../params.js';
 import { anomalyBody, anomalySchema, candleBody, candleSchema, iso } from '../wire.js';
 import { CREDENTIALS } from '../../http/request-credentials.js';
@@ -13,6 +14,8 @@ import { CREDENTIALS } from '../../http/request-credentials.js';
 export interface HistoryRouteOptions {
   readonly engine: Engine;
   readonly store: MarketDataStore;
+  /** Anomalies also carry the .NET system's PriceAnomalyDto fields (compat.dotnet.enabled). */
+  readonly dotnetAnomalies?: boolean;
 }
 
 const symbolParams = { type: 'object', properties: { symbol: { type: 'string', maxLength: 64 } } } as const;
@@ -20,7 +23,16 @@ const MAX_CANDLES = 5000;
 const SEVERITIES: readonly Severity[] = ['medium', 'high', 'critical'];
 
 /** History: candles (merged with the live one), raw ticks, anomalies, symbols. */
-export const historyRoutes: FastifyPluginAsync<HistoryRouteOptions> = async (app, { engine, store }) => {
+export const historyRoutes: FastifyPluginAsync<HistoryRouteOptions> = async (
+  app,
+  { engine, store, dotnetAnomalies = false },
+) => {
+  const anomalyItem = dotnetAnomalies
+    ? { ...anomalySchema, properties: { ...anomalySchema.properties, ...priceAnomalyDtoProperties } }
+    : anomalySchema;
+  const anomalyAnswer = dotnetAnomalies
+    ? (a: Anomaly) => ({ ...anomalyBody(a), ...priceAnomalyDto(a) })
+    : anomalyBody;
   app.get<{
     Params: { symbol: string };
     Querystring: { interval: string; from?: string; to?: string; limit: number; indicators?: string };
@@ -199,12 +211,12 @@ export const historyRoutes: FastifyPluginAsync<HistoryRouteOptions> = async (app
             since: { type: 'string', description: 'Only anomalies at or after this (ISO-8601 or epoch ms)' },
             severity: {
               type: 'string',
-              enum: ['medium', 'high', 'critical'],
+              enum: ['medium', 'high', 'critical', 'Medium', 'High', 'Critical'],
               description: 'This severity or above',
             },
           },
         },
-        response: { 200: { type: 'array', items: anomalySchema } },
+        response: { 200: { type: 'array', items: anomalyItem } },
       },
       config: { role: 'reader' },
     },
@@ -212,9 +224,10 @@ export const historyRoutes: FastifyPluginAsync<HistoryRouteOptions> = async (app
       const { take, severity } = request.query;
       const symbol = request.query.symbol === undefined ? undefined : symbolOf(request.query.symbol);
       const since = request.query.since === undefined ? undefined : timeParam('since', request.query.since);
-      const severities = SEVERITIES.slice(SEVERITIES.indexOf(severity ?? 'medium'));
+      const least = (severity?.toLowerCase() ?? 'medium') as Severity;
+      const severities = SEVERITIES.slice(SEVERITIES.indexOf(least));
       const out = await anomalyHistory(store, engine, { symbol, since, severities, limit: take });
-      return out.map(anomalyBody);
+      return out.map(anomalyAnswer);
     },
   );
 

@@ -1,7 +1,7 @@
 import type { CandleData } from '../../core/candles.js';
 import { normalizeSymbol } from '../../core/tick.js';
 import { ErrorCode, TickstreamError } from '../../errors.js';
-import { anomalyHistory, candleHistory } from '../../storage/history.js';
+import { anomalyHistory, candleHistory } from '../../engine/history.js';
 import { ALL_SYMBOLS, type ChannelSpec } from '../hub/channel-name.js';
 import { HubIterator } from '../hub/hub-iterator.js';
 import type { Hub } from '../hub/hub.js';

@@ -35,6 +35,8 @@ describe('normalizeAnomaly', () => {
     const { ts: _ts, ...noTime } = stream;
     assert.equal(normalizeAnomaly(noTime), null);
     assert.equal(normalizeAnomaly({ ...stream, severity: 'extreme' as 'high' })?.severity, 'medium');
+    // REST answers it as the .NET system wrote it.
+    assert.equal(normalizeAnomaly({ ...stream, severity: 'Critical' as 'critical' })?.severity, 'critical');
     assert.deepEqual(normalizeAnomalies('nope'), []);
     assert.equal(normalizeAnomalies([stream, null, 3]).length, 1);
   });

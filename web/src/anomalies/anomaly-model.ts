@@ -17,9 +17,14 @@ export interface Anomaly {
 
 const severities = new Set<string>(Object.values(Severity));
 
+function severityOf(wire: unknown): Severity {
+  const severity = String(wire).toLowerCase();
+  return severities.has(severity) ? (severity as Severity) : Severity.Medium;
+}
+
 /**
- * From REST (`timestamp`, `referenceTimestamp`, ISO) or the stream (`ts`, `referenceTs`, epoch
- * ms). Null when it lacks a symbol or a time.
+ * From REST (`timestamp`, `referenceTimestamp`, ISO; severity capitalised as the .NET system
+ * wrote it) or the stream (`ts`, `referenceTs`, epoch ms). Null when it lacks a symbol or a time.
  */
 export function normalizeAnomaly(wire: WireAnomaly): Anomaly | null {
   const ts = toEpochMs(wire.ts ?? wire.timestamp);
@@ -34,7 +39,7 @@ export function normalizeAnomaly(wire: WireAnomaly): Anomaly | null {
     referencePrice: wire.referencePrice,
     referenceTs: toEpochMs(wire.referenceTs ?? wire.referenceTimestamp),
     changePercent: wire.changePercent,
-    severity: severities.has(wire.severity) ? wire.severity : Severity.Medium,
+    severity: severityOf(wire.severity),
     windowMs: wire.windowMs,
     thresholdPercent: wire.thresholdPercent,
   };

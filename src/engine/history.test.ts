@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import { Direction, severityOf, type Anomaly } from '../core/spike-detector.js';
-import { Engine } from '../engine/engine.js';
+import { Engine } from './engine.js';
 import { anomalyHistory, candleHistory } from './history.js';
-import { memoryDatabase } from './pglite-template.test-support.js';
-import { TEST_ENGINE_OPTIONS } from './test-ticks.test-support.js';
+import { memoryDatabase } from '../storage/pglite-template.test-support.js';
+import { TEST_ENGINE_OPTIONS } from '../storage/test-ticks.test-support.js';
 
 describe('candleHistory', () => {
   it('merges stored candles with the live open ones, newest limit, oldest first', async (t) => {
