@@ -9,7 +9,10 @@ const scenarios: Record<string, () => Promise<{ run: (args: string[]) => Promise
   grpc: () => import('./grpc.bench.js'),
   store: () => import('./store.bench.js'),
   fanout: () => import('./fanout.bench.js'),
+  faults: () => import('./faults.bench.js'),
 };
+/** Long runs made only when named (minutes each), never by a run of every scenario. */
+const onlyWhenNamed = new Set(['faults']);
 
 const args = process.argv.slice(2);
 const names = args.filter((a) => !a.startsWith('-'));
@@ -25,7 +28,7 @@ if (unknown.length > 0) {
   console.error(`unknown scenario ${unknown.join(', ')}; known: ${Object.keys(scenarios).join(', ')}`);
   process.exit(2);
 }
-for (const name of names.length > 0 ? names : Object.keys(scenarios)) {
+for (const name of names.length > 0 ? names : Object.keys(scenarios).filter((n) => !onlyWhenNamed.has(n))) {
   const scenario = await scenarios[name]!();
   await scenario.run(options);
 }

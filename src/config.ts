@@ -368,7 +368,7 @@ const StorageSchema = Type.Object(
     retryMaxDelayMs: Integer({
       minimum: 1,
       maximum: 600_000,
-      default: 5000,
+      default: 1000,
       description: 'Longest wait between retries of a failed write.',
     }),
     breakerFailures: Integer({
@@ -380,7 +380,7 @@ const StorageSchema = Type.Object(
     breakerHalfOpenMs: Integer({
       minimum: 1,
       maximum: 600_000,
-      default: 5000,
+      default: 1000,
       description: 'How long the open circuit breaker waits before one write probes the database.',
     }),
     partitionsAheadDays: Integer({

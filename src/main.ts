@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 
 import { buildApp } from './api/app.js';
+import { RateLimitMode } from './api/rate-limit-store.js';
 import { AccessTokens } from './auth/access-tokens.js';
 import { AccountStore } from './auth/account-store.js';
 import { AuthService } from './auth/auth-service.js';
@@ -266,9 +267,24 @@ export async function createServer(
       persisted: () => storage.writer.persisted(),
       readiness: [
         { name: 'storage', check: () => storage.database.ping() },
-        ...(redis === undefined ? [] : [{ name: 'redis', check: async () => void (await redis.ping()) }]),
+        ...(redis === undefined
+          ? []
+          : [
+              {
+                name: 'redis',
+                fallback: 'rate limits counted per process',
+                check: async () => {
+                  // While reconnecting a command would wait in the offline queue: answer at once.
+                  if (redis.status !== 'ready') throw new Error(`redis is ${redis.status}`);
+                  await redis.ping();
+                },
+              },
+            ]),
       ],
-      redis: redis === undefined ? undefined : { client: redis, prefix: config.redis.prefix },
+      redis:
+        redis === undefined
+          ? undefined
+          : { client: redis, prefix: config.redis.prefix, state: { mode: RateLimitMode.Shared } },
       status: {
         queueSize: () => storage.writer.counters().buffered,
         storage: () => ({ driver: storage.database.kind, ...storage.writer.counters() }),

@@ -30,6 +30,7 @@ import { ThroughputMeter } from '../observability/throughput-meter.js';
 import { errorBody, errorHandler } from '../http/http-errors.js';
 import { requestCredentials } from '../http/request-credentials.js';
 import { describeRoute, ERROR_SCHEMA, openapiHead, refResolver } from './openapi.js';
+import { failoverRateLimitStore, type RateLimitState } from './rate-limit-store.js';
 import { securityHeaders } from './security-headers.js';
 import { authRoutes } from './routes/auth.js';
 import { cppRoutes } from '../compat/cpp/routes.js';
@@ -75,7 +76,7 @@ export interface AppDeps {
    */
   readonly streams?: FastifyPluginAsync | undefined;
   /** Shared rate-limit counters across processes (REDIS_URL); in memory when absent. */
-  readonly redis?: { client: Redis; prefix: string } | undefined;
+  readonly redis?: { client: Redis; prefix: string; state: RateLimitState } | undefined;
   /** Replays of recorded ticks (`/api/replays`): served when present. */
   readonly replays?: ReplayManager;
   /** Directory of the built dashboard (index.html and assets), served at `/`. */
@@ -149,10 +150,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.redis === undefined
       ? {}
       : {
-          redis: deps.redis.client,
-          nameSpace: `${deps.redis.prefix}rate-limit:`,
-          // Redis down must not take the API down with it: requests pass, the failure is logged.
-          skipOnError: true,
+          // Redis down must neither take the API down nor lift the limits: counted in this process
+          // until Redis answers again (docs/reliability.md).
+          store: failoverRateLimitStore(
+            deps.redis.client,
+            `${deps.redis.prefix}rate-limit:`,
+            deps.redis.state,
+            ({ mode, lastError }) =>
+              log.warn(
+                { mode, err: lastError },
+                'rate limits counted ' + (mode === 'shared' ? 'in redis' : 'per process'),
+              ),
+          ),
         }),
     errorResponseBuilder: (_request, context) =>
       Object.assign(

@@ -393,17 +393,119 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/api/v1/webhooks/ticks': {
+  '/api/v1/health/liveness': {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    get?: never;
+    /** Liveness (Express demo orchestrator) */
+    get: operations['getApiV1HealthLiveness'];
     put?: never;
-    /** Ticks by webhook (Express realtime demo); idempotencyKey deduplicates */
-    post: operations['postApiV1WebhooksTicks'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/health/readiness': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Readiness (Express demo orchestrator: always 200) */
+    get: operations['getApiV1HealthReadiness'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/ops/metrics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Prometheus metrics (Express demo orchestrator) */
+    get: operations['getApiV1OpsMetrics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/health/liveness': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Liveness (Express demo realtime gateway) */
+    get: operations['getHealthLiveness'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/health/readiness': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Readiness (Express demo realtime gateway: 503 when not ready) */
+    get: operations['getHealthReadiness'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ops/metrics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Prometheus metrics (Express demo realtime gateway) */
+    get: operations['getOpsMetrics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/symbols': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Symbols with base, quote and active (Express demo) */
+    get: operations['getApiV1Symbols'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -417,7 +519,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Latest ticks of a symbol, newest first (Express realtime demo) */
+    /** Latest tick of a symbol, ts in epoch seconds (Express demo) */
     get: operations['getApiV1TicksBySymbol'];
     put?: never;
     post?: never;
@@ -434,10 +536,61 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Tick history, or one-minute candles with sma10 (view=ohlc1m) (Express realtime demo) */
+    /** Ticks newest first, or one-minute candles oldest first with sma10 (view=ohlc1m, agg=1m or shape=candle) (Express demo) */
     get: operations['getApiV1TicksBySymbolHistory'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/metrics/{symbol}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The latest one-minute window of a symbol, times in epoch seconds (Express demo) */
+    get: operations['getApiV1MetricsBySymbol'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/symbols': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Upsert symbols with base, quote and active (Express demo) */
+    post: operations['postApiV1WebhooksSymbols'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/webhooks/ticks': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Ticks by webhook (Express demo): idempotencyKey (default source:symbol:ts) deduplicates; 503 with Retry-After when storage is behind */
+    post: operations['postApiV1WebhooksTicks'];
     delete?: never;
     options?: never;
     head?: never;
@@ -451,7 +604,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The symbol’s current UTC day: open, high, low, close, volume (C++/Java server) */
+    /** The symbol’s current UTC day: open, high, low, close, volume, timestamp in ns; 200 {error} when none (C++/Java server) */
     get: operations['getApiV1MarketdataBySymbol'];
     put?: never;
     post?: never;
@@ -487,6 +640,23 @@ export interface paths {
     };
     /** Prometheus metrics (text format) */
     get: operations['getMetrics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ws/info': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** SockJS info of the STOMP endpoint /ws (the C++/Java server) */
+    get: operations['getWsInfo'];
     put?: never;
     post?: never;
     delete?: never;
@@ -547,6 +717,60 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/replays': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The replays running and the last ended ones */
+    get: operations['getApiReplays'];
+    put?: never;
+    /** Start a replay of a file on the server, or of stored ticks, at a speed */
+    post: operations['postApiReplays'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/replays/files': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Tick files a replay may read (in replay.allowedDirs and dataDir) */
+    get: operations['getApiReplaysFiles'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/replays/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One replay: state and progress */
+    get: operations['getApiReplaysById'];
+    put?: never;
+    post?: never;
+    /** Stop a replay (what it played stays) */
+    delete: operations['deleteApiReplaysById'];
+    options?: never;
+    head?: never;
+    /** Pause or resume, change the speed, seek to a recorded time */
+    patch: operations['patchApiReplaysById'];
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -569,6 +793,7 @@ export interface components {
           | 'TARGET_UNREACHABLE'
           | 'TARGET_REFUSED'
           | 'BAD_REQUEST'
+          | 'VALIDATION_ERROR'
           | 'NOT_FOUND'
           | 'AUTH_REQUIRED'
           | 'TOKEN_INVALID'
@@ -583,6 +808,8 @@ export interface components {
           | 'TICK_REJECTED'
           | 'OVERLOADED'
           | 'NOT_READY'
+          | 'REPLAY_PATH_REFUSED'
+          | 'REPLAY_LIMIT'
           | 'INTERNAL';
         message: string;
       } & {
@@ -813,6 +1040,7 @@ export interface operations {
                 ok?: boolean;
                 ms?: number;
                 error?: string;
+                fallback?: string;
               };
             };
           };
@@ -831,6 +1059,7 @@ export interface operations {
                 ok?: boolean;
                 ms?: number;
                 error?: string;
+                fallback?: string;
               };
             };
           };
@@ -2598,6 +2827,593 @@ export interface operations {
       };
     };
   };
+  getApiV1HealthLiveness: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            ok?: boolean;
+          };
+        };
+      };
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getApiV1HealthReadiness: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            status?: 'ready' | 'not_ready';
+            checks?: {
+              db?: string;
+              redis?: string;
+            };
+          };
+        };
+      };
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            status?: 'ready' | 'not_ready';
+            checks?: {
+              db?: string;
+              redis?: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  getApiV1OpsMetrics: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Success (docs/api.md and docs/streams.md describe the answer) */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  getHealthLiveness: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            ok?: boolean;
+          };
+        };
+      };
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getHealthReadiness: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            status?: 'ready' | 'not_ready';
+            checks?: {
+              db?: string;
+              redis?: string;
+            };
+          };
+        };
+      };
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Default Response */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            status?: 'ready' | 'not_ready';
+            checks?: {
+              db?: string;
+              redis?: string;
+            };
+          };
+        };
+      };
+    };
+  };
+  getOpsMetrics: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Success (docs/api.md and docs/streams.md describe the answer) */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  getApiV1Symbols: {
+    parameters: {
+      query?: {
+        /** @description true or absent: active symbols; false: all of them */
+        active?: boolean;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            symbol?: string;
+            base?: string;
+            quote?: string;
+            active?: boolean;
+          }[];
+        };
+      };
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getApiV1TicksBySymbol: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        symbol: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            symbol?: string;
+            ts?: number;
+            price?: number;
+            volume?: number;
+          };
+        };
+      };
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getApiV1TicksBySymbolHistory: {
+    parameters: {
+      query?: {
+        /** @description 1 to 2000 (clamped), default 200 */
+        limit?: number;
+        /** @description Only older than this (epoch seconds, exclusive) */
+        before?: string;
+        /** @description The same as before (its legacy name) */
+        cursor?: string;
+        view?: string;
+        agg?: string;
+        shape?: string;
+      };
+      header?: never;
+      path: {
+        symbol: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Success (docs/api.md and docs/streams.md describe the answer) */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  getApiV1MetricsBySymbol: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        symbol: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            symbol?: string;
+            windowStart?: number;
+            windowEnd?: number;
+            open?: number;
+            min?: number;
+            max?: number;
+            last?: number;
+            avg?: number;
+            volume?: number;
+            count?: number;
+            vwap?: number | null;
+          };
+        };
+      };
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  postApiV1WebhooksSymbols: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          items: {
+            symbol: string;
+            base: string;
+            quote: string;
+            /** @default true */
+            active?: boolean;
+          }[];
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            upserted?: number;
+            skipped?: number;
+          };
+        };
+      };
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The credentials’ role does not allow this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the limit (PAYLOAD_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   postApiV1WebhooksTicks: {
     parameters: {
       query?: never;
@@ -2608,14 +3424,15 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          source?: string;
+          source: string;
           items: {
             idempotencyKey?: string;
             symbol: string;
-            price: number | string;
-            /** @description epoch seconds, epoch ms or ISO-8601 */
-            ts?: number | string;
-            volume?: number | string;
+            price: number;
+            /** @description epoch seconds (epoch ms also taken) or ISO-8601 */
+            ts: number | string;
+            volume?: number;
+            source?: string;
           }[];
         };
       };
@@ -2690,145 +3507,23 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-    };
-  };
-  getApiV1TicksBySymbol: {
-    parameters: {
-      query?: {
-        limit?: number;
-      };
-      header?: never;
-      path: {
-        symbol: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
-      400: {
+      /** @description Default Response */
+      503: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No valid credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED) */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The credentials’ role does not allow this (FORBIDDEN) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found (NOT_FOUND) */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Success (docs/api.md and docs/streams.md describe the answer) */
-      '2XX': {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': unknown;
-        };
-      };
-    };
-  };
-  getApiV1TicksBySymbolHistory: {
-    parameters: {
-      query?: {
-        limit?: number;
-        /** @description Only older than this (epoch ms) */
-        before?: number;
-        view?: 'ticks' | 'ohlc1m';
-      };
-      header?: never;
-      path: {
-        symbol: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No valid credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED) */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The credentials’ role does not allow this (FORBIDDEN) */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Not found (NOT_FOUND) */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description Success (docs/api.md and docs/streams.md describe the answer) */
-      '2XX': {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': unknown;
+          'application/json': {
+            error?: {
+              code?: string;
+              message?: string;
+            };
+            accepted?: number;
+            duplicates?: number;
+            queued?: number;
+            rejected?: number;
+            skipped?: number;
+          };
         };
       };
     };
@@ -2844,43 +3539,8 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Default Response */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            symbol?: string;
-            open?: number;
-            high?: number;
-            low?: number;
-            close?: number;
-            volume?: number;
-            timestamp?: number;
-          };
-        };
-      };
       /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
       400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No valid credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED) */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The credentials’ role does not allow this (FORBIDDEN) */
-      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -2904,6 +3564,15 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Success (docs/api.md and docs/streams.md describe the answer) */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
         };
       };
     };
@@ -2940,6 +3609,10 @@ export interface operations {
             };
             connections?: {
               [key: string]: number;
+            };
+            /** @description dataDir, sizeBytes, growthBytesPerHour, freeBytes, minFreeBytes, rawTicks (stored | refused) */
+            disk?: {
+              [key: string]: unknown;
             };
           };
         };
@@ -2983,6 +3656,44 @@ export interface operations {
     };
   };
   getMetrics: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Success (docs/api.md and docs/streams.md describe the answer) */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  getWsInfo: {
     parameters: {
       query?: never;
       header?: never;
@@ -3103,24 +3814,6 @@ export interface operations {
     responses: {
       /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
       400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description No valid credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED) */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['Error'];
-        };
-      };
-      /** @description The credentials’ role does not allow this (FORBIDDEN) */
-      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -3262,6 +3955,607 @@ export interface operations {
           'application/json': {
             [key: string]: unknown;
           };
+        };
+      };
+    };
+  };
+  getApiReplays: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id?: string;
+            /** @description The source of the replayed ticks: replay:{id} */
+            source?: string;
+            file?: string | null;
+            symbols?: string[] | null;
+            store?: boolean;
+            /** @enum {string} */
+            state?: 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
+            speed?: number | 'max';
+            rebase?: boolean;
+            loop?: boolean;
+            /** Format: date-time */
+            start?: string | null;
+            /** Format: date-time */
+            end?: string | null;
+            /** Format: date-time */
+            position?: string | null;
+            played?: number;
+            total?: number;
+            sent?: number;
+            accepted?: number;
+            rejected?: number;
+            rejectedByReason?: {
+              [key: string]: number;
+            };
+            rounds?: number;
+            error?: string | null;
+            createdBy?: string | null;
+            /** Format: date-time */
+            createdAt?: string;
+          }[];
+        };
+      };
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The credentials’ role does not allow this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  postApiReplays: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description A CSV or NDJSON file inside replay.allowedDirs or dataDir */
+          file?: string;
+          /** @enum {string} */
+          format?: 'csv' | 'ndjson';
+          /** @description As analyze --map, e.g. symbol=id */
+          map?: string;
+          /** @description Or: replay the stored ticks of these symbols */
+          symbols?: string[];
+          /** @description ISO-8601 or epoch ms */
+          from?: string | number;
+          /** @description ISO-8601 or epoch ms */
+          to?: string | number;
+          /** @description Recorded time per wall-clock time, 1 = real time (up to 1,000,000), or "max" */
+          speed?: number | string;
+          /** @description Event times become the moment each tick is played (default true) */
+          rebase?: boolean;
+          /** @description Start again at the end (default false) */
+          loop?: boolean;
+          /** @description Store the replayed raw ticks (default true) */
+          store?: boolean;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id?: string;
+            /** @description The source of the replayed ticks: replay:{id} */
+            source?: string;
+            file?: string | null;
+            symbols?: string[] | null;
+            store?: boolean;
+            /** @enum {string} */
+            state?: 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
+            speed?: number | 'max';
+            rebase?: boolean;
+            loop?: boolean;
+            /** Format: date-time */
+            start?: string | null;
+            /** Format: date-time */
+            end?: string | null;
+            /** Format: date-time */
+            position?: string | null;
+            played?: number;
+            total?: number;
+            sent?: number;
+            accepted?: number;
+            rejected?: number;
+            rejectedByReason?: {
+              [key: string]: number;
+            };
+            rounds?: number;
+            error?: string | null;
+            createdBy?: string | null;
+            /** Format: date-time */
+            createdAt?: string;
+          };
+        };
+      };
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The credentials’ role does not allow this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the limit (PAYLOAD_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getApiReplaysFiles: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            file?: string;
+            sizeBytes?: number;
+            /** @description A map the file needs (symbol=id) */
+            map?: string | null;
+          }[];
+        };
+      };
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The credentials’ role does not allow this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getApiReplaysById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id?: string;
+            /** @description The source of the replayed ticks: replay:{id} */
+            source?: string;
+            file?: string | null;
+            symbols?: string[] | null;
+            store?: boolean;
+            /** @enum {string} */
+            state?: 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
+            speed?: number | 'max';
+            rebase?: boolean;
+            loop?: boolean;
+            /** Format: date-time */
+            start?: string | null;
+            /** Format: date-time */
+            end?: string | null;
+            /** Format: date-time */
+            position?: string | null;
+            played?: number;
+            total?: number;
+            sent?: number;
+            accepted?: number;
+            rejected?: number;
+            rejectedByReason?: {
+              [key: string]: number;
+            };
+            rounds?: number;
+            error?: string | null;
+            createdBy?: string | null;
+            /** Format: date-time */
+            createdAt?: string;
+          };
+        };
+      };
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The credentials’ role does not allow this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  deleteApiReplaysById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id?: string;
+            /** @description The source of the replayed ticks: replay:{id} */
+            source?: string;
+            file?: string | null;
+            symbols?: string[] | null;
+            store?: boolean;
+            /** @enum {string} */
+            state?: 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
+            speed?: number | 'max';
+            rebase?: boolean;
+            loop?: boolean;
+            /** Format: date-time */
+            start?: string | null;
+            /** Format: date-time */
+            end?: string | null;
+            /** Format: date-time */
+            position?: string | null;
+            played?: number;
+            total?: number;
+            sent?: number;
+            accepted?: number;
+            rejected?: number;
+            rejectedByReason?: {
+              [key: string]: number;
+            };
+            rounds?: number;
+            error?: string | null;
+            createdBy?: string | null;
+            /** Format: date-time */
+            createdAt?: string;
+          };
+        };
+      };
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The credentials’ role does not allow this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  patchApiReplaysById: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @enum {string} */
+          state?: 'paused' | 'running';
+          /** @description Recorded time per wall-clock time, 1 = real time (up to 1,000,000), or "max" */
+          speed?: number | string;
+          /** @description Seek to this recorded time (ISO-8601 or epoch ms) */
+          position?: string | number;
+        };
+      };
+    };
+    responses: {
+      /** @description Default Response */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            id?: string;
+            /** @description The source of the replayed ticks: replay:{id} */
+            source?: string;
+            file?: string | null;
+            symbols?: string[] | null;
+            store?: boolean;
+            /** @enum {string} */
+            state?: 'running' | 'paused' | 'finished' | 'stopped' | 'failed';
+            speed?: number | 'max';
+            rebase?: boolean;
+            loop?: boolean;
+            /** Format: date-time */
+            start?: string | null;
+            /** Format: date-time */
+            end?: string | null;
+            /** Format: date-time */
+            position?: string | null;
+            played?: number;
+            total?: number;
+            sent?: number;
+            accepted?: number;
+            rejected?: number;
+            rejectedByReason?: {
+              [key: string]: number;
+            };
+            rounds?: number;
+            error?: string | null;
+            createdBy?: string | null;
+            /** Format: date-time */
+            createdAt?: string;
+          };
+        };
+      };
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description No valid credentials (AUTH_REQUIRED, TOKEN_INVALID, TOKEN_EXPIRED) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The credentials’ role does not allow this (FORBIDDEN) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the limit (PAYLOAD_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };

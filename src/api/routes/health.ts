@@ -4,6 +4,11 @@ import type { FastifyPluginAsync } from 'fastify';
 export interface ReadinessCheck {
   readonly name: string;
   check(): Promise<void>;
+  /**
+   * How the server goes on without this dependency, when it can (Redis: rate limits counted per
+   * process). A failing check with a fallback leaves the server ready, `degraded`.
+   */
+  readonly fallback?: string;
 }
 
 const startedAt = Date.now();
@@ -12,9 +17,13 @@ interface CheckResult {
   ok: boolean;
   ms?: number;
   error?: string;
+  fallback?: string;
 }
 
-/** `/health`: the process is alive. `/health/ready`: every dependency answers (503 otherwise). */
+/**
+ * `/health`: the process is alive. `/health/ready`: every dependency answers (503 otherwise;
+ * `degraded` with 200 when only dependencies with a fallback fail).
+ */
 export const healthRoutes: FastifyPluginAsync<{ checks: readonly ReadinessCheck[] }> = async (
   app,
   { checks },
@@ -80,13 +89,16 @@ export const healthRoutes: FastifyPluginAsync<{ checks: readonly ReadinessCheck[
             await readiness.check();
             return [name, { ok: true, ms: Math.round(performance.now() - started) }];
           } catch (err) {
-            return [name, { ok: false, error: (err as Error).message }];
+            const failed: CheckResult = { ok: false, error: (err as Error).message };
+            if (readiness.fallback !== undefined) failed.fallback = readiness.fallback;
+            return [name, failed];
           }
         }),
       );
-      const ready = results.every(([, r]) => r.ok);
+      const ready = results.every(([, r]) => r.ok || r.fallback !== undefined);
+      const degraded = results.some(([, r]) => !r.ok);
       const body: { status: string; checks: Record<string, CheckResult> } = {
-        status: ready ? 'ready' : 'not ready',
+        status: ready ? (degraded ? 'degraded' : 'ready') : 'not ready',
         checks: Object.fromEntries(results),
       };
       return reply.status(ready ? 200 : 503).send(body);
@@ -128,7 +140,12 @@ const readyBody = {
       type: 'object',
       additionalProperties: {
         type: 'object',
-        properties: { ok: { type: 'boolean' }, ms: { type: 'number' }, error: { type: 'string' } },
+        properties: {
+          ok: { type: 'boolean' },
+          ms: { type: 'number' },
+          error: { type: 'string' },
+          fallback: { type: 'string' },
+        },
       },
     },
   },

@@ -482,7 +482,7 @@ export const expressRoutes: FastifyPluginAsync<ExpressRouteOptions> = async (app
                 properties: {
                   idempotencyKey: { type: 'string', minLength: 1, maxLength: 128 },
                   symbol: { type: 'string', minLength: 1 },
-                  price: { type: 'number', exclusiveMinimum: 0 },
+                  price: { type: 'number', minimum: 0, not: { enum: [0] } }, // > 0 (OpenAPI 3.0 has no numeric exclusiveMinimum)
                   ts: {
                     anyOf: [
                       { type: 'integer', minimum: 0 },

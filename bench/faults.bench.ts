@@ -1,0 +1,53 @@
+/**
+ * `npm run bench -- faults` (not in CI, not in a run of every scenario): the fault tests of
+ * test/faults at full length: PostgreSQL away for 20 s under steady ingest, and 20 rounds of
+ * SIGKILL at random moments (CI runs a 4 s outage and 3 rounds). The figures each test reports go
+ * to bench/results/faults.json; docs/reliability.md quotes them. `--quick` runs the CI lengths.
+ * PostgreSQL comes from TEST_DATABASE_URL (the outage test is skipped without it).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { writeResult } from './report.js';
+
+export function run(args: string[]): void {
+  const quick = args.includes('--quick');
+  const dir = mkdtempSync(join(tmpdir(), 'tickstream-faults-'));
+  const report = join(dir, 'figures.ndjson');
+  try {
+    const result = spawnSync(
+      process.execPath,
+      [
+        'scripts/test.mjs',
+        'test/faults/postgres-outage',
+        'test/faults/kill-loop',
+        'test/faults/redis-outage',
+      ],
+      {
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          FAULT_REPORT: report,
+          ...(quick ? {} : { FAULT_OUTAGE_MS: '20000', FAULT_KILL_ROUNDS: '20' }),
+        },
+      },
+    );
+    let figures: unknown[] = [];
+    try {
+      figures = readFileSync(report, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => JSON.parse(l) as unknown);
+    } catch {
+      // no test reported figures
+    }
+    for (const f of figures) console.log(JSON.stringify(f));
+    const path = writeResult('faults', { quick, passed: result.status === 0, figures });
+    console.log(`faults: ${result.status === 0 ? 'passed' : 'FAILED'}; figures in ${path}`);
+    if (result.status !== 0) process.exitCode = 1;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

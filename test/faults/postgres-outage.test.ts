@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import {
+  createTestDatabase,
+  postgresSkip,
+  type TestDatabase,
+} from '../../src/storage/postgres-test-database.test-support.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { faultParameter, reportFigures } from './fault-report.js';
+import { startFaultServer } from './fault-server.js';
+import { SteadyLoad, reconcile } from './steady-load.js';
+
+/**
+ * Fault: the PostgreSQL server goes away (every connection cut, its port refusing, through a
+ * proxy) while ticks stream in steadily over HTTP (ack=persisted) and TCP. The outage lasts
+ * FAULT_OUTAGE_MS (4 s in CI; `npm run bench -- faults` runs 20 s). Checked: nothing
+ * acknowledged is lost, nothing is stored twice, HTTP answers 503 with Retry-After (single ticks)
+ * or `overloaded` items (batches) once the buffer is full, TCP stops reading (the client's bytes
+ * wait), and ingest takes ticks again within 5 s of the database's return.
+ */
+const OUTAGE_MS = faultParameter('OUTAGE_MS', 4000);
+const skip = postgresSkip();
+let database: TestDatabase | undefined;
+after(async () => database?.drop());
+
+describe('fault: PostgreSQL stopped under steady ingest', { skip }, () => {
+  it(
+    'loses nothing acknowledged, stores nothing twice, refuses as documented, resumes within 5 s',
+    { timeout: 60_000 + OUTAGE_MS * 2 },
+    async (t) => {
+      database = await createTestDatabase();
+      const url = new URL(database.url);
+      const proxy = new TcpProxy({ host: url.hostname, port: Number(url.port || 5432) });
+      await proxy.start();
+      url.port = String(proxy.port);
+      const server = await startFaultServer({
+        databaseUrl: url.toString(),
+        template: false,
+        storage: { bufferCapacity: 2000, connectTimeoutMs: 1000 },
+      });
+      t.after(async () => {
+        await proxy.start().catch(() => {});
+        await server.close();
+        await proxy.stop();
+      });
+      const load = new SteadyLoad({ url: server.url, headers: server.headers, tcp: server.tcp!.address });
+      await load.start();
+      t.after(() => load.halt());
+      const startedAt = Date.now();
+      while (load.figures.acknowledged === 0) {
+        assert.ok(Date.now() - startedAt < 10_000, `nothing acknowledged: ${JSON.stringify(load.figures)}`);
+        await sleep(20);
+      }
+      const firstAckMs = Date.now() - startedAt;
+      await sleep(1000);
+      // Refusals before the outage (a busy machine's first commits are slow) are not counted below.
+      const before = { ...load.figures };
+
+      await proxy.stop();
+      const downAt = Date.now();
+      await sleep(OUTAGE_MS);
+      const during = {
+        ...load.figures,
+        tcpPauses: server.tcp!.counters().pauses,
+        writer: server.storage.writer.counters(),
+      };
+      await proxy.start();
+      const backAt = Date.now();
+      const ackedDuringOutage = load.ackTimes.filter((at) => at > downAt + 1500 && at < backAt).length;
+      // Taking ticks again: the first acknowledgement after the database's return.
+      while (!load.ackTimes.some((at) => at > backAt)) {
+        assert.ok(Date.now() - backAt < 15_000, 'no acknowledgement within 15 s of the return');
+        await sleep(20);
+      }
+      const resumeMs = load.ackTimes.find((at) => at > backAt)! - backAt;
+      await sleep(2000);
+      await load.stop();
+      // Every TCP byte sent is read and ingested, then everything accepted is committed.
+      while (server.tcp!.counters().frames < load.figures.sent.tcp) await sleep(20);
+      await server.storage.writer.persisted();
+
+      const stored = (
+        await server.storage.database.marketData.ticksAfter(0, Number.MAX_SAFE_INTEGER, 10_000_000)
+      ).filter((tick) => tick.id !== null);
+      const books = reconcile(load, stored);
+      const figures = {
+        outageMs: OUTAGE_MS,
+        firstAckMs,
+        refusedBeforeOutage: before.http503 + before.batchOverloaded,
+        ...load.figures,
+        acknowledgedDuringOutage: ackedDuringOutage,
+        tcpPauses: during.tcpPauses,
+        writeFailuresDuringOutage: during.writer.writeFailures,
+        breakerOpensDuringOutage: during.writer.breakerOpens,
+        resumeMs,
+        ...books,
+      };
+      reportFigures('postgres-outage', figures);
+
+      assert.deepEqual(load.figures.unexpected, {});
+      assert.equal(books.lostAcknowledged, 0, 'no acknowledged tick lost');
+      assert.equal(books.lostTcp, 0, 'no TCP tick lost');
+      assert.equal(books.duplicated, 0, 'no tick stored twice');
+      assert.equal(books.stored, load.acknowledged.size + load.tcpIds.length);
+      assert.ok(during.http503 > before.http503, 'single ticks answered 503 while the buffer was full');
+      assert.equal(load.figures.http503WithoutRetryAfter, 0, 'every 503 carries Retry-After');
+      assert.ok(
+        during.batchOverloaded > before.batchOverloaded,
+        'batch items answered overloaded while the buffer was full',
+      );
+      assert.ok(during.tcpPauses > 0, 'the TCP ingest stopped reading');
+      assert.equal(ackedDuringOutage, 0, 'nothing acknowledged as persisted while the database was away');
+      assert.ok(resumeMs < 5000, `ingest resumed ${resumeMs} ms after the database's return`);
+    },
+  );
+});
