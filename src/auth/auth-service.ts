@@ -72,7 +72,10 @@ export class AuthService {
 
   /** On first start with no users: an `admin` with the given password, or a generated one logged once. */
   async ensureAdmin(password: string | undefined): Promise<void> {
-    if ((await this.#store.countUsers()) > 0) return;
+    // Users made from the shell (`tickstream user`) before the first start are not enough: without
+    // an admin nobody could manage accounts through the API.
+    const users = await this.#store.listUsers();
+    if (users.some((u) => u.role === Role.Admin || u.username === 'admin')) return;
     const generated = password === undefined || password === '';
     const secret = generated ? randomToken(12) : password;
     const problem = passwordProblem(secret);
