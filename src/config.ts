@@ -516,6 +516,23 @@ const CompatSchema = Type.Object(
           default: true,
           description: 'Its reads answer without credentials, as they did (false: the reader role).',
         }),
+        sockjs: Type.Object(
+          {
+            heartbeatMs: Type.Integer({
+              minimum: 100,
+              default: 25_000,
+              description:
+                'SockJS sessions at /ws send a heart-beat frame after this long without another frame (its Spring default).',
+            }),
+            disconnectDelayMs: Type.Integer({
+              minimum: 100,
+              default: 5_000,
+              description:
+                'A SockJS session at /ws without a receiving request for this long is closed (its Spring default).',
+            }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -261,6 +261,7 @@ export async function createServer(
             corsOrigins: config.compat.express.corsOrigins,
           },
           cppAnonymous: config.compat.cpp.enabled && config.compat.cpp.anonymousReads,
+          sockjs: config.compat.cpp.sockjs,
         }),
       metrics,
       log,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { FastifyRequest } from 'fastify';
-import type { RawData, WebSocket } from 'ws';
+import type { RawData } from 'ws';
 
 import type { AuthService } from '../../auth/auth-service.js';
 import { ANONYMOUS_READER } from '../../auth/roles.js';
@@ -11,6 +11,7 @@ import type { Channel, HubSubscriber } from '../hub/channel.js';
 import { ALL_SYMBOLS, ChannelKind } from '../hub/channel-name.js';
 import type { HubMessage, Outgoing } from '../hub/hub-message.js';
 import type { SessionContext } from '../hub/session-context.js';
+import type { Corkable, MessageSocket } from '../delivery/message-socket.js';
 import { WebSocketSession } from '../delivery/web-socket-session.js';
 import { parseDestination } from './stomp-destination.js';
 import {
@@ -100,11 +101,12 @@ export class StompSession extends WebSocketSession<StompDelivery> implements Hub
   constructor(
     context: SessionContext,
     auth: AuthService,
-    socket: WebSocket,
+    socket: MessageSocket,
     request: FastifyRequest,
     anonymous = false,
+    raw?: Corkable,
   ) {
-    super(context, auth, Protocol.Stomp, socket, request);
+    super(context, auth, Protocol.Stomp, socket, request, raw);
     this.#anonymous = anonymous;
     this.#parser = new StompParser({
       maxFrameBytes: context.options.maxMessageBytes,
