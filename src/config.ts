@@ -500,7 +500,7 @@ const CompatSchema = Type.Object(
         corsOrigins: Type.Array(Type.String({ minLength: 1 }), {
           default: ['*'],
           description:
-            'Origins whose browsers may call its anonymous reads (its dashboard); "*" any origin, [] none.',
+            'Origins whose browsers may call its routes: its anonymous reads (its dashboard) and its webhooks (with a key); "*" any origin, [] none.',
         }),
       },
       { additionalProperties: false, default: {} },
