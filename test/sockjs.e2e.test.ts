@@ -65,8 +65,8 @@ function pageServer(): Promise<{ server: HttpServer; url: string }> {
   };
   const server = createServer((request, response) => {
     const file = files[request.url ?? ''];
-    if (file === undefined) return response.writeHead(404).end();
-    response.writeHead(200, { 'content-type': file[0] }).end(file[1]);
+    if (file === undefined) response.writeHead(404).end();
+    else response.writeHead(200, { 'content-type': file[0] }).end(file[1]);
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => {
@@ -122,13 +122,13 @@ describe('STOMP over SockJS in chromium', { timeout: 180_000 }, () => {
     tick(symbol, 100);
     const used = await browserPage.evaluate(
       ([url, t, s]) =>
-        (window as unknown as { connect(...a: string[]): Promise<string> }).connect(url!, t!, s!),
+        (globalThis as unknown as { connect(...a: string[]): Promise<string> }).connect(url!, t!, s!),
       [endpoint, transport, symbol],
     );
     assert.equal(used, transport, 'SockJS used the forced transport');
     // The day's current state first (once the SUBSCRIBE has arrived), then one update per tick.
     await browserPage.waitForFunction(
-      () => (window as unknown as { received: unknown[] }).received.length > 0,
+      () => (globalThis as unknown as { received: unknown[] }).received.length > 0,
       undefined,
       { timeout: 15_000 },
     );
@@ -141,7 +141,7 @@ describe('STOMP over SockJS in chromium', { timeout: 180_000 }, () => {
     while (Date.now() < deadline) {
       const received = await browserPage.evaluate(
         () =>
-          (window as unknown as { received: Array<{ destination: string; body: { close: number } }> })
+          (globalThis as unknown as { received: Array<{ destination: string; body: { close: number } }> })
             .received,
       );
       closes = received.map((m) => m.body.close);

@@ -106,6 +106,11 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (
   app.route({
     method: 'GET',
     url: '/ws',
+    schema: {
+      tags: ['streams'],
+      summary:
+        "tickstream's WebSocket protocol on upgrade (docs/streams.md); a plain GET is the SockJS greeting",
+    },
     // A plain GET is the SockJS endpoint's greeting (the C++/Java server's STOMP endpoint was SockJS at /ws).
     handler: (_request, reply) => reply.type('text/plain; charset=UTF-8').send('Welcome to SockJS!\n'),
     wsHandler: (socket, request) => {
