@@ -130,13 +130,13 @@ describe('STOMP over SockJS in chromium', { timeout: 180_000 }, () => {
     await browserPage.waitForFunction(
       () => (globalThis as unknown as { received: unknown[] }).received.length > 0,
       undefined,
-      { timeout: 15_000 },
+      { timeout: 40_000 },
     );
     for (let i = 1; i <= 3; i++) {
       await sleep(100);
       tick(symbol, 100 + i);
     }
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 40_000;
     let closes: number[] = [];
     while (Date.now() < deadline) {
       const received = await browserPage.evaluate(
