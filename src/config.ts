@@ -557,8 +557,12 @@ export const ConfigSchema = Type.Object(
       minimum: 1,
       maximum: 10_000_000,
       default: 10_000,
+      description: 'Ticks each partition ring holds (worker-thread partitions; not yet used by the server).',
+    }),
+    overflowPolicy: Type.Union([Type.Literal('reject'), Type.Literal('drop-oldest'), Type.Literal('block')], {
+      default: 'reject',
       description:
-        'Ticks buffered per partition once partitions run in worker threads (validated, not yet used).',
+        'When a partition ring is full: reject (refused as overloaded), drop-oldest (the oldest waiting tick is dropped, counted) or block (the producer waits).',
     }),
     movingAverageWindow: Integer({
       minimum: 1,
