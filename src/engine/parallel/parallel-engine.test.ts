@@ -113,9 +113,7 @@ describe('ParallelEngine', () => {
               mapped.map((b, k) => e.ingestBatch(toBatch(b, T0 + k * 5000), 'src', NOW)),
             );
             e.advance(NOW + 10 * 60_000);
-            await e.flush();
-            await new Promise((r) => setTimeout(r, 20));
-            await e.flush();
+            await e.refreshViews();
             assert.deepEqual(gotAnswers, wantAnswers);
             for (const [symbol, events] of want) assert.deepEqual(got.get(symbol), events, symbol);
             for (const symbol of one.symbols()) {
@@ -232,9 +230,7 @@ describe('ParallelEngine restart', () => {
       const want = one.ingest(ticks(k), 'src', NOW);
       assert.deepEqual(await e.ingest(ticks(k), 'src', NOW), want, `batch ${k}`);
     }
-    await e.flush();
-    await new Promise((r) => setTimeout(r, 20));
-    await e.flush();
+    await e.refreshViews();
     assert.equal(e.counters().restarts, 2);
     assert.deepEqual(errors, [e.partitionOf('Q0'), e.partitionOf('Q1')]);
     for (const [symbol, events] of want) assert.deepEqual(got.get(symbol), events, symbol);
@@ -256,8 +252,7 @@ describe('ParallelEngine queries', () => {
       });
     one.ingest(ticks, 'http', NOW);
     await e.ingest(ticks, 'http', NOW);
-    await new Promise((r) => setTimeout(r, 20));
-    await e.flush();
+    await e.refreshViews();
     assert.deepEqual(e.symbols(), one.symbols());
     assert.deepEqual(e.allStats(), one.allStats());
     assert.deepEqual(e.openCandles('z3', '1s'), one.openCandles('z3', '1s'));

@@ -131,6 +131,10 @@ interface Partition {
   blocked: Promise<void> | undefined;
   /** Symbols with an accepted tick. */
   readonly symbols: Set<string>;
+  /** By symbol number: true once it has an accepted tick. */
+  readonly accepting: boolean[];
+  /** Resolves once the partition's current thread has started. */
+  ready: Promise<void>;
 }
 
 /**
@@ -173,6 +177,8 @@ export class ParallelEngine {
   #onThreadError: ((err: unknown, partition: number) => void) | undefined;
   #waiters: Array<{ until: number[]; resolve: () => void }> = [];
   #closeAllWaiting: { left: number; resolve: () => void } | undefined;
+  #viewsWaiting: { left: number; resolve: () => void; promise: Promise<void> } | undefined;
+  #viewsWanted: NodeJS.Timeout | undefined;
   #closed = false;
 
   #accepted = 0;
@@ -185,6 +191,8 @@ export class ParallelEngine {
   #ringFull = 0;
   #restarts = 0;
   readonly #bySource = new Map<string, { accepted: number; rejected: number }>();
+  #lastSource = '';
+  #lastCounts: { accepted: number; rejected: number } | undefined;
 
   private constructor(options: EngineOptions, parallel: ParallelOptions) {
     if (!Number.isInteger(parallel.partitions) || parallel.partitions < 1)
@@ -194,7 +202,7 @@ export class ParallelEngine {
       partitions: parallel.partitions,
       intervals: [...options.intervals],
     });
-    this.parallel = Object.freeze({ snapshotEveryTicks: 100_000, viewsEveryMs: 50, ...parallel });
+    this.parallel = Object.freeze({ snapshotEveryTicks: 250_000, viewsEveryMs: 250, ...parallel });
     this.intervals = parseIntervals(options.intervals);
     this.#recent = new RecentAnomalies(options.recentAnomaliesCapacity);
     this.#rejected = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>;
@@ -219,6 +227,8 @@ export class ParallelEngine {
         advances: [],
         blocked: undefined,
         symbols: new Set(),
+        accepting: [],
+        ready: Promise.resolve(),
       };
       this.#spawn(p, undefined);
       return p;
@@ -228,7 +238,7 @@ export class ParallelEngine {
   /** Starts a partition thread per partition; resolves once all of them are ready. */
   static async start(options: EngineOptions, parallel: ParallelOptions): Promise<ParallelEngine> {
     const engine = new ParallelEngine(options, parallel);
-    await engine.flush();
+    await Promise.all(engine.#partitions.map((p) => p.ready));
     return engine;
   }
 
@@ -254,8 +264,12 @@ export class ParallelEngine {
       failed = true;
       this.#restart(p, err);
     };
+    let ready!: () => void;
+    p.ready = new Promise((resolve) => (ready = resolve));
     worker.on('message', (message: FromThread) => {
-      if (p.worker === worker && message.type === 'done') this.#answer(p, message);
+      if (p.worker !== worker) return;
+      if (message.type === 'done') this.#answer(p, message);
+      else ready();
     });
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`partition ${p.index} thread exited with code ${code}`)));
@@ -386,10 +400,14 @@ export class ParallelEngine {
       this.#inFlight--;
       const source = p.sourceNames[log.source[i]!]!;
       if (status === 0) {
-        const symbol = p.symbolNames[log.symbol[i]!]!;
+        const symbolId = log.symbol[i]!;
+        const symbol = p.symbolNames[symbolId]!;
         this.#accepted++;
         this.#count(source, 1, 0);
-        p.symbols.add(symbol);
+        if (p.accepting[symbolId] !== true) {
+          p.accepting[symbolId] = true;
+          p.symbols.add(symbol);
+        }
         tick.symbol = symbol;
         tick.ts = m.ts[r]!;
         tick.price = log.price[i]!;
@@ -418,6 +436,11 @@ export class ParallelEngine {
       log.trim(p.snapshotAt);
     }
     if (m.views !== undefined) for (const v of m.views) this.#views.set(v.stats.symbol, v);
+    if (m.viewsAnswer === true && this.#viewsWaiting !== undefined && --this.#viewsWaiting.left === 0) {
+      const { resolve } = this.#viewsWaiting;
+      this.#viewsWaiting = undefined;
+      resolve();
+    }
     if (m.closedAll === true && this.#closeAllWaiting !== undefined && --this.#closeAllWaiting.left === 0) {
       const { resolve } = this.#closeAllWaiting;
       this.#closeAllWaiting = undefined;
@@ -428,8 +451,11 @@ export class ParallelEngine {
   }
 
   #count(source: string, accepted: number, rejected: number): void {
-    let counts = this.#bySource.get(source);
+    // Nearly every row of a chunk has the source of the one before.
+    let counts = source === this.#lastSource ? this.#lastCounts : this.#bySource.get(source);
     if (counts === undefined) this.#bySource.set(source, (counts = { accepted: 0, rejected: 0 }));
+    this.#lastSource = source;
+    this.#lastCounts = counts;
     counts.accepted += accepted;
     counts.rejected += rejected;
   }
@@ -505,15 +531,30 @@ export class ParallelEngine {
     for (const p of partitions) {
       const rows = rowsOf[p.index]!;
       if (rows.length === 0) continue;
-      const copy = this.#copyRows(batch, rows, symbolOf, source, receivedAt);
+      // The caller's batch is read directly; only rows that must wait (block) are copied out.
+      const pending: PendingRows = {
+        length: rows.length,
+        rows,
+        col: rows,
+        symbols: symbolOf,
+        sources: batch.sources,
+        price: batch.price,
+        volume: batch.volume,
+        ts: batch.ts,
+        seq: batch.seq,
+        ids: batch.ids,
+        source,
+        receivedAt,
+      };
       if (p.blocked !== undefined) {
+        const copy = copyRows(pending, 0);
         p.blocked = p.blocked.then(() => this.#writeBlocking(p, copy, call));
         continue;
       }
-      const written = this.#write(p, copy, 0, call);
-      if (written < copy.length) {
+      const written = this.#write(p, pending, 0, call);
+      if (written < rows.length) {
         // block: the rest waits for room, and every later write to the partition behind it.
-        const blocked = this.#writeBlocking(p, copy, call, written).finally(() => {
+        const blocked = this.#writeBlocking(p, copyRows(pending, written), call).finally(() => {
           if (p.blocked === blocked) p.blocked = undefined;
         });
         p.blocked = blocked;
@@ -526,28 +567,6 @@ export class ParallelEngine {
     this.#rejected[reason]++;
     this.#count(source, 0, 1);
     call.answer(row, reason);
-  }
-
-  /** A partition's rows of a batch, copied out (the batch is the caller's to reuse). */
-  #copyRows(
-    batch: TickBatch,
-    rows: number[],
-    symbolOf: Array<string | null>,
-    source: string,
-    receivedAt: number,
-  ): PendingRows {
-    return {
-      length: rows.length,
-      rows,
-      symbols: rows.map((i) => symbolOf[i]!),
-      sources: rows.map((i) => batch.sources[i] || source),
-      price: rows.map((i) => batch.price[i]!),
-      volume: rows.map((i) => batch.volume[i]!),
-      ts: rows.map((i) => batch.ts[i]!),
-      seq: rows.map((i) => batch.seq[i]!),
-      ids: rows.map((i) => batch.ids[i]),
-      receivedAt,
-    };
   }
 
   #nameId(p: Partition, kind: 'symbol' | 'source', name: string): number {
@@ -577,14 +596,14 @@ export class ParallelEngine {
       if (policy === OverflowPolicy.Reject) {
         for (let k = start + free; k < rows.length; k++) {
           this.#ringFull++;
-          this.#refuse(call, rows.rows[k]!, RejectReason.Overloaded, rows.sources[k]!);
+          this.#refuse(call, rows.rows[k]!, RejectReason.Overloaded, rowSource(rows, k));
         }
         n = free;
       } else if (policy === OverflowPolicy.DropOldest) {
         // More than the ring holds: the oldest of these rows go first, as if written and dropped.
         while (n > capacity) {
           this.#dropped++;
-          this.#refuse(call, rows.rows[start]!, RejectReason.Overloaded, rows.sources[start]!);
+          this.#refuse(call, rows.rows[start]!, RejectReason.Overloaded, rowSource(rows, start));
           start++;
           n--;
         }
@@ -599,33 +618,19 @@ export class ParallelEngine {
     const handled = policy === OverflowPolicy.Block ? end : rows.length;
     if (n === 0) return handled;
     const log = p.log;
+    const writer = p.writer;
+    const tail = writer.tail;
     for (let k = start; k < end; k++) {
-      const symbol = this.#nameId(p, 'symbol', rows.symbols[k]!);
-      const source = this.#nameId(p, 'source', rows.sources[k]!);
-      const id = rows.ids[k];
-      p.writer.write(
-        k - start,
-        symbol,
-        source,
-        rows.price[k]!,
-        rows.volume[k]!,
-        rows.ts[k]!,
-        rows.seq[k]!,
-        rows.receivedAt,
-        id,
-      );
-      log.append(
-        call,
-        rows.rows[k]!,
-        symbol,
-        source,
-        rows.price[k]!,
-        rows.volume[k]!,
-        rows.ts[k]!,
-        rows.seq[k]!,
-        rows.receivedAt,
-        id,
-      );
+      const c = rows.col[k]!;
+      const symbol = this.#nameId(p, 'symbol', rows.symbols[c]!);
+      const source = this.#nameId(p, 'source', rows.sources[c] || rows.source);
+      const id = rows.ids[c];
+      const price = rows.price[c]!;
+      const volume = rows.volume[c]!;
+      const ts = rows.ts[c]!;
+      const seq = rows.seq[c]!;
+      writer.write((tail + k - start) | 0, symbol, source, price, volume, ts, seq, rows.receivedAt, id);
+      log.append(call, rows.rows[k]!, symbol, source, price, volume, ts, seq, rows.receivedAt, id);
     }
     if (p.newNames.length > 0) {
       // Before the rows are published, so the thread finds every name they use.
@@ -662,7 +667,7 @@ export class ParallelEngine {
     while (at < rows.length) {
       if (this.#closed) {
         for (let k = at; k < rows.length; k++)
-          this.#refuse(call, rows.rows[k]!, RejectReason.Overloaded, rows.sources[k]!);
+          this.#refuse(call, rows.rows[k]!, RejectReason.Overloaded, rowSource(rows, k));
         return;
       }
       await p.writer.waitForRoom(100);
@@ -706,16 +711,45 @@ export class ParallelEngine {
     return this.#partitions.flatMap((p) => [...p.symbols]).sort();
   }
 
-  /** A symbol's stats as its partition last sent them (at most `viewsEveryMs` old). */
+  /**
+   * Brings the stats and open candles of every changed symbol from the partitions (after every row
+   * written so far). The synchronous queries answer from the last ones received: while they are
+   * asked (within the last 2 s) the partitions send them every `viewsEveryMs` unasked.
+   */
+  refreshViews(): Promise<void> {
+    this.#wantViews();
+    if (this.#viewsWaiting !== undefined) return this.#viewsWaiting.promise;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.#viewsWaiting = { left: this.#partitions.length, resolve, promise };
+    for (const p of this.#partitions) p.worker.postMessage({ type: 'views' } satisfies ToThread);
+    return promise;
+  }
+
+  /** Views cost the partitions a copy per changed symbol: sent periodically only while asked for. */
+  #wantViews(): void {
+    if (this.#viewsWanted === undefined) for (const p of this.#partitions) p.writer.setWantViews(true);
+    else clearTimeout(this.#viewsWanted);
+    this.#viewsWanted = setTimeout(() => {
+      this.#viewsWanted = undefined;
+      for (const p of this.#partitions) p.writer.setWantViews(false);
+    }, 2000);
+    this.#viewsWanted.unref();
+  }
+
+  /** A symbol's stats as its partition last sent them (see `refreshViews`). */
   stats(symbol: string): SymbolStats | undefined {
+    this.#wantViews();
     return this.#views.get(normalizeSymbol(symbol) ?? symbol)?.stats;
   }
 
   allStats(): SymbolStats[] {
+    this.#wantViews();
     return [...this.#views.keys()].sort().map((s) => this.#views.get(s)!.stats);
   }
 
   openCandles(symbol: string, interval?: string): CandleData[] {
+    this.#wantViews();
     const open = this.#views.get(normalizeSymbol(symbol) ?? symbol)?.open ?? [];
     return open.filter((c) => interval === undefined || c.interval === interval);
   }
@@ -746,6 +780,7 @@ export class ParallelEngine {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#viewsWanted);
     for (const p of this.#partitions) p.writer.close();
     await Promise.all(
       this.#partitions.map(async (p) => {
@@ -756,16 +791,46 @@ export class ParallelEngine {
   }
 }
 
+/** One partition's rows of an ingest call: column values at `col[k]` for its k-th row. */
 interface PendingRows {
   readonly length: number;
   /** Each row's index in its ingest call. */
-  readonly rows: number[];
-  readonly symbols: string[];
-  readonly sources: string[];
-  readonly price: number[];
-  readonly volume: number[];
-  readonly ts: number[];
-  readonly seq: number[];
-  readonly ids: Array<string | undefined>;
+  readonly rows: readonly number[];
+  readonly col: ArrayLike<number>;
+  /** Normalized symbols. */
+  readonly symbols: ArrayLike<string | null>;
+  /** Per-row sources ('' for the call's). */
+  readonly sources: ArrayLike<string>;
+  readonly price: ArrayLike<number>;
+  readonly volume: ArrayLike<number>;
+  readonly ts: ArrayLike<number>;
+  readonly seq: ArrayLike<number>;
+  readonly ids: ArrayLike<string | undefined>;
+  readonly source: string;
   readonly receivedAt: number;
+}
+
+function rowSource(rows: PendingRows, k: number): string {
+  return rows.sources[rows.col[k]!] || rows.source;
+}
+
+/** The rows from `from` on, copied out of the caller's batch (they wait for room). */
+function copyRows(rows: PendingRows, from: number): PendingRows {
+  const n = rows.length - from;
+  const pick = <T>(column: ArrayLike<T>): T[] =>
+    Array.from({ length: n }, (_, k) => column[rows.col[from + k]!]!);
+  return {
+    length: n,
+    rows: rows.rows.slice(from),
+    col: Array.from({ length: n }, (_, k) => k),
+    symbols: pick(rows.symbols),
+    sources: pick(rows.sources),
+    price: pick(rows.price),
+    volume: pick(rows.volume),
+    ts: pick(rows.ts),
+    seq: pick(rows.seq),
+    ids: pick(rows.ids),
+    source: rows.source,
+    receivedAt: rows.receivedAt,
+  };
 }

@@ -170,7 +170,7 @@ function views(
 ): Array<{ stats: ReturnType<Engine['allStats']>[number]; open: CandleData[] }> | undefined {
   if (dirty.size === 0) return undefined;
   const now = performance.now();
-  if (!force && now - lastViews < init.viewsEveryMs) return undefined;
+  if (!force && (!reader.wantsViews || now - lastViews < init.viewsEveryMs)) return undefined;
   lastViews = now;
   const out = [];
   for (const symbol of dirty) out.push({ stats: engine.stats(symbol)!, open: engine.openCandles(symbol) });
@@ -179,7 +179,11 @@ function views(
 }
 
 /** Events of a clock step or of the end, posted as a `done` of no rows. */
-function postSteps(stepEvents: ThreadEvent[], extra: { advanced?: number; closedAll?: boolean }): void {
+function postSteps(
+  stepEvents: ThreadEvent[],
+  extra: { advanced?: number; closedAll?: boolean; viewsAnswer?: boolean },
+  ready = views(stepEvents.length > 0 || extra.viewsAnswer === true),
+): void {
   const eventRows = new Int32Array(stepEvents.length).fill(-1);
   post({
     type: 'done',
@@ -189,7 +193,7 @@ function postSteps(stepEvents: ThreadEvent[], extra: { advanced?: number; closed
     ts: new Float64Array(0),
     events: stepEvents,
     eventRows,
-    views: views(true),
+    views: ready,
     ...extra,
   });
 }
@@ -241,8 +245,8 @@ async function loop(): Promise<void> {
   while (!reader.closed) {
     drain();
     const pending = views(false);
-    if (pending !== undefined) postSteps([], {});
-    await reader.waitForRows(dirty.size > 0 ? init.viewsEveryMs : 1000);
+    if (pending !== undefined) postSteps([], {}, pending);
+    await reader.waitForRows(dirty.size > 0 && reader.wantsViews ? init.viewsEveryMs : 1000);
   }
 }
 
@@ -274,7 +278,10 @@ port.on('message', (message: ToThread) => {
   }
   try {
     if (message.type === 'crash') crashNext = true;
-    else if (message.type === 'advance') {
+    else if (message.type === 'views') {
+      drain();
+      postSteps([], { viewsAnswer: true });
+    } else if (message.type === 'advance') {
       // The rows published before the step come first, as on one thread.
       drain();
       closing = [];

@@ -65,6 +65,8 @@ export type ToThread =
   | ThreadInit
   | { readonly type: 'advance'; readonly now: number }
   | { readonly type: 'closeAll' }
+  /** Send the views of every symbol changed since they were last sent, now. */
+  | { readonly type: 'views' }
   /** Test hook: the thread throws after processing its next chunk, before answering it. */
   | { readonly type: 'crash' };
 
@@ -99,4 +101,6 @@ export type FromThread =
       /** The partition's state after this message's rows. */
       readonly snapshot?: SymbolSnapshot[];
       readonly closedAll?: boolean;
+      /** The answer to a `views` request. */
+      readonly viewsAnswer?: boolean;
     };

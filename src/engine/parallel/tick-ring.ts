@@ -36,8 +36,10 @@ export const Ctrl = {
   Closed: 2,
   /** 1 while open-candle updates are wanted (the engine's `demandCandleUpdates`). */
   WantCandleUpdates: 3,
+  /** 1 while stats and open candles are being asked for: the partition sends them periodically. */
+  WantViews: 4,
 } as const;
-const CTRL_WORDS = 4;
+const CTRL_WORDS = 5;
 
 export interface RingBuffers {
   readonly capacity: number;
@@ -138,9 +140,9 @@ export class RingWriter extends RingView {
     }
   }
 
-  /** Writes a row at position `tail + offset` (not yet visible: `publish` makes it so). */
+  /** Writes a row at `position` (≥ tail; not yet visible: `publish` makes it so). */
   write(
-    offset: number,
+    position: number,
     symbol: number,
     source: number,
     price: number,
@@ -150,7 +152,7 @@ export class RingWriter extends RingView {
     receivedAt: number,
     id: string | undefined,
   ): void {
-    const slot = (Atomics.load(this.ctrl, Ctrl.Tail) + offset) & this.mask;
+    const slot = position & this.mask;
     const f = this.f;
     const o = slot * F_COLUMNS;
     f[o + F_PRICE] = price;
@@ -187,6 +189,10 @@ export class RingWriter extends RingView {
     Atomics.store(this.ctrl, Ctrl.WantCandleUpdates, on ? 1 : 0);
   }
 
+  setWantViews(on: boolean): void {
+    Atomics.store(this.ctrl, Ctrl.WantViews, on ? 1 : 0);
+  }
+
   /** Resolves once the consumer released rows (or after `timeoutMs`). */
   async waitForRoom(timeoutMs: number): Promise<void> {
     const head = Atomics.load(this.ctrl, Ctrl.Head);
@@ -218,6 +224,10 @@ export class RingReader extends RingView {
 
   get closed(): boolean {
     return Atomics.load(this.ctrl, Ctrl.Closed) === 1;
+  }
+
+  get wantsViews(): boolean {
+    return Atomics.load(this.ctrl, Ctrl.WantViews) === 1;
   }
 
   get wantsCandleUpdates(): boolean {
