@@ -703,6 +703,11 @@ export class ParallelEngine {
     return partitionOf(symbol, this.#partitions.length);
   }
 
+  /** Per partition: rows written (or waiting for room) and not yet answered. */
+  queueDepths(): number[] {
+    return this.#partitions.map((p) => p.tail - p.answered);
+  }
+
   partitionSizes(): number[] {
     return this.#partitions.map((p) => p.symbols.size);
   }
