@@ -557,7 +557,8 @@ export const ConfigSchema = Type.Object(
       minimum: 1,
       maximum: 10_000_000,
       default: 10_000,
-      description: 'Ticks each partition ring holds (worker-thread partitions; not yet used by the server).',
+      description:
+        'Ticks each worker-thread partition ring holds (serve does not run worker partitions yet).',
     }),
     overflowPolicy: Type.Union([Type.Literal('reject'), Type.Literal('drop-oldest'), Type.Literal('block')], {
       default: 'reject',
