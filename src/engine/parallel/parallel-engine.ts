@@ -83,13 +83,16 @@ const DROPPED = 255;
 
 /** One ingest call: answered when every row has its answer. */
 class Call implements RowOwner {
+  /** False for a replay (recovery): the counters do not move, as with Engine.replay. */
+  readonly counts: boolean;
   accepted = 0;
   readonly rejected: Rejection[] = [];
   #outstanding: number;
   readonly #resolve: (result: IngestResult) => void;
   readonly promise: Promise<IngestResult>;
 
-  constructor(rows: number) {
+  constructor(rows: number, counts = true) {
+    this.counts = counts;
     this.#outstanding = rows;
     let resolve!: (result: IngestResult) => void;
     this.promise = new Promise((r) => (resolve = r));
@@ -363,19 +366,19 @@ export class ParallelEngine {
     }
   }
 
-  #event(e: ThreadEvent): void {
+  #event(e: ThreadEvent, counts: boolean): void {
     switch (e.type) {
       case 'anomaly':
-        this.#anomalies++;
+        if (counts) this.#anomalies++;
         this.#recent.add(e.event);
         this.#emit('anomaly', e.event);
         return;
       case 'gap':
-        this.#gaps++;
+        if (counts) this.#gaps++;
         this.#emit('gap', e.event);
         return;
       case 'candle':
-        this.#candlesClosed++;
+        if (counts) this.#candlesClosed++;
         this.#emit('candle', e.event);
         return;
       case 'candleUpdate':
@@ -390,11 +393,12 @@ export class ParallelEngine {
     let e = 0;
     const tick = this.#tickEvent;
     for (let r = 0; r < m.count; r++) {
-      while (e < m.events.length && m.eventRows[e] === r) this.#event(m.events[e++]!);
       const status = m.status[r]!;
       if (status === DROPPED) continue;
       const i = log.at(from + r);
-      const owner = log.owner[i]!;
+      const owner = log.owner[i] as Call;
+      const counts = owner.counts;
+      while (e < m.events.length && m.eventRows[e] === r) this.#event(m.events[e++]!, counts);
       const row = log.row[i]!;
       log.owner[i] = undefined;
       this.#inFlight--;
@@ -402,8 +406,10 @@ export class ParallelEngine {
       if (status === 0) {
         const symbolId = log.symbol[i]!;
         const symbol = p.symbolNames[symbolId]!;
-        this.#accepted++;
-        this.#count(source, 1, 0);
+        if (counts) {
+          this.#accepted++;
+          this.#count(source, 1, 0);
+        }
         if (p.accepting[symbolId] !== true) {
           p.accepting[symbolId] = true;
           p.symbols.add(symbol);
@@ -421,12 +427,14 @@ export class ParallelEngine {
         owner.answer(row, undefined);
       } else {
         const reason = REJECT_REASONS[status - 1]!;
-        this.#rejected[reason]++;
-        this.#count(source, 0, 1);
+        if (counts) {
+          this.#rejected[reason]++;
+          this.#count(source, 0, 1);
+        }
         owner.answer(row, reason);
       }
     }
-    while (e < m.events.length) this.#event(m.events[e++]!);
+    while (e < m.events.length) this.#event(m.events[e++]!, true);
     if (m.count > 0) p.answered = from + m.count;
     if (m.advanced !== undefined) p.advances.push({ at: p.answered, now: m.advanced });
     if (m.snapshot !== undefined) {
@@ -483,12 +491,59 @@ export class ParallelEngine {
   }
 
   /** Raw ticks, as Engine.ingest: answered once every partition has processed its rows. */
-  async ingest(ticks: readonly RawTick[], source: string, receivedAt: number): Promise<IngestResult> {
+  ingest(ticks: readonly RawTick[], source: string, receivedAt: number): Promise<IngestResult> {
+    return this.#ingestRaw(ticks, source, receivedAt, true);
+  }
+
+  /**
+   * Ticks an earlier run already accepted and counted (recovery from storage), as Engine.replay:
+   * the state and the events are as for `ingest`, but no counter moves.
+   */
+  replay(ticks: readonly RawTick[], source: string, receivedAt: number): Promise<IngestResult> {
+    return this.#ingestRaw(ticks, source, receivedAt, false);
+  }
+
+  /**
+   * Puts back symbols from snapshots (on start, before any tick), each in its partition; resolves
+   * once every partition has them (ingest after that: a message and the ring are not ordered).
+   */
+  restore(snapshots: readonly SymbolSnapshot[]): Promise<void> {
+    const parts = this.#partitions.map(() => [] as SymbolSnapshot[]);
+    for (const snapshot of snapshots) parts[this.partitionOf(snapshot.symbol)]!.push(snapshot);
+    for (const p of this.#partitions) {
+      const mine = parts[p.index]!;
+      if (mine.length === 0) continue;
+      // The restart point until the partition sends a snapshot of its own.
+      const kept = new Map(p.snapshot.map((x) => [x.symbol, x]));
+      for (const x of mine) {
+        kept.set(x.symbol, x);
+        const id = this.#nameId(p, 'symbol', x.symbol);
+        p.accepting[id] = true;
+        p.symbols.add(x.symbol);
+      }
+      p.snapshot = [...kept.values()];
+      p.worker.postMessage({ type: 'restore', snapshots: mine } satisfies ToThread);
+    }
+    // Answered after the restores (each thread handles its messages in order).
+    return this.refreshViews();
+  }
+
+  /** Puts back recent anomalies, oldest first (on start). */
+  restoreAnomalies(anomalies: readonly Anomaly[]): void {
+    for (const anomaly of anomalies) this.#recent.add(anomaly);
+  }
+
+  async #ingestRaw(
+    ticks: readonly RawTick[],
+    source: string,
+    receivedAt: number,
+    counts: boolean,
+  ): Promise<IngestResult> {
     const batch = new TickBatch(Math.max(1, Math.min(ticks.length, CHUNK_ROWS)));
     const answers: Array<Promise<IngestResult>> = [];
     for (let from = 0; from < ticks.length; from += batch.capacity) {
       batch.fillFromRaw(ticks, from);
-      answers.push(this.ingestBatch(batch, source, receivedAt));
+      answers.push(this.#ingestBatch(batch, source, receivedAt, counts));
       batch.clear();
     }
     let accepted = 0;
@@ -506,9 +561,13 @@ export class ParallelEngine {
    * soon as this returns: its rows are in the rings (or queued behind a full one, `block`).
    */
   ingestBatch(batch: TickBatch, source: string, receivedAt: number): Promise<IngestResult> {
+    return this.#ingestBatch(batch, source, receivedAt, true);
+  }
+
+  #ingestBatch(batch: TickBatch, source: string, receivedAt: number, counts: boolean): Promise<IngestResult> {
     if (this.#closed) throw new Error('the engine is closed');
     const n = batch.length;
-    const call = new Call(n);
+    const call = new Call(n, counts);
     const partitions = this.#partitions;
     const rowsOf: number[][] = partitions.map(() => []);
     const symbolOf: Array<string | null> = new Array<string | null>(n);
@@ -564,8 +623,10 @@ export class ParallelEngine {
   }
 
   #refuse(call: Call, row: number, reason: RejectReason, source: string): void {
-    this.#rejected[reason]++;
-    this.#count(source, 0, 1);
+    if (call.counts) {
+      this.#rejected[reason]++;
+      this.#count(source, 0, 1);
+    }
     call.answer(row, reason);
   }
 
@@ -652,13 +713,11 @@ export class ParallelEngine {
     for (let k = 0; k < count; k++) {
       const i = log.at(first + k);
       log.dropped[i] = 1;
-      const owner = log.owner[i]!;
+      const owner = log.owner[i] as Call;
       log.owner[i] = undefined;
       this.#inFlight--;
       this.#dropped++;
-      this.#rejected[RejectReason.Overloaded]++;
-      this.#count(p.sourceNames[log.source[i]!]!, 0, 1);
-      owner.answer(log.row[i]!, RejectReason.Overloaded);
+      this.#refuse(owner, log.row[i]!, RejectReason.Overloaded, p.sourceNames[log.source[i]!]!);
     }
   }
 

@@ -278,7 +278,11 @@ port.on('message', (message: ToThread) => {
   }
   try {
     if (message.type === 'crash') crashNext = true;
-    else if (message.type === 'views') {
+    else if (message.type === 'restore') {
+      drain();
+      engine.restore(message.snapshots);
+      for (const x of message.snapshots) dirty.add(x.symbol);
+    } else if (message.type === 'views') {
       drain();
       postSteps([], { viewsAnswer: true });
     } else if (message.type === 'advance') {

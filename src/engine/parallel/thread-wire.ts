@@ -65,6 +65,8 @@ export type ToThread =
   | ThreadInit
   | { readonly type: 'advance'; readonly now: number }
   | { readonly type: 'closeAll' }
+  /** Symbols put back from snapshots (recovery, before any tick of theirs). */
+  | { readonly type: 'restore'; readonly snapshots: readonly SymbolSnapshot[] }
   /** Send the views of every symbol changed since they were last sent, now. */
   | { readonly type: 'views' }
   /** Test hook: the thread throws after processing its next chunk, before answering it. */
