@@ -575,7 +575,12 @@ export const ConfigSchema = Type.Object(
       maximum: 10_000_000,
       default: 10_000,
       description:
-        'Ticks buffered per partition once partitions run in worker threads (validated, not yet used).',
+        'Ticks each worker-thread partition ring holds (serve does not run worker partitions yet).',
+    }),
+    overflowPolicy: Type.Union([Type.Literal('reject'), Type.Literal('drop-oldest'), Type.Literal('block')], {
+      default: 'reject',
+      description:
+        'When a partition ring is full: reject (refused as overloaded), drop-oldest (the oldest waiting tick is dropped, counted) or block (the producer waits).',
     }),
     movingAverageWindow: Integer({
       minimum: 1,
