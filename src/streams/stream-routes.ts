@@ -21,6 +21,7 @@ import { StompSession } from './stomp/stomp-session.js';
 import { authenticateStream, credentialsOf } from './stream-auth.js';
 import { Protocol, type Protocol as ProtocolName } from './hub/stream-counters.js';
 import { WsSession } from './ws/ws-session.js';
+import type { SignalingRelay } from './webrtc/signaling-relay.js';
 
 /** How often WebSocket peers are pinged; one that has not answered the previous ping is cut. */
 const PING_INTERVAL_MS = 30_000;
@@ -40,6 +41,11 @@ export interface StreamRouteOptions {
    * `/ws/websocket`, GraphQL `marketData`) answer without credentials (src/compat/cpp/policy.ts).
    */
   readonly cppAnonymous?: boolean;
+  /**
+   * The C++/Java server's WebRTC signalling (`SEND /app/signal` → `/topic/signaling`) on both
+   * STOMP endpoints; absent: those destinations are refused like any other.
+   */
+  readonly signaling?: SignalingRelay | undefined;
 }
 
 const credentialParams = {
@@ -56,7 +62,7 @@ const credentialParams = {
  */
 export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (
   app,
-  { hub, auth, realtime, realtimeAccess, cppAnonymous = false },
+  { hub, auth, realtime, realtimeAccess, cppAnonymous = false, signaling },
 ) => {
   await app.register(websocket, {
     // The protocols bound their own messages (streams.maxMessageBytes) and answer oversize ones
@@ -98,13 +104,13 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (
   });
 
   app.get('/stomp', { websocket: true }, (socket, request) => {
-    new StompSession(hub, auth, socket, request, cppAnonymous).start();
+    new StompSession(hub, auth, socket, request, cppAnonymous, signaling).start();
   });
 
   // The C++/Java server's STOMP endpoint was SockJS at /ws: its raw WebSocket transport is
   // /ws/websocket (its Python client connects there), and SockJS clients ask /ws/info first.
   app.get('/ws/websocket', { websocket: true }, (socket, request) => {
-    new StompSession(hub, auth, socket, request, cppAnonymous).start();
+    new StompSession(hub, auth, socket, request, cppAnonymous, signaling).start();
   });
   app.get(
     '/ws/info',
