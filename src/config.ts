@@ -545,7 +545,7 @@ const CompatSchema = Type.Object(
                 maxItems: 16,
                 default: ['127.0.0.1'],
                 description:
-                  'Addresses tickstream offers as ICE host candidates (no STUN or TURN). Loopback only: peers on this machine only.',
+                  'IP addresses tickstream offers as ICE host candidates (no STUN or TURN); the default, loopback, reaches peers on this machine only.',
               },
             ),
             connectTimeoutMs: Type.Integer({
