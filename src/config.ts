@@ -533,6 +533,47 @@ const CompatSchema = Type.Object(
           },
           { additionalProperties: false, default: {} },
         ),
+        webrtc: Type.Object(
+          {
+            enabled: Type.Boolean({
+              default: true,
+              description:
+                'Answer WebRTC offers sent over its STOMP signalling (SEND /app/signal) with a tickstream peer that streams hub channels over a data channel.',
+            }),
+            peerId: Type.String({
+              minLength: 1,
+              maxLength: 128,
+              default: 'tickstream',
+              description: "The targetId that addresses tickstream's peer, and the senderId of its answers.",
+            }),
+            maxPeers: Type.Integer({
+              minimum: 0,
+              maximum: 10_000,
+              default: 50,
+              description: 'WebRTC peers at once; an offer past it is answered with an ERROR signal.',
+            }),
+            hostAddresses: Type.Array(
+              Type.String({
+                // An IP address, not a name: werift binds and advertises it as it is.
+                pattern: '^(\\d{1,3}(\\.\\d{1,3}){3}|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)$',
+              }),
+              {
+                minItems: 1,
+                maxItems: 16,
+                default: ['127.0.0.1'],
+                description:
+                  'IP addresses tickstream offers as ICE host candidates (no STUN or TURN); the default, loopback, reaches peers on this machine only.',
+              },
+            ),
+            connectTimeoutMs: Type.Integer({
+              minimum: 100,
+              maximum: 600_000,
+              default: 15_000,
+              description: 'A peer whose data channel is not open this long after its offer is closed.',
+            }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

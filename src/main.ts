@@ -32,6 +32,8 @@ import {
   type StorageServiceOptions,
 } from './storage/storage-service.js';
 import { RealtimeFeed } from './compat/express/realtime-feed.js';
+import { SignalingRelay } from './streams/webrtc/signaling-relay.js';
+import { RtcPeers } from './streams/webrtc/rtc-peers.js';
 import { Hub } from './streams/hub/hub.js';
 import { streamRoutes } from './streams/stream-routes.js';
 import { ReplayManager } from './feeds/replay-manager.js';
@@ -173,6 +175,20 @@ export async function createServer(
     hub.start();
     onClose(() => hub.stop());
     const realtime = new RealtimeFeed(engine.intervals);
+    // The C++/Java server's WebRTC signalling, and tickstream as a peer behind it (docs/compat.md).
+    const cpp = config.compat.cpp;
+    const signaling = cpp.enabled ? new SignalingRelay() : undefined;
+    if (signaling !== undefined && cpp.webrtc.enabled) {
+      const peers = new RtcPeers({
+        context: hub,
+        relay: signaling,
+        options: cpp.webrtc,
+        log: log.child({ component: 'webrtc' }),
+        metrics,
+      });
+      peers.start();
+      onClose(() => peers.close());
+    }
     const { writer } = storage;
 
     // Where the parts meet the engine: every listener and the one admission, nothing else calls
@@ -262,6 +278,7 @@ export async function createServer(
           },
           cppAnonymous: config.compat.cpp.enabled && config.compat.cpp.anonymousReads,
           sockjs: config.compat.cpp.sockjs,
+          signaling,
         }),
       metrics,
       log,

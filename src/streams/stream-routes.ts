@@ -23,6 +23,7 @@ import { StompSession } from './stomp/stomp-session.js';
 import { authenticateStream, credentialsOf } from './stream-auth.js';
 import { Protocol, type Protocol as ProtocolName } from './hub/stream-counters.js';
 import { WsSession } from './ws/ws-session.js';
+import type { SignalingRelay } from './webrtc/signaling-relay.js';
 
 /** How often WebSocket peers are pinged; one that has not answered the previous ping is cut. */
 const PING_INTERVAL_MS = 30_000;
@@ -44,6 +45,11 @@ export interface StreamRouteOptions {
   readonly cppAnonymous?: boolean;
   /** Heart-beat and disconnect delay of the SockJS sessions at `/ws` (default Spring's: 25 s, 5 s). */
   readonly sockjs?: SockJsTimings;
+  /**
+   * The C++/Java server's WebRTC signalling (`SEND /app/signal` → `/topic/signaling`) on both
+   * STOMP endpoints; absent: those destinations are refused like any other.
+   */
+  readonly signaling?: SignalingRelay | undefined;
 }
 
 /** SockJS sessions batch their own writes (one frame per turn): nothing to cork. */
@@ -70,6 +76,7 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (
     realtimeAccess,
     cppAnonymous = false,
     sockjs = { heartbeatMs: 25_000, disconnectDelayMs: 5_000 },
+    signaling,
   },
 ) => {
   await app.register(websocket, {
@@ -123,7 +130,7 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (
   });
 
   app.get('/stomp', { websocket: true }, (socket, request) => {
-    new StompSession(hub, auth, socket, request, cppAnonymous).start();
+    new StompSession(hub, auth, socket, request, cppAnonymous, undefined, signaling).start();
   });
 
   // The C++/Java server's STOMP endpoint was SockJS at /ws: its raw WebSocket transport is
@@ -131,13 +138,13 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (
   // a session on one of the transports under /ws/{server}/{session}/ (src/streams/sockjs). The
   // STOMP session is the same whatever carries it.
   app.get('/ws/websocket', { websocket: true }, (socket, request) => {
-    new StompSession(hub, auth, socket, request, cppAnonymous).start();
+    new StompSession(hub, auth, socket, request, cppAnonymous, undefined, signaling).start();
   });
   await app.register(sockjsRoutes, {
     endpoint: '/ws',
     timings: sockjs,
     open: (session, request) => {
-      new StompSession(hub, auth, session, request, cppAnonymous, NO_CORK).start();
+      new StompSession(hub, auth, session, request, cppAnonymous, NO_CORK, signaling).start();
     },
   });
 
