@@ -358,7 +358,8 @@ export class Engine {
       const reason = this.#process(
         symbols[i],
         p > 0 && p !== Infinity ? p : NaN,
-        v >= 0 && v !== Infinity ? v : NaN,
+        // `+ 0` turns a -0 volume into 0, as normalizeVolume does.
+        v >= 0 && v !== Infinity ? v + 0 : NaN,
         t !== t ? receivedAt : normalizeTimestamp(t, receivedAt),
         s !== s ? undefined : normalizeSeq(s),
         normalizeId(ids[i]),
