@@ -30,7 +30,7 @@ for (let i = 0; i < args.length; i++) {
 }
 if (options.includes('--help') || options.includes('-h')) {
   console.log(
-    `usage: npm run bench -- [scenario ...] [--quick] [--duration 30m] [--sample 10s] [--max-seconds 20s]\nscenarios: ${Object.keys(scenarios).join(', ')}`,
+    `usage: npm run bench -- [scenario ...] [--quick] [--replot] [--duration 30m] [--sample 10s] [--max-seconds 20s]\nscenarios: ${Object.keys(scenarios).join(', ')}`,
   );
   process.exit(0);
 }

@@ -24,7 +24,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -453,7 +453,176 @@ interface Sample {
   loadAverage1m: number;
 }
 
+interface SoakMeta {
+  readonly durationSec: number;
+  readonly sampleSec: number;
+  readonly warmupSec: number;
+  readonly targetPerSec: number;
+  readonly maxPerSec: number;
+  readonly connected: number;
+}
+
+/** The verdicts (memory slope, p99 trends), the chart (docs/soak.svg) and the table, from the samples. */
+function summarize(meta: SoakMeta, raw: readonly Sample[]) {
+  const { durationSec, sampleSec, warmupSec, targetPerSec, maxPerSec, connected } = meta;
+  // A sample taken less than half an interval after the one before (the loop was blocked and
+  // the timer caught up) covers too short a window to mean anything: left out.
+  const samples = raw.filter((s, i) => s.atSec - (i === 0 ? 0 : raw[i - 1]!.atSec) >= sampleSec / 2);
+  const after = samples.filter((s) => s.atSec >= warmupSec);
+  const hours = (s: Sample): number => s.atSec / 3600;
+  const rssFit = linearFit(
+    after.map(hours),
+    after.map((s) => s.rssMb),
+  );
+  const trend = (pick: (s: Sample) => number | null) => {
+    const valued = after.filter((s) => pick(s) !== null);
+    const fit = linearFit(
+      valued.map(hours),
+      valued.map((s) => pick(s)!),
+    );
+    const third = Math.max(1, Math.floor(valued.length / 3));
+    return {
+      slopePerHour: fit.slope,
+      firstThirdMedian: median(valued.slice(0, third).map((s) => pick(s)!)),
+      lastThirdMedian: median(valued.slice(-third).map((s) => pick(s)!)),
+    };
+  };
+  const verdict = {
+    warmupSec,
+    samplesUsed: samples.length,
+    samplesLeftOut: raw.length - samples.length,
+    rssSlopeMbPerHour: rssFit.slope,
+    rssAfterWarmupMb: {
+      min: Math.min(...after.map((s) => s.rssMb)),
+      max: Math.max(...after.map((s) => s.rssMb)),
+    },
+    ingestP99: trend((s) => s.ingestP99Ms),
+    eventLoopP99: trend((s) => s.eventLoopP99Ms),
+    storageLag: trend((s) => s.storageLagMs),
+    acceptedPerSecMedian: median(samples.map((s) => s.acceptedPerSec)),
+    overloadedTotal: samples.reduce((n, s) => n + s.overloaded, 0),
+    httpErrorsTotal: samples.reduce((n, s) => n + s.httpErrors, 0),
+    skippedBatchesTotal: samples.reduce((n, s) => n + s.skippedBatches, 0),
+    streamClosedTotal: samples.reduce((n, s) => n + s.streamClosed, 0),
+    streamGapsTotal: samples.reduce((n, s) => n + s.streamGaps, 0),
+    loadAverageMedian: median(samples.map((s) => s.loadAverage1m)),
+  };
+
+  const minutes = samples.map((s) => s.atSec / 60);
+  const svg = soakChart({
+    title: `tickstream soak: ${Math.round((raw[raw.length - 1]?.atSec ?? durationSec) / 60)} min at ${targetPerSec.toLocaleString('en-US')} ticks/s, ${connected} stream clients, PGlite`,
+    subtitle:
+      `half the maximum measured in the same run (${Math.round(maxPerSec).toLocaleString('en-US')} ticks/s); ` +
+      `2 cores shared (load average median ${verdict.loadAverageMedian.toFixed(1)}); shaded: warm-up; ${samples.length} of ${raw.length} samples`,
+    minutes,
+    durationMinutes: durationSec / 60,
+    warmupMinutes: warmupSec / 60,
+    series: [
+      {
+        title: 'resident memory',
+        unit: 'MB',
+        values: samples.map((s) => s.rssMb),
+        fit: {
+          intercept: rssFit.intercept,
+          slopePerMinute: rssFit.slope / 60,
+          fromMinute: warmupSec / 60,
+        },
+        note: `slope after warm-up ${verdict.rssSlopeMbPerHour.toFixed(1)} MB/h`,
+      },
+      {
+        title: 'event-loop delay p99',
+        unit: 'ms',
+        values: samples.map((s) => s.eventLoopP99Ms),
+        note: `trend ${verdict.eventLoopP99.slopePerHour.toFixed(1)} ms/h`,
+      },
+      {
+        title: 'ingest p99 (HTTP batch of 1,000, round trip)',
+        unit: 'ms',
+        values: samples.map((s) => s.ingestP99Ms),
+        note: `trend ${verdict.ingestP99.slopePerHour.toFixed(1)} ms/h`,
+      },
+      {
+        title: 'storage lag (age of the newest committed tick)',
+        unit: 'ms',
+        values: samples.map((s) => s.storageLagMs),
+        note: `trend ${verdict.storageLag.slopePerHour.toFixed(1)} ms/h`,
+      },
+    ],
+  });
+  const svgPath = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'soak.svg');
+  writeFileSync(svgPath, svg);
+
+  printTable('soak', [
+    { name: 'maximum ingest (HTTP batch + TCP, storage on)', value: maxPerSec, unit: 'ticks/s' },
+    {
+      name: 'soak ingest (median accepted)',
+      value: verdict.acceptedPerSecMedian,
+      unit: 'ticks/s',
+      ceiling: maxPerSec,
+    },
+    {
+      name: 'resident memory slope after warm-up',
+      value: verdict.rssSlopeMbPerHour,
+      unit: 'MB/h',
+      note: `${verdict.rssAfterWarmupMb.min.toFixed(0)}–${verdict.rssAfterWarmupMb.max.toFixed(0)} MB`,
+    },
+    {
+      name: 'ingest p99 trend',
+      value: verdict.ingestP99.slopePerHour,
+      unit: 'ms/h',
+      note: `median p99 first third ${verdict.ingestP99.firstThirdMedian.toFixed(1)} ms, last ${verdict.ingestP99.lastThirdMedian.toFixed(1)} ms`,
+    },
+    {
+      name: 'event-loop delay p99 trend',
+      value: verdict.eventLoopP99.slopePerHour,
+      unit: 'ms/h',
+      note: `first third ${verdict.eventLoopP99.firstThirdMedian.toFixed(1)} ms, last ${verdict.eventLoopP99.lastThirdMedian.toFixed(1)} ms`,
+    },
+    {
+      name: 'storage lag trend',
+      value: verdict.storageLag.slopePerHour,
+      unit: 'ms/h',
+      note: `first third ${verdict.storageLag.firstThirdMedian.toFixed(0)} ms, last ${verdict.storageLag.lastThirdMedian.toFixed(0)} ms`,
+    },
+  ]);
+  return { verdict };
+}
+
+/** `--replot`: the verdicts and chart again from bench/results/soak.json (after a change to them). */
+function replot(): void {
+  const path = join(dirname(fileURLToPath(import.meta.url)), 'results', 'soak.json');
+  const result = JSON.parse(readFileSync(path, 'utf8')) as {
+    durationSec: number;
+    sampleSec: number;
+    targetTicksPerSec: number;
+    maxTicksPerSec: number;
+    streamClients: { connected: number };
+    verdict: { warmupSec: number };
+    samples: Sample[];
+  };
+  const { verdict } = summarize(
+    {
+      durationSec: result.durationSec,
+      sampleSec: result.sampleSec,
+      warmupSec: result.verdict.warmupSec,
+      targetPerSec: result.targetTicksPerSec,
+      maxPerSec: result.maxTicksPerSec,
+      connected: result.streamClients.connected,
+    },
+    result.samples,
+  );
+  writeFileSync(
+    path,
+    JSON.stringify({ ...result, verdict, replottedAt: new Date().toISOString() }, null, 2) + '\n',
+  );
+  console.log(`rewrote the verdict in ${path} and docs/soak.svg`);
+}
+
 export async function run(args: string[]): Promise<void> {
+  if (args.includes('--replot')) {
+    replot();
+    return;
+  }
   const durationSec = parseSeconds(option(args, '--duration', '30m'), '--duration');
   const sampleSec = parseSeconds(option(args, '--sample', '10s'), '--sample');
   const maxSec = parseSeconds(option(args, '--max-seconds', '20s'), '--max-seconds');
@@ -558,6 +727,8 @@ export async function run(args: string[]): Promise<void> {
       committed: server.storage.writer.counters().committedSeq,
     };
     for (let k = 1; k * sampleSec <= durationSec; k++) {
+      // After a blocked loop, the samples missed are skipped, not taken back to back.
+      k = Math.max(k, Math.ceil((performance.now() - started) / (sampleSec * 1000)));
       await sleep(Math.max(0, started + k * sampleSec * 1000 - performance.now()));
       const win = await driver.ask({ type: 'window' }, 'window');
       const now = performance.now();
@@ -604,122 +775,10 @@ export async function run(args: string[]): Promise<void> {
     eld.disable();
     await driver.ask({ type: 'stop' }, 'stopped');
 
-    // Verdicts.
-    const after = samples.filter((s) => s.atSec >= warmupSec);
-    const hours = (s: Sample): number => s.atSec / 3600;
-    const rssFit = linearFit(
-      after.map(hours),
-      after.map((s) => s.rssMb),
+    const { verdict } = summarize(
+      { durationSec, sampleSec, warmupSec, targetPerSec, maxPerSec, connected: clients.connected },
+      samples,
     );
-    const trend = (pick: (s: Sample) => number | null) => {
-      const valued = after.filter((s) => pick(s) !== null);
-      const fit = linearFit(
-        valued.map(hours),
-        valued.map((s) => pick(s)!),
-      );
-      const third = Math.max(1, Math.floor(valued.length / 3));
-      return {
-        slopePerHour: fit.slope,
-        firstThirdMedian: median(valued.slice(0, third).map((s) => pick(s)!)),
-        lastThirdMedian: median(valued.slice(-third).map((s) => pick(s)!)),
-      };
-    };
-    const verdict = {
-      warmupSec,
-      rssSlopeMbPerHour: rssFit.slope,
-      rssAfterWarmupMb: {
-        min: Math.min(...after.map((s) => s.rssMb)),
-        max: Math.max(...after.map((s) => s.rssMb)),
-      },
-      ingestP99: trend((s) => s.ingestP99Ms),
-      eventLoopP99: trend((s) => s.eventLoopP99Ms),
-      storageLag: trend((s) => s.storageLagMs),
-      acceptedPerSecMedian: median(samples.map((s) => s.acceptedPerSec)),
-      overloadedTotal: samples.reduce((n, s) => n + s.overloaded, 0),
-      httpErrorsTotal: samples.reduce((n, s) => n + s.httpErrors, 0),
-      skippedBatchesTotal: samples.reduce((n, s) => n + s.skippedBatches, 0),
-      streamClosedTotal: samples.reduce((n, s) => n + s.streamClosed, 0),
-      streamGapsTotal: samples.reduce((n, s) => n + s.streamGaps, 0),
-      loadAverageMedian: median(samples.map((s) => s.loadAverage1m)),
-    };
-
-    const minutes = samples.map((s) => s.atSec / 60);
-    const svg = soakChart({
-      title: `tickstream soak: ${Math.round(durationSec / 60)} min at ${targetPerSec.toLocaleString('en-US')} ticks/s, ${clients.connected} stream clients, PGlite`,
-      subtitle:
-        `half the maximum measured in the same run (${Math.round(maxPerSec).toLocaleString('en-US')} ticks/s); ` +
-        `${process.version}, 2 cores shared (load average median ${verdict.loadAverageMedian.toFixed(1)}); shaded: warm-up`,
-      minutes,
-      durationMinutes: durationSec / 60,
-      warmupMinutes: warmupSec / 60,
-      series: [
-        {
-          title: 'resident memory',
-          unit: 'MB',
-          values: samples.map((s) => s.rssMb),
-          fit: {
-            intercept: rssFit.intercept,
-            slopePerMinute: rssFit.slope / 60,
-            fromMinute: warmupSec / 60,
-          },
-          note: `slope after warm-up ${verdict.rssSlopeMbPerHour.toFixed(1)} MB/h`,
-        },
-        {
-          title: 'event-loop delay p99',
-          unit: 'ms',
-          values: samples.map((s) => s.eventLoopP99Ms),
-          note: `trend ${verdict.eventLoopP99.slopePerHour.toFixed(1)} ms/h`,
-        },
-        {
-          title: 'ingest p99 (HTTP batch of 1,000, round trip)',
-          unit: 'ms',
-          values: samples.map((s) => s.ingestP99Ms),
-          note: `trend ${verdict.ingestP99.slopePerHour.toFixed(1)} ms/h`,
-        },
-        {
-          title: 'storage lag (age of the newest committed tick)',
-          unit: 'ms',
-          values: samples.map((s) => s.storageLagMs),
-          note: `trend ${verdict.storageLag.slopePerHour.toFixed(1)} ms/h`,
-        },
-      ],
-    });
-    const svgPath = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'soak.svg');
-    writeFileSync(svgPath, svg);
-
-    printTable('soak', [
-      { name: 'maximum ingest (HTTP batch + TCP, storage on)', value: maxPerSec, unit: 'ticks/s' },
-      {
-        name: 'soak ingest (median accepted)',
-        value: verdict.acceptedPerSecMedian,
-        unit: 'ticks/s',
-        ceiling: maxPerSec,
-      },
-      {
-        name: 'resident memory slope after warm-up',
-        value: verdict.rssSlopeMbPerHour,
-        unit: 'MB/h',
-        note: `${verdict.rssAfterWarmupMb.min.toFixed(0)}–${verdict.rssAfterWarmupMb.max.toFixed(0)} MB`,
-      },
-      {
-        name: 'ingest p99 trend',
-        value: verdict.ingestP99.slopePerHour,
-        unit: 'ms/h',
-        note: `median p99 first third ${verdict.ingestP99.firstThirdMedian.toFixed(1)} ms, last ${verdict.ingestP99.lastThirdMedian.toFixed(1)} ms`,
-      },
-      {
-        name: 'event-loop delay p99 trend',
-        value: verdict.eventLoopP99.slopePerHour,
-        unit: 'ms/h',
-        note: `first third ${verdict.eventLoopP99.firstThirdMedian.toFixed(1)} ms, last ${verdict.eventLoopP99.lastThirdMedian.toFixed(1)} ms`,
-      },
-      {
-        name: 'storage lag trend',
-        value: verdict.storageLag.slopePerHour,
-        unit: 'ms/h',
-        note: `first third ${verdict.storageLag.firstThirdMedian.toFixed(0)} ms, last ${verdict.storageLag.lastThirdMedian.toFixed(0)} ms`,
-      },
-    ]);
     const path = writeResult('soak', {
       scenario: 'soak',
       durationSec,
@@ -736,7 +795,7 @@ export async function run(args: string[]): Promise<void> {
       verdict,
       samples,
     });
-    console.log(`wrote ${path} and ${svgPath}`);
+    console.log(`wrote ${path} and docs/soak.svg`);
   } finally {
     driver.child.kill();
     await server.close();
