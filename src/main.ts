@@ -109,6 +109,7 @@ export async function createServer(
   const storage = await startStorageService(engine, config, log, {
     ...options.storage,
     databaseUrl: env.DATABASE_URL,
+    startWriter: natsUrl === undefined,
   });
   const closers: Array<() => Promise<void> | void> = [() => storage.close()];
   const onClose = (step: () => Promise<void> | void): void => {

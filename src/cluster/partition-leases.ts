@@ -235,11 +235,21 @@ export function chooseOwner(partition: number, nodes: readonly string[]): string
   let best: string | undefined;
   let bestScore = -1;
   for (const node of nodes) {
-    const score = symbolHash(`${node}/${partition}`);
+    const score = mix(symbolHash(node) ^ Math.imul(partition + 1, 0x9e3779b1));
     if (score > bestScore || (score === bestScore && best !== undefined && node < best)) {
       best = node;
       bestScore = score;
     }
   }
   return best;
+}
+
+/** murmur3's 32-bit finalizer: FNV-1a alone barely changes its high bits with the last characters. */
+function mix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }

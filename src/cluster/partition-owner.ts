@@ -62,7 +62,6 @@ export class PartitionOwner {
   #room: (() => void) | undefined;
   #stopped = false;
   #loop: Promise<void> = Promise.resolve();
-  #pump: Promise<void> = Promise.resolve();
   /** Last stream sequence committed. */
   #committed: number;
   /** Messages still in the stream behind the last one read (JetStream's count). */
@@ -123,7 +122,9 @@ export class PartitionOwner {
       opt_start_seq: claimed.lastSeq + 1,
     });
     owner.#messages = await consumer.consume({ max_messages: MAX_BATCH_MESSAGES });
-    owner.#pump = owner.#read(owner.#messages);
+    owner.#read(owner.#messages).catch((err: unknown) => {
+      if (!owner.#stopped) deps.log.warn({ err: (err as Error).message, partition }, 'partition reader ended');
+    });
     owner.#loop = owner.#run();
     deps.log.info({ partition, epoch: claimed.epoch, fromSeq: claimed.lastSeq + 1 }, 'partition owned');
     return owner;
@@ -148,8 +149,8 @@ export class PartitionOwner {
     this.#stopped = true;
     this.#wake?.();
     this.#room?.();
+    // The reader is not awaited: an ordered consumer's iterator need not end on stop().
     this.#messages?.stop();
-    await this.#pump.catch(() => {});
     await this.#loop;
   }
 
@@ -179,6 +180,7 @@ export class PartitionOwner {
         else if (Date.now() - this.#lastClock >= CLOCK_MS) await this.#advance(Date.now());
         if (this.#queue.length < READ_AHEAD) this.#room?.();
       } catch (err) {
+        if (this.#stopped) return; // given up meanwhile (stop): the commit in progress was abandoned
         if (err instanceof FencedError) {
           log.warn({ partition: this.partition, epoch: this.epoch }, 'partition lost to a newer owner');
         } else {
