@@ -201,8 +201,7 @@ export class PartitionLeases {
 
   async #readMembers(): Promise<NodeEntry[]> {
     const { kv } = this.#options;
-    const keys: string[] = [];
-    for await (const key of await kv.keys('node.>')) keys.push(key);
+    const keys = await this.#keys('node.>');
     const members: NodeEntry[] = [];
     for (const key of keys) {
       const e = await kv.get(key);
@@ -216,18 +215,44 @@ export class PartitionLeases {
     return members.sort((a, b) => (a.nodeId < b.nodeId ? -1 : 1));
   }
 
-  async #readOwners(): Promise<Map<number, string>> {
-    const { kv } = this.#options;
-    const owners = new Map<number, string>();
+  /**
+   * The keys under a prefix. Listing is a consumer that reads until nothing is pending; an entry
+   * expiring (TTL) meanwhile can leave it waiting for good (seen with NATS 2.9), so it is bounded
+   * by the lease TTL and the round tried again.
+   */
+  async #keys(filter: string): Promise<string[]> {
+    const iterator = await this.#options.kv.keys(filter);
     const keys: string[] = [];
-    for await (const key of await kv.keys('partition.>')) keys.push(key);
-    for (const key of keys) {
-      const e = await kv.get(key);
-      if (e === null || e.operation !== 'PUT') continue;
-      owners.set(Number(key.slice('partition.'.length)), e.string());
+    const listed = (async () => {
+      for await (const key of iterator) keys.push(key);
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error(`listing ${filter} timed out`)), this.#options.ttlMs);
+    });
+    try {
+      await Promise.race([listed, timedOut]);
+      return keys;
+    } finally {
+      clearTimeout(timer);
+      iterator.stop();
+      listed.catch(() => {});
     }
+  }
+
+  async #readOwners(): Promise<Map<number, string>> {
+    // The partition keys are known: read each (in parallel), no listing.
+    const { kv, partitions } = this.#options;
+    const owners = new Map<number, string>();
+    await Promise.all(
+      Array.from({ length: partitions }, async (_v, partition) => {
+        const e = await kv.get(partitionKey(partition));
+        if (e !== null && e.operation === 'PUT') owners.set(partition, e.string());
+      }),
+    );
     return owners;
   }
+
 }
 
 /** Rendezvous hashing: the node with the highest score for the partition (undefined: none). */
