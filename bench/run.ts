@@ -10,9 +10,10 @@ const scenarios: Record<string, () => Promise<{ run: (args: string[]) => Promise
   store: () => import('./store.bench.js'),
   fanout: () => import('./fanout.bench.js'),
   faults: () => import('./faults.bench.js'),
+  cluster: () => import('./cluster.bench.js'),
 };
 /** Long runs made only when named (minutes each), never by a run of every scenario. */
-const onlyWhenNamed = new Set(['faults']);
+const onlyWhenNamed = new Set(['faults', 'cluster']);
 
 const args = process.argv.slice(2);
 const names = args.filter((a) => !a.startsWith('-'));

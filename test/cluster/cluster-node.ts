@@ -27,7 +27,10 @@ export async function startNode(options: {
   dataDir: string;
   leaseTtlMs: number;
   partitions?: number;
+  /** false: a single-process server on the same database (no NATS_URL), for comparison. */
+  clustered?: boolean;
 }): Promise<NodeProcess> {
+  const clustered = options.clustered !== false;
   const child = spawn(
     process.execPath,
     [
@@ -40,21 +43,25 @@ export async function startNode(options: {
       options.dataDir,
       '--http-host',
       '127.0.0.1',
-      '--cluster-name',
-      options.cluster,
-      '--cluster-node-id',
-      options.nodeId,
-      '--cluster-lease-ttl-ms',
-      String(options.leaseTtlMs),
-      '--cluster-partitions',
-      String(options.partitions ?? 16),
       '--partitions',
       '1',
+      ...(clustered
+        ? [
+            '--cluster-name',
+            options.cluster,
+            '--cluster-node-id',
+            options.nodeId,
+            '--cluster-lease-ttl-ms',
+            String(options.leaseTtlMs),
+            '--cluster-partitions',
+            String(options.partitions ?? 16),
+          ]
+        : []),
     ],
     {
       env: {
         PATH: process.env.PATH,
-        NATS_URL: options.natsUrl,
+        ...(clustered ? { NATS_URL: options.natsUrl } : {}),
         DATABASE_URL: options.databaseUrl,
         PORT: '0',
         TICKSTREAM_ADMIN_PASSWORD: ADMIN,

@@ -394,6 +394,21 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
     process.stderr.write(`cluster test: ${sent.length} ticks, partitions owned again ${reownedMs} ms after the kill\n`);
   });
 
+  it('refuses a node configured with another partition count', { timeout: 60_000 }, async () => {
+    await assert.rejects(
+      startNode({
+        nodeId: 'odd',
+        cluster,
+        natsUrl: NATS_URL,
+        databaseUrl: database.url,
+        dataDir: join(dir, 'odd'),
+        leaseTtlMs: LEASE_TTL_MS,
+        partitions: PARTITIONS + 1,
+      }),
+      /CLUSTER_MISMATCH|has 16 partitions; this node is configured with cluster.partitions=17/,
+    );
+  });
+
   it('continues the same series after the whole cluster restarts', { timeout: 150_000 }, async () => {
     assert.ok(sent.length > 0, 'runs after the failover test');
     await Promise.all(nodes.map((n) => stopNode(n)));
