@@ -26,7 +26,12 @@ function batchOf(n: number, base: number): string {
   const ticks = [];
   for (let i = 0; i < BATCH; i++) {
     const k = n * BATCH + i;
-    ticks.push({ symbol: `S${k % SYMBOLS}`, price: 100 + (k % 97) / 10, volume: 1, timestamp: base + Math.floor(k / SYMBOLS) });
+    ticks.push({
+      symbol: `S${k % SYMBOLS}`,
+      price: 100 + (k % 97) / 10,
+      volume: 1,
+      timestamp: base + Math.floor(k / SYMBOLS),
+    });
   }
   return JSON.stringify(ticks);
 }
@@ -49,7 +54,11 @@ async function createDatabase(base: string): Promise<{ url: string; drop: () => 
 }
 
 /** Sends `batches` batches with ack=persisted over `nodes` (round robin), answers the acked ticks/s and the stored ticks/s. */
-async function load(nodes: NodeProcess[], databaseUrl: string, batches: number): Promise<{ acked: number; stored: number }> {
+async function load(
+  nodes: NodeProcess[],
+  databaseUrl: string,
+  batches: number,
+): Promise<{ acked: number; stored: number }> {
   const login = await fetch(`${nodes[0]!.url}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -210,5 +219,13 @@ export async function run(options: string[]): Promise<void> {
     { name: 'PostgreSQL insert alone', value: pg, unit: 'ticks/s', note: '1,000 rows a transaction' },
   ];
   printTable('cluster', rows);
-  writeResult('cluster', { batches, batchTicks: BATCH, single, oneNode: one, threeNodes: three, natsCeiling: nats, postgresCeiling: pg });
+  writeResult('cluster', {
+    batches,
+    batchTicks: BATCH,
+    single,
+    oneNode: one,
+    threeNodes: three,
+    natsCeiling: nats,
+    postgresCeiling: pg,
+  });
 }

@@ -252,7 +252,6 @@ export class PartitionLeases {
     );
     return owners;
   }
-
 }
 
 /** Rendezvous hashing: the node with the highest score for the partition (undefined: none). */

@@ -123,7 +123,8 @@ export class PartitionOwner {
     });
     owner.#messages = await consumer.consume({ max_messages: MAX_BATCH_MESSAGES });
     owner.#read(owner.#messages).catch((err: unknown) => {
-      if (!owner.#stopped) deps.log.warn({ err: (err as Error).message, partition }, 'partition reader ended');
+      if (!owner.#stopped)
+        deps.log.warn({ err: (err as Error).message, partition }, 'partition reader ended');
     });
     owner.#loop = owner.#run();
     deps.log.info({ partition, epoch: claimed.epoch, fromSeq: claimed.lastSeq + 1 }, 'partition owned');

@@ -76,7 +76,7 @@ export async function startNode(options: {
     child.on('exit', (code, signal) => resolve(signal ?? String(code))),
   );
   const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       logs.push(line);
       if (line.includes('tickstream is running')) {
@@ -84,7 +84,7 @@ export async function startNode(options: {
         resolve(parsed.http);
       }
     });
-    child.stderr!.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
     void exited.then((how) =>
       reject(new Error(`node ${options.nodeId} exited (${how}) before listening:\n${logs.join('\n')}`)),
     );

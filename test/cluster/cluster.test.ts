@@ -10,7 +10,10 @@ import { connect } from 'nats';
 import postgres from 'postgres';
 import WebSocket from 'ws';
 
-import { createTestDatabase, type TestDatabase } from '../../src/storage/postgres-test-database.test-support.js';
+import {
+  createTestDatabase,
+  type TestDatabase,
+} from '../../src/storage/postgres-test-database.test-support.js';
 import { ADMIN, startNode, stopNode, type NodeProcess } from './cluster-node.js';
 
 /**
@@ -220,10 +223,13 @@ async function checkStorage(databaseUrl: string, sent: SentTick[], dir: string):
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     const analyzed = new Map<string, StoredCandle>();
     for (const e of events)
-      if (e.type === 'candle') analyzed.set(`${e.symbol as string}|${e.interval as string}|${e.start as number}`, e as never);
+      if (e.type === 'candle')
+        analyzed.set(`${e.symbol as string}|${e.interval as string}|${e.start as number}`, e as never);
     const analyzedAnomalies = events
       .filter((e) => e.type === 'anomaly')
-      .map((e) => [e.symbol, e.direction, e.price, e.ts, e.referencePrice, e.referenceTs, e.changePercent].join('|'))
+      .map((e) =>
+        [e.symbol, e.direction, e.price, e.ts, e.referencePrice, e.referenceTs, e.changePercent].join('|'),
+      )
       .sort();
 
     const candles = await sql<
@@ -283,9 +289,15 @@ async function checkStorage(databaseUrl: string, sent: SentTick[], dir: string):
     >`select symbol, direction, price, ts, reference_price, reference_ts, change_percent from anomalies`;
     const stored = anomalies
       .map((a) =>
-        [a.symbol, a.direction, a.price, a.ts.getTime(), a.reference_price, a.reference_ts.getTime(), a.change_percent].join(
-          '|',
-        ),
+        [
+          a.symbol,
+          a.direction,
+          a.price,
+          a.ts.getTime(),
+          a.reference_price,
+          a.reference_ts.getTime(),
+          a.change_percent,
+        ].join('|'),
       )
       .sort();
     assert.ok(analyzedAnomalies.length > 0, 'the series has anomalies');
@@ -343,7 +355,12 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
     let lastSeq = -1;
     let unexplained = 0;
     ws.on('message', (data: Buffer) => {
-      const m = JSON.parse(data.toString()) as { channel?: string; seq?: number; type?: string; data?: unknown };
+      const m = JSON.parse(data.toString()) as {
+        channel?: string;
+        seq?: number;
+        type?: string;
+        data?: unknown;
+      };
       if (m.channel !== 'ticks.*' || m.seq === undefined) return;
       if (m.type === 'update') {
         if (lastSeq >= 0 && m.seq !== lastSeq + 1) unexplained++;
@@ -368,7 +385,12 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
         killedAt = Date.now();
         // The request in flight to the dead node fails and goes to the next one.
       }
-      await send(() => nodes.filter((n) => n.child.exitCode === null && n.child.signalCode === null), b, token, batch);
+      await send(
+        () => nodes.filter((n) => n.child.exitCode === null && n.child.signalCode === null),
+        b,
+        token,
+        batch,
+      );
       sent.push(...batch);
     }
     assert.ok((await victim.exited) === 'SIGKILL');
@@ -388,10 +410,16 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
     ws.close();
     const missing = sent.filter((t) => !seen.has(t.id));
     assert.equal(unexplained, 0, 'ticks.* sequence numbers without a gap message');
-    assert.equal(missing.length, 0, `the survivor's WebSocket client missed ${missing.length} ticks, e.g. ${missing[0]?.id}`);
+    assert.equal(
+      missing.length,
+      0,
+      `the survivor's WebSocket client missed ${missing.length} ticks, e.g. ${missing[0]?.id}`,
+    );
 
     await checkStorage(database.url, sent, dir);
-    process.stderr.write(`cluster test: ${sent.length} ticks, partitions owned again ${reownedMs} ms after the kill\n`);
+    process.stderr.write(
+      `cluster test: ${sent.length} ticks, partitions owned again ${reownedMs} ms after the kill\n`,
+    );
   });
 
   it('refuses a node configured with another partition count', { timeout: 60_000 }, async () => {
@@ -427,7 +455,12 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
 });
 
 /** Waits until `count` ticks are stored and every owner has applied what its stream holds. */
-async function waitCommitted(databaseUrl: string, _cluster: string, count: number, timeoutMs: number): Promise<void> {
+async function waitCommitted(
+  databaseUrl: string,
+  _cluster: string,
+  count: number,
+  timeoutMs: number,
+): Promise<void> {
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
     const deadline = Date.now() + timeoutMs;
