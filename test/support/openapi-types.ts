@@ -810,6 +810,8 @@ export interface components {
           | 'NOT_READY'
           | 'REPLAY_PATH_REFUSED'
           | 'REPLAY_LIMIT'
+          | 'CLUSTER_UNAVAILABLE'
+          | 'CLUSTER_MISMATCH'
           | 'INTERNAL';
         message: string;
       } & {
@@ -1043,6 +1045,10 @@ export interface operations {
                 fallback?: string;
               };
             };
+            /** @description On a cluster node only: nodeId, roles, owned partitions, NATS state (docs/scaling.md) */
+            cluster?: {
+              [key: string]: unknown;
+            };
           };
         };
       };
@@ -1061,6 +1067,10 @@ export interface operations {
                 error?: string;
                 fallback?: string;
               };
+            };
+            /** @description On a cluster node only: nodeId, roles, owned partitions, NATS state (docs/scaling.md) */
+            cluster?: {
+              [key: string]: unknown;
             };
           };
         };
@@ -3612,6 +3622,10 @@ export interface operations {
             };
             /** @description dataDir, sizeBytes, growthBytesPerHour, freeBytes, minFreeBytes, rawTicks (stored | refused) */
             disk?: {
+              [key: string]: unknown;
+            };
+            /** @description On a cluster node only: name, nodeId, roles, partitions, owned, nats, nodes, partitionOwners (owner, lag), ingest, live, takeovers */
+            cluster?: {
               [key: string]: unknown;
             };
           };
