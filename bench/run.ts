@@ -11,9 +11,10 @@ const scenarios: Record<string, () => Promise<{ run: (args: string[]) => Promise
   fanout: () => import('./fanout.bench.js'),
   faults: () => import('./faults.bench.js'),
   soak: () => import('./soak.bench.js'),
+  cluster: () => import('./cluster.bench.js'),
 };
 /** Long runs made only when named (minutes each), never by a run of every scenario. */
-const onlyWhenNamed = new Set(['faults', 'soak']);
+const onlyWhenNamed = new Set(['faults', 'soak', 'cluster']);
 /** Options followed by a value (`--duration 5m`); the value is passed on with its option. */
 const valueOptions = new Set(['--duration', '--sample', '--max-seconds']);
 

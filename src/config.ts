@@ -591,6 +591,47 @@ const RedisSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** The parts of a cluster node (docs/scaling.md). */
+export const ClusterRole = { Ingest: 'ingest', Engine: 'engine', Api: 'api' } as const;
+export type ClusterRole = (typeof ClusterRole)[keyof typeof ClusterRole];
+
+const ClusterSchema = Type.Object(
+  {
+    name: Type.String({
+      pattern: '^[A-Za-z0-9_-]{1,64}$',
+      default: 'tickstream',
+      description:
+        'Cluster name (NATS_URL set): prefixes its JetStream stream, subjects and key-value buckets.',
+    }),
+    partitions: Integer({
+      minimum: 1,
+      maximum: 1024,
+      default: 16,
+      description:
+        'Partitions of the cluster, fixed for its life (stored in NATS); a node with another count refuses to join.',
+    }),
+    nodeId: Type.String({
+      pattern: '^[A-Za-z0-9_-]{0,64}$',
+      default: '',
+      description: "This node's id in the cluster. Default: host name and process id.",
+    }),
+    roles: Type.Array(Type.Union([Type.Literal('ingest'), Type.Literal('engine'), Type.Literal('api')]), {
+      default: ['ingest', 'engine', 'api'],
+      minItems: 1,
+      uniqueItems: true,
+      description:
+        'What this node does: ingest (publish ticks), engine (own partitions), api (reads and live streams).',
+    }),
+    leaseTtlMs: Integer({
+      minimum: 1000,
+      maximum: 600_000,
+      default: 10_000,
+      description: "A partition lease's time to live: a dead node's partitions move after at most this long.",
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 /** `dataDir` of a process that keeps nothing on disk (tests): the embedded database lives in memory. */
 export const MEMORY_DATA_DIR = 'memory://';
 
@@ -684,6 +725,7 @@ export const ConfigSchema = Type.Object(
     auth: AuthSchema,
     streams: StreamsSchema,
     redis: RedisSchema,
+    cluster: ClusterSchema,
     compat: CompatSchema,
   },
   { additionalProperties: false },
@@ -700,6 +742,7 @@ export type HttpConfig = Static<typeof HttpSchema>;
 export type AuthConfig = Static<typeof AuthSchema>;
 export type StreamsConfig = Static<typeof StreamsSchema>;
 export type RedisConfig = Static<typeof RedisSchema>;
+export type ClusterConfig = Static<typeof ClusterSchema>;
 export type CompatConfig = Static<typeof CompatSchema>;
 
 /** Environment variables with the TICKSTREAM_ prefix that are not configuration keys. */

@@ -39,6 +39,8 @@ import { streamRoutes } from './streams/stream-routes.js';
 import { ReplayManager } from './feeds/replay-manager.js';
 import { DiskGuard, type DiskGuardOptions } from './storage/disk-guard.js';
 import { startSimulatedTickRetention } from './storage/simulated-tick-retention.js';
+import { ClusterEngine } from './cluster/cluster-engine.js';
+import { startClusterNode, type ClusterNode } from './cluster/cluster-node.js';
 
 /**
  * The composition root: the only place where adapters meet the engine (DESIGN §2). Builds the
@@ -79,6 +81,8 @@ export interface Server {
   readonly metrics: Metrics;
   readonly replays: ReplayManager;
   readonly diskGuard: DiskGuard;
+  /** This process as a node of a cluster (NATS_URL set; docs/scaling.md), or undefined. */
+  readonly cluster: ClusterNode | undefined;
   /** Stops everything started, in reverse order; flushes storage last. Safe to call twice. */
   close(): Promise<void>;
   /** Registers a step for close() (run before the ones registered earlier). */
@@ -99,11 +103,15 @@ export async function createServer(
   options: ServerOptions,
 ): Promise<Server> {
   const { env } = options;
-  const engine = new Engine(config);
+  // NATS_URL makes this process a cluster node: ingest goes to the cluster, and the engine here is
+  // the node's view of every partition, fed by their owners (src/cluster, docs/scaling.md).
+  const natsUrl = env.NATS_URL === undefined || env.NATS_URL === '' ? undefined : env.NATS_URL;
+  const engine = natsUrl === undefined ? new Engine(config) : new ClusterEngine(config);
   engine.onListenerError((err, type) => log.error({ err, event: type }, 'engine listener failed'));
   const storage = await startStorageService(engine, config, log, {
     ...options.storage,
     databaseUrl: env.DATABASE_URL,
+    startWriter: natsUrl === undefined,
   });
   const closers: Array<() => Promise<void> | void> = [() => storage.close()];
   const onClose = (step: () => Promise<void> | void): void => {
@@ -119,6 +127,11 @@ export async function createServer(
     }
   };
   try {
+    const cluster =
+      natsUrl === undefined
+        ? undefined
+        : await startClusterNode(engine as ClusterEngine, storage.database, config, log, natsUrl);
+    if (cluster !== undefined) onClose(() => cluster.close());
     const metrics = options.metrics ?? new Metrics();
     registerEngineMetrics(metrics, engine);
     registerStorageMetrics(metrics, storage.writer);
@@ -196,14 +209,16 @@ export async function createServer(
     // order holds: a tick's candles, candle updates and anomalies are emitted while it is applied,
     // before its `tick` event; the writer relies on it (an anomaly takes the ingest sequence number
     // its tick is about to get; test/wiring.test.ts checks it).
+    // On a cluster node the partition owners store what they compute: the writer listens to nothing.
+    const stores = cluster === undefined;
     const unwire = [
-      engine.on('candle', writer.onCandle),
+      ...(stores ? [engine.on('candle', writer.onCandle)] : []),
       engine.on('candle', hub.onCandle),
       engine.on('candleUpdate', hub.onCandle),
       engine.on('candleUpdate', realtime.onCandleUpdate),
-      engine.on('anomaly', writer.onAnomaly),
+      ...(stores ? [engine.on('anomaly', writer.onAnomaly)] : []),
       engine.on('anomaly', hub.onAnomaly),
-      engine.on('tick', writer.onTick),
+      ...(stores ? [engine.on('tick', writer.onTick)] : []),
       engine.on('tick', aggregates.onTick),
       engine.on('tick', hub.onTick),
       engine.on('tick', realtime.onTick),
@@ -213,7 +228,7 @@ export async function createServer(
     engine.demandCandleUpdates(() => hub.wantsCandleUpdates() || realtime.wantsCandleUpdates());
     // The storage writer's buffer bounds what the engine accepts (`overloaded` beyond it); TCP and
     // gRPC (startServer) wait on the same admission instead of refusing.
-    engine.setAdmission(writer.admission);
+    if (stores) engine.setAdmission(writer.admission);
     onClose(() => {
       for (const off of unwire) off();
     });
@@ -282,9 +297,10 @@ export async function createServer(
         }),
       metrics,
       log,
-      persisted: () => storage.writer.persisted(),
+      persisted: cluster === undefined ? () => storage.writer.persisted() : () => cluster.persisted(),
       readiness: [
         { name: 'storage', check: () => storage.database.ping() },
+        ...(cluster === undefined ? [] : [{ name: 'nats', check: () => cluster.ping() }]),
         ...(redis === undefined
           ? []
           : [
@@ -308,6 +324,7 @@ export async function createServer(
         storage: () => ({ driver: storage.database.kind, ...storage.writer.counters() }),
         connections: () => hub.connectionCounts(),
         disk: () => ({ ...diskGuard.status() }),
+        ...(cluster === undefined ? {} : { cluster: () => ({ ...cluster.status() }) }),
       },
       replays,
       webRoot: WEB_ROOT,
@@ -325,6 +342,7 @@ export async function createServer(
       metrics,
       replays,
       diskGuard,
+      cluster,
       close,
       onClose,
     };
@@ -348,7 +366,8 @@ export async function startServer(
 
     let tcp: TcpIngestServer | undefined;
     let grpc: GrpcServer | undefined;
-    if (options.ingestServers !== false) {
+    // A cluster node without the ingest role takes no TCP or gRPC ticks.
+    if (options.ingestServers !== false && (server.cluster?.status().roles.includes('ingest') ?? true)) {
       const admission = storage.writer.admission;
       tcp = await TcpIngestServer.start(engine, config.tcp, log, { admission });
       onClose(() => tcp!.stop());
@@ -386,6 +405,7 @@ export async function startServer(
         grpc: grpc === undefined ? undefined : `${config.grpc.host}:${grpc.port}`,
         simulation: config.simulation.enabled,
         storage: storage.database.kind,
+        cluster: server.cluster?.status().nodeId,
       },
       'tickstream is running',
     );

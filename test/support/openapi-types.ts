@@ -963,6 +963,8 @@ export interface components {
           | 'NOT_READY'
           | 'REPLAY_PATH_REFUSED'
           | 'REPLAY_LIMIT'
+          | 'CLUSTER_UNAVAILABLE'
+          | 'CLUSTER_MISMATCH'
           | 'INTERNAL';
         message: string;
       } & {
@@ -1196,6 +1198,10 @@ export interface operations {
                 fallback?: string;
               };
             };
+            /** @description On a cluster node only: nodeId, roles, owned partitions, NATS state (docs/scaling.md) */
+            cluster?: {
+              [key: string]: unknown;
+            };
           };
         };
       };
@@ -1214,6 +1220,10 @@ export interface operations {
                 error?: string;
                 fallback?: string;
               };
+            };
+            /** @description On a cluster node only: nodeId, roles, owned partitions, NATS state (docs/scaling.md) */
+            cluster?: {
+              [key: string]: unknown;
             };
           };
         };
@@ -3765,6 +3775,10 @@ export interface operations {
             };
             /** @description dataDir, sizeBytes, growthBytesPerHour, freeBytes, minFreeBytes, rawTicks (stored | refused) */
             disk?: {
+              [key: string]: unknown;
+            };
+            /** @description On a cluster node only: name, nodeId, roles, partitions, owned, nats, nodes, partitionOwners (owner, lag), ingest, live, takeovers */
+            cluster?: {
               [key: string]: unknown;
             };
           };
