@@ -16,6 +16,77 @@ import { testServer, type LogLines } from '../support/test-server.js';
  */
 const CHROMIUM = '/usr/bin/chromium';
 
+/**
+ * What the page runs, as JavaScript text (the test's TypeScript has no DOM types): a bare STOMP
+ * client on a WebSocket, the browser's RTCPeerConnection with a control channel and the
+ * unordered `ticks` channel, ICE trickled as signals.
+ */
+const PAGE_SCRIPT = String.raw`async (stompUrl) => {
+  const me = 'browser-' + Math.random().toString(36).slice(2);
+  const socket = new WebSocket(stompUrl);
+  const signals = [];
+  let connected = false;
+  socket.onmessage = (event) => {
+    const text = String(event.data);
+    if (text.startsWith('CONNECTED')) connected = true;
+    if (!text.startsWith('MESSAGE')) return;
+    signals.push(JSON.parse(text.slice(text.indexOf('\n\n') + 2).replace(/\0$/, '')));
+  };
+  await new Promise((resolve) => (socket.onopen = resolve));
+  socket.send('CONNECT\naccept-version:1.2\nheart-beat:0,0\n\n\0');
+  const wait = async (check, what) => {
+    const deadline = Date.now() + 30000;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for ' + what);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  await wait(() => connected, 'CONNECTED');
+  socket.send('SUBSCRIBE\nid:sig\ndestination:/topic/signaling\n\n\0');
+  const signal = (message) =>
+    socket.send('SEND\ndestination:/app/signal\ncontent-type:application/json\n\n' + JSON.stringify(message) + '\0');
+  const pc = new RTCPeerConnection({ iceServers: [] });
+  const control = pc.createDataChannel('tickstream');
+  const ticks = pc.createDataChannel('ticks', { ordered: false, maxRetransmits: 0 });
+  const received = [];
+  const onControl = [];
+  ticks.onmessage = (event) => received.push(JSON.parse(String(event.data)));
+  control.onmessage = (event) => onControl.push(JSON.parse(String(event.data)));
+  const mine = [];
+  pc.onicecandidate = (event) => {
+    if (event.candidate === null) return;
+    mine.push(event.candidate.candidate);
+    // Trickled, as browsers do; the candidate field is a string: the JSON of the candidate.
+    signal({ type: 'ICE', senderId: me, targetId: 'tickstream', sdp: null, candidate: JSON.stringify(event.candidate.toJSON()) });
+  };
+  await pc.setLocalDescription(await pc.createOffer());
+  signal({ type: 'OFFER', senderId: me, targetId: 'tickstream', sdp: pc.localDescription.sdp, candidate: null });
+  await wait(() => signals.some((s) => s.type === 'ANSWER' && s.targetId === me), 'the ANSWER');
+  const answer = signals.find((s) => s.type === 'ANSWER' && s.targetId === me);
+  await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+  await wait(() => control.readyState === 'open', 'the data channel to open');
+  control.send(JSON.stringify({ op: 'subscribe', channels: ['ticks.BRWS'] }));
+  await wait(() => received.length >= 20, '20 ticks');
+  const stats = await pc.getStats();
+  let remoteAddress = '';
+  stats.forEach((s) => {
+    if (s.type === 'candidate-pair' && s.state === 'succeeded' && s.nominated === true)
+      remoteAddress = (stats.get(s.remoteCandidateId) || {}).address || '';
+  });
+  control.close();
+  pc.close();
+  socket.close();
+  return {
+    ticks: received.slice(0, 20),
+    snapshot: onControl.find((m) => m.type === 'snapshot'),
+    subscribed: onControl[0],
+    ordered: ticks.ordered,
+    maxRetransmits: ticks.maxRetransmits,
+    remoteAddress,
+    candidates: mine,
+  };
+}`;
+
 let server: Server & { logs: LogLines };
 let browser: Browser | undefined;
 let url = '';
@@ -49,8 +120,6 @@ after(async () => {
 describe('WebRTC in chromium against tickstream', { timeout: 120_000 }, () => {
   it("negotiates over STOMP signalling and receives ticks on the browser's data channel", async () => {
     const page = await browser!.newPage();
-    // tsx compiles with esbuild's keepNames: the evaluated function calls its __name helper.
-    await page.evaluate('globalThis.__name = (f) => f');
     const t0 = Date.now();
     let sent = 0;
     const feed = setInterval(() => {
@@ -62,93 +131,13 @@ describe('WebRTC in chromium against tickstream', { timeout: 120_000 }, () => {
       );
     }, 20);
     try {
-      const result = await page.evaluate(async (stompUrl: string) => {
-        const me = `browser-${Math.random().toString(36).slice(2)}`;
-        const socket = new WebSocket(stompUrl);
-        const signals: Array<Record<string, string | null>> = [];
-        let connected = false;
-        socket.onmessage = (event) => {
-          const text = String(event.data);
-          if (text.startsWith('CONNECTED')) connected = true;
-          if (!text.startsWith('MESSAGE')) return;
-          const body = text.slice(text.indexOf('\n\n') + 2).replace(/\0$/, '');
-          signals.push(JSON.parse(body) as Record<string, string | null>);
-        };
-        await new Promise((resolve) => (socket.onopen = resolve));
-        socket.send('CONNECT\naccept-version:1.2\nheart-beat:0,0\n\n\0');
-        const wait = async (check: () => boolean, what: string) => {
-          const deadline = Date.now() + 30_000;
-          while (!check()) {
-            if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-            await new Promise((r) => setTimeout(r, 20));
-          }
-        };
-        await wait(() => connected, 'CONNECTED');
-        socket.send('SUBSCRIBE\nid:sig\ndestination:/topic/signaling\n\n\0');
-        const signal = (message: Record<string, string | null>) =>
-          socket.send(
-            `SEND\ndestination:/app/signal\ncontent-type:application/json\n\n${JSON.stringify(message)}\0`,
-          );
-
-        const pc = new RTCPeerConnection({ iceServers: [] });
-        const control = pc.createDataChannel('tickstream');
-        const ticks = pc.createDataChannel('ticks', { ordered: false, maxRetransmits: 0 });
-        const received: Array<Record<string, unknown>> = [];
-        const onControl: Array<Record<string, unknown>> = [];
-        ticks.onmessage = (event) => received.push(JSON.parse(String(event.data)) as Record<string, unknown>);
-        control.onmessage = (event) =>
-          onControl.push(JSON.parse(String(event.data)) as Record<string, unknown>);
-        const mine: string[] = [];
-        pc.onicecandidate = (event) => {
-          if (event.candidate === null) return;
-          mine.push(event.candidate.candidate);
-          // Trickled, as browsers do; the candidate field is a string, so the JSON of the candidate.
-          signal({
-            type: 'ICE',
-            senderId: me,
-            targetId: 'tickstream',
-            sdp: null,
-            candidate: JSON.stringify(event.candidate.toJSON()),
-          });
-        };
-        await pc.setLocalDescription(await pc.createOffer());
-        signal({
-          type: 'OFFER',
-          senderId: me,
-          targetId: 'tickstream',
-          sdp: pc.localDescription!.sdp,
-          candidate: null,
-        });
-        await wait(() => signals.some((s) => s.type === 'ANSWER' && s.targetId === me), 'the ANSWER');
-        const answer = signals.find((s) => s.type === 'ANSWER' && s.targetId === me)!;
-        await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp! });
-        await wait(() => control.readyState === 'open', 'the data channel to open');
-        control.send(JSON.stringify({ op: 'subscribe', channels: ['ticks.BRWS'] }));
-        await wait(() => received.length >= 20, '20 ticks');
-        const pair = await pc.getStats().then((stats) => {
-          let selected = '';
-          stats.forEach(
-            (s: { type: string; state?: string; nominated?: boolean; remoteCandidateId?: string }) => {
-              if (s.type === 'candidate-pair' && s.state === 'succeeded' && s.nominated === true)
-                selected =
-                  (stats.get(s.remoteCandidateId!) as { address?: string } | undefined)?.address ?? '';
-            },
-          );
-          return selected;
-        });
-        control.close();
-        pc.close();
-        socket.close();
-        return {
-          ticks: received.slice(0, 20),
-          snapshot: onControl.find((m) => m.type === 'snapshot'),
-          subscribed: onControl[0],
-          ordered: ticks.ordered,
-          maxRetransmits: ticks.maxRetransmits,
-          remoteAddress: pair,
-          candidates: mine,
-        };
-      }, `${url}/ws/websocket`);
+      const result = await page.evaluate<{
+        ticks: Array<Record<string, unknown>>;
+        subscribed: unknown;
+        ordered: boolean;
+        maxRetransmits: number | null;
+        remoteAddress: string;
+      }>(`(${PAGE_SCRIPT})(${JSON.stringify(`${url}/ws/websocket`)})`);
 
       assert.deepEqual(result.subscribed, { op: 'subscribed', channels: ['ticks.BRWS'] });
       assert.equal(result.ticks.length, 20);
