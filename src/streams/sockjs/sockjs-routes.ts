@@ -17,6 +17,8 @@ const CACHE_SECONDS = 31_536_000;
 const NO_CACHE = 'no-store, no-cache, no-transform, must-revalidate, max-age=0';
 /** The sockjs-client an iframe transport's page loads (Spring's default URL for its version 1.5). */
 const CLIENT_LIBRARY_URL = 'https://cdn.jsdelivr.net/npm/sockjs-client@1.6.1/dist/sockjs.min.js';
+/** The iframe page's own policy: framed by any page, its inline script and the library only. */
+const IFRAME_POLICY = `default-src 'none'; script-src 'unsafe-inline' ${new URL(CLIENT_LIBRARY_URL).origin}; frame-ancestors *`;
 
 export interface SockJsRouteOptions {
   /** The endpoint's path, e.g. `/ws`. */
@@ -150,9 +152,11 @@ export const sockjsRoutes: FastifyPluginAsync<SockJsRouteOptions> = async (
       },
     },
     (request, reply) => {
-      // Framed by the client's page on another origin, with inline script: not tickstream's page headers.
-      for (const name of ['content-security-policy', 'x-frame-options', 'cross-origin-resource-policy'])
-        void reply.removeHeader(name);
+      // Framed by the client's page on another origin, with inline script: not tickstream's page
+      // headers, but a policy of its own that allows exactly that (any framing page, the inline
+      // script and the client library's origin, nothing else).
+      for (const name of ['x-frame-options', 'cross-origin-resource-policy']) void reply.removeHeader(name);
+      void reply.header('content-security-policy', IFRAME_POLICY);
       void reply.header('cache-control', `public, max-age=${CACHE_SECONDS}`).header('etag', iframeEtag);
       if (request.headers['if-none-match'] === iframeEtag) return reply.code(304).send();
       return reply.type('text/html; charset=UTF-8').send(iframe);
