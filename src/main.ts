@@ -298,6 +298,8 @@ export async function createServer(
       metrics,
       log,
       persisted: cluster === undefined ? () => storage.writer.persisted() : () => cluster.persisted(),
+      storesTicks: () => diskGuard.storesTicks,
+      storesTicksRetryAfterS: Math.max(1, Math.ceil(config.storage.diskCheckIntervalMs / 1000)),
       readiness: [
         { name: 'storage', check: () => storage.database.ping() },
         ...(cluster === undefined ? [] : [{ name: 'nats', check: () => cluster.ping() }]),

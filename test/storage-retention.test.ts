@@ -141,11 +141,34 @@ describe('disk guard', () => {
     const read = await server.app.inject({ method: 'GET', url: '/api/prices/DISK', headers: admin.headers });
     assert.equal(read.statusCode, 200);
 
+    // ack=persisted cannot be kept while raw ticks are not written: refused before ingest, so the
+    // client's retry is not a duplicate and no acknowledged tick is lost.
+    const persistedTick = { symbol: 'DISK', price: 103.2, timestamp: T + 15 };
+    for (const [url, payload] of [
+      ['/api/prices/batch?ack=persisted', [persistedTick]],
+      ['/api/prices?ack=persisted', persistedTick],
+    ] as const) {
+      const refused = await server.app.inject({ method: 'POST', url, payload, headers: admin.headers });
+      assert.equal(refused.statusCode, 503, url);
+      assert.equal(refused.headers['retry-after'], '3600');
+      assert.equal(refused.json<{ error: { code: string } }>().error.code, 'STORAGE_UNAVAILABLE');
+    }
+    assert.equal(engine.stats('DISK')?.updateCount, 2, 'the refused ticks did not reach the engine');
+
     freeBytes = FLOOR + 1;
     await server.diskGuard.check();
     assert.equal(server.diskGuard.status().rawTicks, 'stored');
+    const retried = await server.app.inject({
+      method: 'POST',
+      url: '/api/prices/batch?ack=persisted',
+      payload: [persistedTick],
+      headers: admin.headers,
+    });
+    assert.equal(retried.statusCode, 200);
+    assert.equal(retried.json<{ accepted: number }>().accepted, 1);
+    assert.equal((await storedSources()).http, before + 1, 'the retried tick is stored once committed');
     engine.ingest([{ symbol: 'DISK', price: 103.5, timestamp: T + 20 }], 'http', Date.now());
     await server.storage.writer.flush();
-    assert.equal((await storedSources()).http, before + 1);
+    assert.equal((await storedSources()).http, before + 2);
   });
 });

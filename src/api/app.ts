@@ -67,6 +67,10 @@ export interface AppDeps {
   readonly log: Logger;
   /** Resolves once every tick accepted before the call is committed (`?ack=persisted`). */
   readonly persisted?: () => Promise<void>;
+  /** False while raw ticks are not stored (disk guard): `ack=persisted` is refused with 503. */
+  readonly storesTicks?: () => boolean;
+  /** Retry-After of that refusal, in seconds. */
+  readonly storesTicksRetryAfterS?: number;
   readonly readiness?: readonly ReadinessCheck[];
   /** Extra figures for /api/metrics (storage, connections). */
   readonly status?: StatusSources;
@@ -263,7 +267,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { checks: deps.readiness ?? [], cluster: deps.status?.cluster });
   await app.register(authRoutes, { auth, loginLimit: config.http.loginRateLimitPerMinute });
-  await app.register(priceRoutes, { engine: deps.engine, config, persisted: deps.persisted });
+  await app.register(priceRoutes, {
+    engine: deps.engine,
+    config,
+    persisted: deps.persisted,
+    storesTicks: deps.storesTicks,
+    storesTicksRetryAfterS: deps.storesTicksRetryAfterS,
+  });
   await app.register(historyRoutes, {
     engine: deps.engine,
     store: deps.marketData,

@@ -12,6 +12,13 @@ export interface PriceRouteOptions {
   readonly engine: Engine;
   readonly config: Readonly<Config>;
   readonly persisted?: (() => Promise<void>) | undefined;
+  /**
+   * False while raw ticks are not being stored (the disk guard, docs/storage.md): `ack=persisted`
+   * is then refused before ingest, so no tick is acknowledged as committed that was not written.
+   */
+  readonly storesTicks?: (() => boolean) | undefined;
+  /** Retry-After (seconds) of that refusal: when the guard looks at the disk again. */
+  readonly storesTicksRetryAfterS?: number | undefined;
 }
 
 /** The fields a tick may carry over HTTP; any other is refused. */
@@ -43,7 +50,7 @@ const ack = {
 /** Ticks in, statistics out (docs/api.md, "Market data"). */
 export const priceRoutes: FastifyPluginAsync<PriceRouteOptions> = async (
   app,
-  { engine, config, persisted },
+  { engine, config, persisted, storesTicks, storesTicksRetryAfterS = 10 },
 ) => {
   const maxBatch = config.http.maxBatch;
 
@@ -69,6 +76,20 @@ export const priceRoutes: FastifyPluginAsync<PriceRouteOptions> = async (
       done(null, items);
     },
   );
+
+  /** 503 for `ack=persisted` while raw ticks cannot be stored; undefined otherwise. */
+  const refusePersisted = (mode: string | undefined, reply: FastifyReply): FastifyReply | undefined => {
+    if (mode !== 'persisted' || storesTicks === undefined || storesTicks()) return undefined;
+    return reply
+      .status(503)
+      .header('retry-after', String(storesTicksRetryAfterS))
+      .send(
+        errorBody(
+          ErrorCode.StorageUnavailable,
+          'raw ticks are not being stored (free disk space below storage.minFreeDiskBytes): ack=persisted cannot be kept; retry later',
+        ),
+      );
+  };
 
   const waitIfAsked = async (mode: string | undefined, result: IngestResult): Promise<void> => {
     if (mode === 'persisted' && result.accepted > 0 && persisted !== undefined) await persisted();
@@ -100,6 +121,8 @@ export const priceRoutes: FastifyPluginAsync<PriceRouteOptions> = async (
       config: { role: 'writer' },
     },
     (request, reply) => {
+      const refused = refusePersisted(request.query.ack, reply);
+      if (refused !== undefined) return refused;
       const now = Date.now();
       const tick = engine.ingestOne(request.body, 'http', now);
       if (typeof tick === 'string') return rejectTick(reply, tick);
@@ -149,6 +172,8 @@ export const priceRoutes: FastifyPluginAsync<PriceRouteOptions> = async (
       config: { role: 'writer' },
     },
     async (request, reply) => {
+      const refused = refusePersisted(request.query.ack, reply);
+      if (refused !== undefined) return refused;
       const ticks = request.body;
       if (ticks.length > maxBatch) {
         return reply
