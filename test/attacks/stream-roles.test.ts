@@ -5,6 +5,7 @@ import { buildSchema, getNamedType, isLeafType, isNonNullType, type GraphQLField
 import WebSocket from 'ws';
 
 import { roleAllows, type Role } from '../../src/auth/roles.js';
+import { validateConfig } from '../../src/config.js';
 import { cppReadRole } from '../../src/compat/cpp/policy.js';
 import { expressReadRole } from '../../src/compat/express/policy.js';
 import { METHOD_ROLES } from '../../src/ingest/grpc/grpc-server.js';
@@ -112,7 +113,11 @@ async function upgrades(wsUrl: string, path: string): Promise<boolean> {
 }
 
 const configs: Array<[string, Record<string, Record<string, unknown>>]> = [
-  ['the default policies (earlier systems’ reads anonymous, gRPC anonymous from loopback)', {}],
+  [
+    'the default policies (earlier systems’ reads anonymous, gRPC anonymous from loopback)',
+    // runningServer trusts no address by default: the schema's default here.
+    { grpc: { allowAnonymous: [...validateConfig({}).grpc.allowAnonymous] } },
+  ],
   [
     'every anonymous access off',
     {
