@@ -10,11 +10,16 @@
  * kernel of bench/reference-kernel.ts (moving average, 1 s min/max window, spike test, one candle,
  * VWAP) on the same ticks, symbols resolved to slots before timing: what the hardware allows.
  * A second row feeds 2 million ticks as objects (the shape JSON parsing produces).
- * `parallel`: the first 3 million ticks through the worker path (PartitionPool) with 1, 2 and 4
- * partitions: split by partition on this thread, columns to the workers, events back in batches.
+ * `parallel`: the first 3 million ticks through the partitioned engine the server path is built on
+ * (src/engine/parallel/ParallelEngine) with 1, 2 and 4 partitions: routed on this thread into each
+ * partition's SharedArrayBuffer ring, events back per chunk and emitted here to a `tick`, `candle`
+ * and `anomaly` listener (as the server's wiring would), up to 8 batches in flight, `block` policy.
+ * `analyzePool`: the same ticks through `analyze --partitions N`'s PartitionPool (columns posted
+ * per batch, no rings).
  */
 import { validateConfig } from '../src/config.js';
 import { Engine } from '../src/engine/engine.js';
+import { ParallelEngine } from '../src/engine/parallel/parallel-engine.js';
 import { PartitionPool } from '../src/engine/partition-pool.js';
 import { TickBatch } from '../src/engine/tick-batch.js';
 import { Random } from '../src/feeds/random.js';
@@ -72,8 +77,41 @@ function toObjects(batches: readonly TickBatch[], count: number): RawTick[][] {
   return out;
 }
 
-/** Ticks/s through `partitions` worker threads, with up to 8 batches in flight. */
+/** Ticks/s through a ParallelEngine of `partitions` threads, with up to 8 batches in flight. */
 async function parallel(
+  batches: readonly TickBatch[],
+  partitions: number,
+  receivedAt: number,
+): Promise<number> {
+  const engine = await ParallelEngine.start(validateConfig({}), {
+    partitions,
+    channelCapacity: 10_000,
+    overflowPolicy: 'block',
+  });
+  let seen = 0;
+  engine.on('tick', () => seen++);
+  engine.on('candle', () => {});
+  engine.on('anomaly', () => {});
+  try {
+    const inFlight: Array<Promise<unknown>> = [];
+    let ticks = 0;
+    const start = process.hrtime.bigint();
+    for (const batch of batches) {
+      inFlight.push(engine.ingestBatch(batch, 'bench', receivedAt));
+      ticks += batch.length;
+      if (inFlight.length >= 8) await inFlight.shift();
+    }
+    await Promise.all(inFlight);
+    const perSec = ticks / secondsSince(start);
+    if (seen === 0) throw new Error('no tick events');
+    return perSec;
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Ticks/s through `analyze`'s PartitionPool of `partitions` threads, up to 8 batches in flight. */
+async function analyzePool(
   batches: readonly TickBatch[],
   partitions: number,
   receivedAt: number,
@@ -151,10 +189,15 @@ export async function run(options: string[]): Promise<void> {
 
   const parallelBatches = batches.slice(0, (quick ? 500_000 : 3_000_000) / BATCH);
   const parallelRuns: Array<{ partitions: number; ticksPerSec: number }> = [];
+  const poolRuns: Array<{ partitions: number; ticksPerSec: number }> = [];
   for (const partitions of [1, 2, 4]) {
     parallelRuns.push({
       partitions,
       ticksPerSec: Math.round(await parallel(parallelBatches, partitions, receivedAt)),
+    });
+    poolRuns.push({
+      partitions,
+      ticksPerSec: Math.round(await analyzePool(parallelBatches, partitions, receivedAt)),
     });
   }
 
@@ -181,10 +224,17 @@ export async function run(options: string[]): Promise<void> {
       unit: 'ticks/s',
     },
     ...parallelRuns.map((p) => ({
-      name: `worker path, ${p.partitions} partition${p.partitions === 1 ? '' : 's'}`,
+      name: `partitioned engine (rings), ${p.partitions} partition${p.partitions === 1 ? '' : 's'}`,
       value: p.ticksPerSec,
       unit: 'ticks/s',
       ceiling: parallelRuns[0]!.ticksPerSec,
+      note: `${(parallelBatches.length * BATCH).toLocaleString('en-US')} ticks; ceiling: 1 partition`,
+    })),
+    ...poolRuns.map((p) => ({
+      name: `analyze pool, ${p.partitions} partition${p.partitions === 1 ? '' : 's'}`,
+      value: p.ticksPerSec,
+      unit: 'ticks/s',
+      ceiling: poolRuns[0]!.ticksPerSec,
       note: `${(parallelBatches.length * BATCH).toLocaleString('en-US')} ticks; ceiling: 1 partition`,
     })),
   ]);
@@ -198,6 +248,7 @@ export async function run(options: string[]): Promise<void> {
     referenceRatio: ticksPerSec / referenceTicksPerSec,
     objectTicksPerSec: Math.round(objectTicksPerSec),
     parallel: parallelRuns,
+    analyzePool: poolRuns,
     ticks: total,
     symbols: SYMBOLS,
     anomalies: counters.anomalies,

@@ -1,7 +1,9 @@
 /**
  * `npm run bench -- faults` (not in CI, not in a run of every scenario): the fault tests of
- * test/faults at full length: PostgreSQL away for 20 s under steady ingest, and 20 rounds of
- * SIGKILL at random moments (CI runs a 4 s outage and 3 rounds). The figures each test reports go
+ * test/faults at full length: PostgreSQL away for 20 s under steady ingest (behind a proxy, and
+ * stopped with pg_ctl), 20 rounds of SIGKILL at random moments, and 1,000 stream clients of which
+ * 10 % stop reading, with the default slow-consumer limits (CI runs a 4 s outage, 3 rounds and 200
+ * clients with small limits). The figures each test reports go
  * to bench/results/faults.json; docs/reliability.md quotes them. `--quick` runs the CI lengths.
  * PostgreSQL comes from TEST_DATABASE_URL (the outage test is skipped without it).
  */
@@ -24,13 +26,21 @@ export function run(args: string[]): void {
         'test/faults/postgres-outage',
         'test/faults/kill-loop',
         'test/faults/redis-outage',
+        'test/faults/slow-clients',
       ],
       {
         stdio: 'inherit',
         env: {
           ...process.env,
           FAULT_REPORT: report,
-          ...(quick ? {} : { FAULT_OUTAGE_MS: '20000', FAULT_KILL_ROUNDS: '20' }),
+          ...(quick
+            ? {}
+            : {
+                FAULT_OUTAGE_MS: '20000',
+                FAULT_KILL_ROUNDS: '20',
+                FAULT_SLOW_CLIENTS: '1000',
+                FAULT_STREAM_DEFAULT_LIMITS: '1',
+              }),
         },
       },
     );

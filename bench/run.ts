@@ -10,16 +10,28 @@ const scenarios: Record<string, () => Promise<{ run: (args: string[]) => Promise
   store: () => import('./store.bench.js'),
   fanout: () => import('./fanout.bench.js'),
   faults: () => import('./faults.bench.js'),
+  soak: () => import('./soak.bench.js'),
+  cluster: () => import('./cluster.bench.js'),
 };
 /** Long runs made only when named (minutes each), never by a run of every scenario. */
-const onlyWhenNamed = new Set(['faults']);
+const onlyWhenNamed = new Set(['faults', 'soak', 'cluster']);
+/** Options followed by a value (`--duration 5m`); the value is passed on with its option. */
+const valueOptions = new Set(['--duration', '--sample', '--max-seconds']);
 
 const args = process.argv.slice(2);
-const names = args.filter((a) => !a.startsWith('-'));
-const options = args.filter((a) => a.startsWith('-'));
+const names: string[] = [];
+const options: string[] = [];
+for (let i = 0; i < args.length; i++) {
+  const arg = args[i]!;
+  if (!arg.startsWith('-')) names.push(arg);
+  else {
+    options.push(arg);
+    if (valueOptions.has(arg) && i + 1 < args.length) options.push(args[++i]!);
+  }
+}
 if (options.includes('--help') || options.includes('-h')) {
   console.log(
-    `usage: npm run bench -- [scenario ...] [--quick]\nscenarios: ${Object.keys(scenarios).join(', ')}`,
+    `usage: npm run bench -- [scenario ...] [--quick] [--replot] [--duration 30m] [--sample 10s] [--max-seconds 20s]\nscenarios: ${Object.keys(scenarios).join(', ')}`,
   );
   process.exit(0);
 }

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
     const c = loadConfig();
     assert.equal(c.partitions, availableParallelism());
     assert.equal(c.channelCapacity, 10_000);
+    assert.equal(c.overflowPolicy, 'reject');
     assert.equal(c.movingAverageWindow, 64);
     assert.equal(c.anomalyThresholdPercent, 2);
     assert.equal(c.slidingWindowMilliseconds, 1000);
@@ -87,6 +88,7 @@ describe('loadConfig', () => {
   });
 
   const failures: Array<[string, Parameters<typeof loadConfig>[0], RegExp]> = [
+    ['an unknown overflow policy', { env: { TICKSTREAM_OVERFLOW_POLICY: 'DropOldest' } }, /overflowPolicy/],
     [
       'an unknown top-level key in the file',
       { file: file({ movingAverageWindowz: 1 }) },

@@ -524,7 +524,7 @@ const CompatSchema = Type.Object(
         corsOrigins: Type.Array(Type.String({ minLength: 1 }), {
           default: ['*'],
           description:
-            'Origins whose browsers may call its anonymous reads (its dashboard); "*" any origin, [] none.',
+            'Origins whose browsers may call its routes: its anonymous reads (its dashboard) and its webhooks (with a key); "*" any origin, [] none.',
         }),
       },
       { additionalProperties: false, default: {} },
@@ -540,6 +540,64 @@ const CompatSchema = Type.Object(
           default: true,
           description: 'Its reads answer without credentials, as they did (false: the reader role).',
         }),
+        sockjs: Type.Object(
+          {
+            heartbeatMs: Type.Integer({
+              minimum: 100,
+              default: 25_000,
+              description:
+                'SockJS sessions at /ws send a heart-beat frame after this long without another frame (its Spring default).',
+            }),
+            disconnectDelayMs: Type.Integer({
+              minimum: 100,
+              default: 5_000,
+              description:
+                'A SockJS session at /ws without a receiving request for this long is closed (its Spring default).',
+            }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
+        webrtc: Type.Object(
+          {
+            enabled: Type.Boolean({
+              default: true,
+              description:
+                'Answer WebRTC offers sent over its STOMP signalling (SEND /app/signal) with a tickstream peer that streams hub channels over a data channel.',
+            }),
+            peerId: Type.String({
+              minLength: 1,
+              maxLength: 128,
+              default: 'tickstream',
+              description: "The targetId that addresses tickstream's peer, and the senderId of its answers.",
+            }),
+            maxPeers: Type.Integer({
+              minimum: 0,
+              maximum: 10_000,
+              default: 50,
+              description: 'WebRTC peers at once; an offer past it is answered with an ERROR signal.',
+            }),
+            hostAddresses: Type.Array(
+              Type.String({
+                // An IP address, not a name: werift binds and advertises it as it is.
+                pattern: '^(\\d{1,3}(\\.\\d{1,3}){3}|[0-9A-Fa-f]*:[0-9A-Fa-f:.]*)$',
+              }),
+              {
+                minItems: 1,
+                maxItems: 16,
+                default: ['127.0.0.1'],
+                description:
+                  'IP addresses tickstream offers as ICE host candidates (no STUN or TURN); the default, loopback, reaches peers on this machine only.',
+              },
+            ),
+            connectTimeoutMs: Type.Integer({
+              minimum: 100,
+              maximum: 600_000,
+              default: 15_000,
+              description: 'A peer whose data channel is not open this long after its offer is closed.',
+            }),
+          },
+          { additionalProperties: false, default: {} },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -552,6 +610,47 @@ const RedisSchema = Type.Object(
     prefix: Type.String({
       default: 'tickstream:',
       description: "Prefix of tickstream's Redis keys (Redis is used when REDIS_URL is set).",
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+/** The parts of a cluster node (docs/scaling.md). */
+export const ClusterRole = { Ingest: 'ingest', Engine: 'engine', Api: 'api' } as const;
+export type ClusterRole = (typeof ClusterRole)[keyof typeof ClusterRole];
+
+const ClusterSchema = Type.Object(
+  {
+    name: Type.String({
+      pattern: '^[A-Za-z0-9_-]{1,64}$',
+      default: 'tickstream',
+      description:
+        'Cluster name (NATS_URL set): prefixes its JetStream stream, subjects and key-value buckets.',
+    }),
+    partitions: Integer({
+      minimum: 1,
+      maximum: 1024,
+      default: 16,
+      description:
+        'Partitions of the cluster, fixed for its life (stored in NATS); a node with another count refuses to join.',
+    }),
+    nodeId: Type.String({
+      pattern: '^[A-Za-z0-9_-]{0,64}$',
+      default: '',
+      description: "This node's id in the cluster. Default: host name and process id.",
+    }),
+    roles: Type.Array(Type.Union([Type.Literal('ingest'), Type.Literal('engine'), Type.Literal('api')]), {
+      default: ['ingest', 'engine', 'api'],
+      minItems: 1,
+      uniqueItems: true,
+      description:
+        'What this node does: ingest (publish ticks), engine (own partitions), api (reads and live streams).',
+    }),
+    leaseTtlMs: Integer({
+      minimum: 1000,
+      maximum: 600_000,
+      default: 10_000,
+      description: "A partition lease's time to live: a dead node's partitions move after at most this long.",
     }),
   },
   { additionalProperties: false, default: {} },
@@ -582,7 +681,12 @@ export const ConfigSchema = Type.Object(
       maximum: 10_000_000,
       default: 10_000,
       description:
-        'Ticks buffered per partition once partitions run in worker threads (validated, not yet used).',
+        'Ticks each worker-thread partition ring holds (serve does not run worker partitions yet).',
+    }),
+    overflowPolicy: Type.Union([Type.Literal('reject'), Type.Literal('drop-oldest'), Type.Literal('block')], {
+      default: 'reject',
+      description:
+        'When a partition ring is full: reject (refused as overloaded), drop-oldest (the oldest waiting tick is dropped, counted) or block (the producer waits).',
     }),
     movingAverageWindow: Integer({
       minimum: 1,
@@ -645,6 +749,7 @@ export const ConfigSchema = Type.Object(
     auth: AuthSchema,
     streams: StreamsSchema,
     redis: RedisSchema,
+    cluster: ClusterSchema,
     compat: CompatSchema,
   },
   { additionalProperties: false },
@@ -661,6 +766,7 @@ export type HttpConfig = Static<typeof HttpSchema>;
 export type AuthConfig = Static<typeof AuthSchema>;
 export type StreamsConfig = Static<typeof StreamsSchema>;
 export type RedisConfig = Static<typeof RedisSchema>;
+export type ClusterConfig = Static<typeof ClusterSchema>;
 export type CompatConfig = Static<typeof CompatSchema>;
 
 /** Environment variables with the TICKSTREAM_ prefix that are not configuration keys. */

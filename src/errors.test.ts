@@ -38,6 +38,8 @@ describe('error registry', () => {
       NotReady: 'NOT_READY',
       ReplayPathRefused: 'REPLAY_PATH_REFUSED',
       ReplayLimit: 'REPLAY_LIMIT',
+      ClusterUnavailable: 'CLUSTER_UNAVAILABLE',
+      ClusterMismatch: 'CLUSTER_MISMATCH',
       Internal: 'INTERNAL',
     });
   });

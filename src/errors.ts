@@ -65,6 +65,10 @@ export const ErrorCode = {
   ReplayPathRefused: 'REPLAY_PATH_REFUSED',
   /** As many replays as `replay.maxConcurrent` are running: stop one first. */
   ReplayLimit: 'REPLAY_LIMIT',
+  /** NATS JetStream did not take the ticks (a cluster node, `NATS_URL`): nothing acknowledged, retry. */
+  ClusterUnavailable: 'CLUSTER_UNAVAILABLE',
+  /** This node's cluster settings contradict the cluster's (another `cluster.partitions`): it does not join. */
+  ClusterMismatch: 'CLUSTER_MISMATCH',
   /** An unexpected failure; the server log has the details. */
   Internal: 'INTERNAL',
 } as const;

@@ -33,11 +33,15 @@ import {
   type StorageServiceOptions,
 } from './storage/storage-service.js';
 import { RealtimeFeed } from './compat/express/realtime-feed.js';
+import { SignalingRelay } from './streams/webrtc/signaling-relay.js';
+import { RtcPeers } from './streams/webrtc/rtc-peers.js';
 import { Hub } from './streams/hub/hub.js';
 import { streamRoutes } from './streams/stream-routes.js';
 import { ReplayManager } from './feeds/replay-manager.js';
 import { DiskGuard, type DiskGuardOptions } from './storage/disk-guard.js';
 import { startSimulatedTickRetention } from './storage/simulated-tick-retention.js';
+import { ClusterEngine } from './cluster/cluster-engine.js';
+import { startClusterNode, type ClusterNode } from './cluster/cluster-node.js';
 
 /**
  * The composition root: the only place where adapters meet the engine (DESIGN §2). Builds the
@@ -78,6 +82,8 @@ export interface Server {
   readonly metrics: Metrics;
   readonly replays: ReplayManager;
   readonly diskGuard: DiskGuard;
+  /** This process as a node of a cluster (NATS_URL set; docs/scaling.md), or undefined. */
+  readonly cluster: ClusterNode | undefined;
   /** Stops everything started, in reverse order; flushes storage last. Safe to call twice. */
   close(): Promise<void>;
   /** Registers a step for close() (run before the ones registered earlier). */
@@ -98,11 +104,15 @@ export async function createServer(
   options: ServerOptions,
 ): Promise<Server> {
   const { env } = options;
-  const engine = new Engine(config);
+  // NATS_URL makes this process a cluster node: ingest goes to the cluster, and the engine here is
+  // the node's view of every partition, fed by their owners (src/cluster, docs/scaling.md).
+  const natsUrl = env.NATS_URL === undefined || env.NATS_URL === '' ? undefined : env.NATS_URL;
+  const engine = natsUrl === undefined ? new Engine(config) : new ClusterEngine(config);
   engine.onListenerError((err, type) => log.error({ err, event: type }, 'engine listener failed'));
   const storage = await startStorageService(engine, config, log, {
     ...options.storage,
     databaseUrl: env.DATABASE_URL,
+    startWriter: natsUrl === undefined,
   });
   const closers: Array<() => Promise<void> | void> = [() => storage.close()];
   const onClose = (step: () => Promise<void> | void): void => {
@@ -118,6 +128,11 @@ export async function createServer(
     }
   };
   try {
+    const cluster =
+      natsUrl === undefined
+        ? undefined
+        : await startClusterNode(engine as ClusterEngine, storage.database, config, log, natsUrl);
+    if (cluster !== undefined) onClose(() => cluster.close());
     const metrics = options.metrics ?? new Metrics();
     registerEngineMetrics(metrics, engine);
     registerStorageMetrics(metrics, storage.writer);
@@ -192,6 +207,20 @@ export async function createServer(
     hub.start();
     onClose(() => hub.stop());
     const realtime = new RealtimeFeed(engine.intervals);
+    // The C++/Java server's WebRTC signalling, and tickstream as a peer behind it (docs/compat.md).
+    const cpp = config.compat.cpp;
+    const signaling = cpp.enabled ? new SignalingRelay() : undefined;
+    if (signaling !== undefined && cpp.webrtc.enabled) {
+      const peers = new RtcPeers({
+        context: hub,
+        relay: signaling,
+        options: cpp.webrtc,
+        log: log.child({ component: 'webrtc' }),
+        metrics,
+      });
+      peers.start();
+      onClose(() => peers.close());
+    }
     const { writer } = storage;
 
     // Where the parts meet the engine: every listener and the one admission, nothing else calls
@@ -199,14 +228,16 @@ export async function createServer(
     // order holds: a tick's candles, candle updates and anomalies are emitted while it is applied,
     // before its `tick` event; the writer relies on it (an anomaly takes the ingest sequence number
     // its tick is about to get; test/wiring.test.ts checks it).
+    // On a cluster node the partition owners store what they compute: the writer listens to nothing.
+    const stores = cluster === undefined;
     const unwire = [
-      engine.on('candle', writer.onCandle),
+      ...(stores ? [engine.on('candle', writer.onCandle)] : []),
       engine.on('candle', hub.onCandle),
       engine.on('candleUpdate', hub.onCandle),
       engine.on('candleUpdate', realtime.onCandleUpdate),
-      engine.on('anomaly', writer.onAnomaly),
+      ...(stores ? [engine.on('anomaly', writer.onAnomaly)] : []),
       engine.on('anomaly', hub.onAnomaly),
-      engine.on('tick', writer.onTick),
+      ...(stores ? [engine.on('tick', writer.onTick)] : []),
       engine.on('tick', aggregates.onTick),
       engine.on('tick', hub.onTick),
       engine.on('tick', realtime.onTick),
@@ -216,7 +247,7 @@ export async function createServer(
     engine.demandCandleUpdates(() => hub.wantsCandleUpdates() || realtime.wantsCandleUpdates());
     // The storage writer's buffer bounds what the engine accepts (`overloaded` beyond it); TCP and
     // gRPC (startServer) wait on the same admission instead of refusing.
-    engine.setAdmission(writer.admission);
+    if (stores) engine.setAdmission(writer.admission);
     onClose(() => {
       for (const off of unwire) off();
     });
@@ -280,12 +311,15 @@ export async function createServer(
             corsOrigins: config.compat.express.corsOrigins,
           },
           cppAnonymous: config.compat.cpp.enabled && config.compat.cpp.anonymousReads,
+          sockjs: config.compat.cpp.sockjs,
+          signaling,
         }),
       metrics,
       log,
-      persisted: () => storage.writer.persisted(),
+      persisted: cluster === undefined ? () => storage.writer.persisted() : () => cluster.persisted(),
       readiness: [
         { name: 'storage', check: () => storage.database.ping() },
+        ...(cluster === undefined ? [] : [{ name: 'nats', check: () => cluster.ping() }]),
         ...(redis === undefined
           ? []
           : [
@@ -309,6 +343,7 @@ export async function createServer(
         storage: () => ({ driver: storage.database.kind, ...storage.writer.counters() }),
         connections: () => hub.connectionCounts(),
         disk: () => ({ ...diskGuard.status() }),
+        ...(cluster === undefined ? {} : { cluster: () => ({ ...cluster.status() }) }),
       },
       replays,
       webRoot: WEB_ROOT,
@@ -326,6 +361,7 @@ export async function createServer(
       metrics,
       replays,
       diskGuard,
+      cluster,
       close,
       onClose,
     };
@@ -349,7 +385,8 @@ export async function startServer(
 
     let tcp: TcpIngestServer | undefined;
     let grpc: GrpcServer | undefined;
-    if (options.ingestServers !== false) {
+    // A cluster node without the ingest role takes no TCP or gRPC ticks.
+    if (options.ingestServers !== false && (server.cluster?.status().roles.includes('ingest') ?? true)) {
       const admission = storage.writer.admission;
       tcp = await TcpIngestServer.start(engine, config.tcp, log, { admission });
       onClose(() => tcp!.stop());
@@ -387,6 +424,7 @@ export async function startServer(
         grpc: grpc === undefined ? undefined : `${config.grpc.host}:${grpc.port}`,
         simulation: config.simulation.enabled,
         storage: storage.database.kind,
+        cluster: server.cluster?.status().nodeId,
       },
       'tickstream is running',
     );

@@ -261,7 +261,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       anonymousReads: fastapi.anonymousReads,
     });
 
-  await app.register(healthRoutes, { checks: deps.readiness ?? [] });
+  await app.register(healthRoutes, { checks: deps.readiness ?? [], cluster: deps.status?.cluster });
   await app.register(authRoutes, { auth, loginLimit: config.http.loginRateLimitPerMinute });
   await app.register(priceRoutes, { engine: deps.engine, config, persisted: deps.persisted });
   await app.register(historyRoutes, {

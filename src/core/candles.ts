@@ -215,14 +215,18 @@ export class CandleSet {
   add(ts: number, price: number, volume: number, watermark: number, sink: CandleSink): void {
     const updates = sink.wantsCandleUpdates;
     const n = this.intervals.length;
+    let f = this.#f;
     for (let k = 0, o = 0; k < n; k++, o += SLOT) {
-      const f = this.#f;
       // Nearly every tick lands in the newest bucket: a range check, no division (a float modulo
       // is a slow library call). A NaN start fails it.
       if (ts >= f[o]! && ts < f[o + END]!) {
         addToSlot(f, o, ts, price, volume);
         if (updates) sink.candle(this.#live[k]!.load(this.symbol, this.intervals[k]!.label, f, o, false));
-      } else this.#addSlow(k, ts, price, volume, watermark, sink);
+      } else {
+        this.#addSlow(k, ts, price, volume, watermark, sink);
+        // The slow path may have grown the buffer.
+        f = this.#f;
+      }
     }
   }
 

@@ -138,7 +138,7 @@ export class Engine {
   readonly #aliases = new Map<string, string>();
   readonly #recent: RecentAnomalies;
   readonly #listeners: Listeners = { tick: [], candle: [], candleUpdate: [], anomaly: [], gap: [] };
-  readonly #sink: SymbolEventSink;
+  readonly #sink: SymbolEventSink & { wantsCandleUpdates: boolean };
   readonly #tickEvent: TickEvent;
   #admission: Admission | undefined;
   /** Where `ingest` puts raw ticks in columns (reused: no allocation per call). */
@@ -186,14 +186,10 @@ export class Engine {
       state: undefined as unknown as SymbolState,
     };
     const listeners = this.#listeners;
-    // Asked once per accepted tick: candle updates cost a call per interval, made only when wanted.
-    const wantsCandleUpdates = (): boolean =>
-      listeners.candleUpdate.length > 0 &&
-      (this.#candleUpdateDemand === undefined || this.#candleUpdateDemand());
     this.#sink = {
-      get wantsCandleUpdates() {
-        return wantsCandleUpdates();
-      },
+      // A plain field, refreshed at the start of every ingest call (#refreshDemand): read once per
+      // tick, a getter calling the demand function cost more than the candle update it guards.
+      wantsCandleUpdates: false,
       gap: (symbol, source, from, to) => {
         this.#gaps++;
         if (listeners.gap.length > 0) this.#emit('gap', { symbol, source, from, to });
@@ -235,7 +231,8 @@ export class Engine {
   /**
    * Sets who says whether `candleUpdate` events are wanted now (e.g. a live candle channel). Their
    * listeners can then be registered up front: the engine makes the updates (a call per interval
-   * per tick) only while `demand()` answers true. Without it, whenever there is a listener.
+   * per tick) only while `demand()` answers true, asked once per ingest call. Without it, whenever
+   * there is a listener.
    */
   demandCandleUpdates(demand: (() => boolean) | undefined): void {
     this.#candleUpdateDemand = demand;
@@ -331,6 +328,16 @@ export class Engine {
     }
   }
 
+  /**
+   * Whether `candleUpdate` events are wanted, asked once per ingest call (not per tick): candle
+   * updates cost a call per interval per tick, made only while a listener wants them.
+   */
+  #refreshDemand(): void {
+    this.#sink.wantsCandleUpdates =
+      this.#listeners.candleUpdate.length > 0 &&
+      (this.#candleUpdateDemand === undefined || this.#candleUpdateDemand());
+  }
+
   #budget(): number {
     return this.#admission === undefined ? Infinity : this.#admission.available();
   }
@@ -348,6 +355,7 @@ export class Engine {
     rejected: Rejection[],
   ): number {
     let accepted = 0;
+    this.#refreshDemand();
     const { symbols, price, volume, ts, seq, ids, sources } = batch;
     for (let i = 0; i < batch.length; i++) {
       const t = ts[i]!;
@@ -358,7 +366,8 @@ export class Engine {
       const reason = this.#process(
         symbols[i],
         p > 0 && p !== Infinity ? p : NaN,
-        v >= 0 && v !== Infinity ? v : NaN,
+        // `+ 0` turns a -0 volume into 0, as normalizeVolume does.
+        v >= 0 && v !== Infinity ? v + 0 : NaN,
         t !== t ? receivedAt : normalizeTimestamp(t, receivedAt),
         s !== s ? undefined : normalizeSeq(s),
         normalizeId(ids[i]),

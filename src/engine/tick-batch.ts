@@ -1,7 +1,6 @@
 import {
   normalizeId,
   normalizePrice,
-  normalizeSeq,
   normalizeSource,
   normalizeTimestamp,
   normalizeVolume,
@@ -17,10 +16,12 @@ import {
  *
  * Raw ticks (HTTP JSON and NDJSON, webhooks, recovery, the simulator, replays) come in through
  * `fillFromRaw`, decoders through `push`. Absent optional values are NaN (timestamp, seq,
- * receivedAt), undefined (id) or '' (source: the batch's). A value present but invalid is one the
- * engine refuses with the field's reason: a symbol that is not a string is '', an invalid
- * timestamp or seq -1, an invalid id ''. `Engine.ingestBatch` takes the receive time of the whole
- * batch as an argument and does not read that column; the writer fills it from each accepted tick.
+ * receivedAt), undefined (id) or '' (source: the batch's). Numbers are kept as given: the engine
+ * range-checks every column. A value present that can never be valid is one the engine refuses
+ * with the field's reason: a symbol that is not a string is '', a timestamp that is no time or a
+ * seq that is not a number (or NaN) -1, an id that is neither a string nor a safe integer ''.
+ * `Engine.ingestBatch` takes the receive time of the whole batch as an argument and does not read
+ * that column; the writer fills it from each accepted tick.
  */
 export class TickBatch {
   readonly capacity: number;
@@ -82,35 +83,47 @@ export class TickBatch {
   }
 
   /**
-   * Fills the batch with raw ticks from `ticks[from]` on, as many as fit, each field checked as
-   * DESIGN §3.1 says (the engine re-checks the columns, which is idempotent): the one way from
-   * tick objects to columns. Answers how many it took (the new `length`).
+   * Fills the batch with raw ticks from `ticks[from]` on, as many as fit: the one way from tick
+   * objects to columns. Answers how many it took (the new `length`).
+   *
+   * It only puts each field into the column conventions (absent, present but invalid, or the value);
+   * the engine's loop over the columns does the range checks of DESIGN §3.1, once, as for columns
+   * from a decoder. Numbers, the shape JSON parsing gives, are copied without a call; strings and
+   * other types go through the normalizing functions.
    */
   fillFromRaw(ticks: readonly RawTick[], from: number): number {
     const n = Math.min(this.capacity, ticks.length - from);
+    const { symbols, price, volume, ts, seq, ids, sources, receivedAt } = this;
     for (let i = 0; i < n; i++) {
       const raw = ticks[from + i];
       if (typeof raw !== 'object' || raw === null) {
         // Refused as invalid_symbol, before any other field is looked at.
-        this.symbols[i] = '';
-        this.ids[i] = undefined;
+        symbols[i] = '';
+        ids[i] = undefined;
         continue;
       }
-      this.symbols[i] = typeof raw.symbol === 'string' ? raw.symbol : '';
-      this.price[i] = normalizePrice(raw.price);
-      this.volume[i] = normalizeVolume(rawVolume(raw));
+      const symbol = raw.symbol;
+      symbols[i] = typeof symbol === 'string' ? symbol : '';
+      const p = raw.price;
+      price[i] = typeof p === 'number' ? p : normalizePrice(p);
+      const v = raw.volume;
+      volume[i] = typeof v === 'number' ? v : normalizeVolume(rawVolume(raw));
       const t = raw.timestamp;
-      if (t === undefined || t === null) this.ts[i] = NaN;
+      if (typeof t === 'number') ts[i] = t === t ? t : -1;
+      else if (t === undefined || t === null) ts[i] = NaN;
       else {
         const ms = normalizeTimestamp(t, NaN);
-        this.ts[i] = ms === ms ? ms : -1;
+        ts[i] = ms === ms ? ms : -1;
       }
-      const seq = normalizeSeq(raw.seq);
-      this.seq[i] = seq === undefined ? NaN : seq === seq ? seq : -1;
-      const id = normalizeId(raw.id);
-      this.ids[i] = id === null ? '' : id;
-      this.sources[i] = raw.source === undefined ? '' : normalizeSource(raw.source, '');
-      this.receivedAt[i] = NaN;
+      const s = raw.seq;
+      if (s === undefined || s === null) seq[i] = NaN;
+      else seq[i] = typeof s === 'number' && s === s ? s : -1;
+      const id = raw.id;
+      if (id === undefined || id === null || typeof id === 'string') ids[i] = id ?? undefined;
+      else ids[i] = normalizeId(id) ?? '';
+      const source = raw.source;
+      sources[i] = source === undefined ? '' : normalizeSource(source, '');
+      receivedAt[i] = NaN;
     }
     this.length = n;
     return n;

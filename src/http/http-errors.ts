@@ -31,6 +31,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.NotReady]: 503,
   [ErrorCode.StorageUnavailable]: 503,
   [ErrorCode.StorageClosed]: 503,
+  [ErrorCode.ClusterUnavailable]: 503,
 };
 
 export function statusOf(code: ErrorCode): number {

@@ -13,8 +13,16 @@ export interface EngineReadings {
     readonly activeSymbols: number;
     readonly listenerErrors: number;
     readonly bySource: Readonly<Record<string, { readonly accepted: number; readonly rejected: number }>>;
+    /** Worker-thread partitions only: ticks dropped from a full ring (drop-oldest). */
+    readonly dropped?: number;
+    /** Worker-thread partitions only: ticks refused because their ring was full (reject). */
+    readonly ringFull?: number;
+    /** Worker-thread partitions only: partition threads that threw and were restarted. */
+    readonly restarts?: number;
   };
   partitionSizes(): readonly number[];
+  /** Worker-thread partitions only: ticks sent to each partition and not yet answered. */
+  queueDepths?(): readonly number[];
 }
 
 /** Exports the engine's own counters to Prometheus, read at scrape time (nothing on the hot path). */
@@ -56,11 +64,38 @@ export function registerEngineMetrics(metrics: Metrics, engine: EngineReadings):
   metrics.gaugeFrom('tickstream_partition_symbols', 'Symbols per engine partition.', ['partition'], () =>
     engine.partitionSizes().map((n, p) => [{ partition: String(p) }, n] as const),
   );
-  // The engine processes each batch synchronously on the calling thread (DESIGN §8): no queue yet.
+  // One thread: each batch is processed synchronously, no queue. Worker-thread partitions: the rows
+  // in their rings and in flight.
+  const depths = engine.queueDepths?.bind(engine);
   metrics.gaugeFrom(
     'tickstream_engine_queue_depth',
-    'Ticks waiting for the engine (0 until partitions run in workers).',
+    'Ticks waiting for the engine (0 when the engine runs on the calling thread).',
     [],
-    () => 0,
+    () => (depths === undefined ? 0 : depths().reduce((a, b) => a + b, 0)),
+  );
+  if (depths === undefined) return;
+  metrics.gaugeFrom(
+    'tickstream_partition_queue_depth',
+    'Ticks waiting per worker partition.',
+    ['partition'],
+    () => depths().map((n, p) => [{ partition: String(p) }, n] as const),
+  );
+  metrics.counterFrom(
+    'tickstream_partition_dropped_total',
+    'Ticks dropped from a full partition ring (overflowPolicy drop-oldest).',
+    [],
+    () => engine.counters().dropped ?? 0,
+  );
+  metrics.counterFrom(
+    'tickstream_partition_ring_full_total',
+    'Ticks refused as overloaded because their partition ring was full (overflowPolicy reject).',
+    [],
+    () => engine.counters().ringFull ?? 0,
+  );
+  metrics.counterFrom(
+    'tickstream_partition_restarts_total',
+    'Partition threads that threw and were restarted from their state.',
+    [],
+    () => engine.counters().restarts ?? 0,
   );
 }

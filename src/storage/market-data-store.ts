@@ -444,7 +444,8 @@ export class MarketDataStore {
 // Statements of a write
 // ---------------------------------------------------------------------------------------------
 
-async function insertAnomalies(tx: SqlSession, records: readonly AnomalyRecord[]): Promise<void> {
+/** Used by the cluster's partition owners too (src/cluster/cluster-store.ts), inside their own transactions. */
+export async function insertAnomalies(tx: SqlSession, records: readonly AnomalyRecord[]): Promise<void> {
   const json = JSON.stringify(
     records.map(({ anomaly, ingestSeq }) => ANOMALY.toRow(anomaly, { ingest_seq: ingestSeq })),
   );
@@ -456,7 +457,7 @@ async function insertAnomalies(tx: SqlSession, records: readonly AnomalyRecord[]
   );
 }
 
-async function upsertCandles(tx: SqlSession, candles: readonly CandleData[]): Promise<void> {
+export async function upsertCandles(tx: SqlSession, candles: readonly CandleData[]): Promise<void> {
   const json = JSON.stringify(candles.map((c) => CANDLE.toRow(c)));
   await tx.query(
     `insert into candles as c (${CANDLE.names()})

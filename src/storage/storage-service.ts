@@ -22,6 +22,11 @@ export interface StorageServiceOptions {
   readonly now?: () => number;
   /** PGlite only: start from this data directory tarball instead of running initdb (tests). */
   readonly loadDataDir?: Blob;
+  /**
+   * Start the batch writer (default true). A cluster node's engine is a view of partitions other
+   * processes own and store (src/cluster): its writer stays idle.
+   */
+  readonly startWriter?: boolean;
 }
 
 /** The running storage service of one process: its database and batch writer (wired to the engine by src/main.ts). */
@@ -84,7 +89,7 @@ export async function startStorageService(
       seq: recovery.committedSeq,
       writeNo: recovery.writeNo,
     });
-    writer.start();
+    if (options.startWriter !== false) writer.start();
     const maintenance = setInterval(() => {
       maintainTickPartitions(database.tickPartitions, now(), partitionOptions, storeLog).catch(
         (err: unknown) =>

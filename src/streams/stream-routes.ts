@@ -17,10 +17,13 @@ import { hasCredentials } from '../auth/credentials.js';
 import { RealtimeSession } from './sse/realtime-session.js';
 import { parseChannelList, parseEventId, SseSession } from './sse/sse-session.js';
 import type { SseWriter } from './delivery/sse-writer.js';
+import { sockjsRoutes } from './sockjs/sockjs-routes.js';
+import type { SockJsTimings } from './sockjs/sockjs-session.js';
 import { StompSession } from './stomp/stomp-session.js';
 import { authenticateStream, credentialsOf } from './stream-auth.js';
 import { Protocol, type Protocol as ProtocolName } from './hub/stream-counters.js';
 import { WsSession } from './ws/ws-session.js';
+import type { SignalingRelay } from './webrtc/signaling-relay.js';
 
 /** How often WebSocket peers are pinged; one that has not answered the previous ping is cut. */
 const PING_INTERVAL_MS = 30_000;
@@ -40,7 +43,17 @@ export interface StreamRouteOptions {
    * `/ws/websocket`, GraphQL `marketData`) answer without credentials (src/compat/cpp/policy.ts).
    */
   readonly cppAnonymous?: boolean;
+  /** Heart-beat and disconnect delay of the SockJS sessions at `/ws` (default Spring's: 25 s, 5 s). */
+  readonly sockjs?: SockJsTimings;
+  /**
+   * The C++/Java server's WebRTC signalling (`SEND /app/signal` → `/topic/signaling`) on both
+   * STOMP endpoints; absent: those destinations are refused like any other.
+   */
+  readonly signaling?: SignalingRelay | undefined;
 }
+
+/** SockJS sessions batch their own writes (one frame per turn): nothing to cork. */
+const NO_CORK = { cork() {}, uncork() {} };
 
 const credentialParams = {
   access_token: { type: 'string', description: 'Access token, for clients that cannot set headers' },
@@ -56,7 +69,15 @@ const credentialParams = {
  */
 export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (
   app,
-  { hub, auth, realtime, realtimeAccess, cppAnonymous = false },
+  {
+    hub,
+    auth,
+    realtime,
+    realtimeAccess,
+    cppAnonymous = false,
+    sockjs = { heartbeatMs: 25_000, disconnectDelayMs: 5_000 },
+    signaling,
+  },
 ) => {
   await app.register(websocket, {
     // The protocols bound their own messages (streams.maxMessageBytes) and answer oversize ones
@@ -89,8 +110,19 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (
     done();
   });
 
-  app.get('/ws', { websocket: true }, (socket, request) => {
-    new WsSession(hub, auth, socket, request).start();
+  app.route({
+    method: 'GET',
+    url: '/ws',
+    schema: {
+      tags: ['streams'],
+      summary:
+        "tickstream's WebSocket protocol on upgrade (docs/streams.md); a plain GET is the SockJS greeting",
+    },
+    // A plain GET is the SockJS endpoint's greeting (the C++/Java server's STOMP endpoint was SockJS at /ws).
+    handler: (_request, reply) => reply.type('text/plain; charset=UTF-8').send('Welcome to SockJS!\n'),
+    wsHandler: (socket, request) => {
+      new WsSession(hub, auth, socket, request).start();
+    },
   });
 
   app.get('/ws/marketdata', { websocket: true }, (socket, request) => {
@@ -98,29 +130,23 @@ export const streamRoutes: FastifyPluginAsync<StreamRouteOptions> = async (
   });
 
   app.get('/stomp', { websocket: true }, (socket, request) => {
-    new StompSession(hub, auth, socket, request, cppAnonymous).start();
+    new StompSession(hub, auth, socket, request, cppAnonymous, undefined, signaling).start();
   });
 
   // The C++/Java server's STOMP endpoint was SockJS at /ws: its raw WebSocket transport is
-  // /ws/websocket (its Python client connects there), and SockJS clients ask /ws/info first.
+  // /ws/websocket (its Python client connects there); SockJS clients ask /ws/info first, then open
+  // a session on one of the transports under /ws/{server}/{session}/ (src/streams/sockjs). The
+  // STOMP session is the same whatever carries it.
   app.get('/ws/websocket', { websocket: true }, (socket, request) => {
-    new StompSession(hub, auth, socket, request, cppAnonymous).start();
+    new StompSession(hub, auth, socket, request, cppAnonymous, undefined, signaling).start();
   });
-  app.get(
-    '/ws/info',
-    { schema: { tags: ['streams'], summary: 'SockJS info of the STOMP endpoint /ws (the C++/Java server)' } },
-    (request, reply) => {
-      const origin = request.headers.origin;
-      if (origin !== undefined) void reply.header('access-control-allow-origin', origin);
-      void reply.header('cache-control', 'no-store, no-cache, no-transform, must-revalidate, max-age=0');
-      return {
-        websocket: true,
-        origins: ['*:*'],
-        cookie_needed: false,
-        entropy: Math.floor(Math.random() * 2 ** 32),
-      };
+  await app.register(sockjsRoutes, {
+    endpoint: '/ws',
+    timings: sockjs,
+    open: (session, request) => {
+      new StompSession(hub, auth, session, request, cppAnonymous, NO_CORK, signaling).start();
     },
-  );
+  });
 
   /** Authenticates an SSE request; refused ones get the usual JSON error (401/403). */
   const principalOf = async (request: FastifyRequest, protocol: ProtocolName): Promise<Principal> => {

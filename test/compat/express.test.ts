@@ -447,3 +447,94 @@ describe('its config', () => {
     }
   });
 });
+
+describe('compat.express.corsOrigins on its webhooks', () => {
+  const webhook = (headers: Record<string, string>, payload: unknown = { source: 'page', items: [] }) =>
+    inject({ method: 'POST', url: '/api/v1/webhooks/ticks', headers, payload: payload as object });
+
+  it('answers the preflight of a page that posts with x-api-key and a JSON body', async () => {
+    for (const url of ['/api/v1/webhooks/ticks', '/api/v1/webhooks/symbols']) {
+      const res = await inject({
+        method: 'OPTIONS',
+        url,
+        headers: {
+          origin: DASHBOARD,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,x-api-key',
+        },
+      });
+      assert.equal(res.statusCode, 204, url);
+      assert.equal(res.headers['access-control-allow-origin'], '*', url);
+      assert.match(res.headers['access-control-allow-methods'] as string, /POST/, url);
+      assert.match(res.headers['access-control-allow-headers'] as string, /x-api-key/, url);
+      assert.match(res.headers['access-control-allow-headers'] as string, /content-type/, url);
+    }
+  });
+
+  it('puts the origin on the answer, on refusals too, and exposes Retry-After', async () => {
+    const ok = await webhook(
+      { ...feederHeaders, origin: DASHBOARD },
+      { source: 'page', items: [{ symbol: 'CORSW', price: 1, ts: nowS() }] },
+    );
+    assert.equal(ok.statusCode, 202, ok.body);
+    assert.equal(ok.headers['access-control-allow-origin'], '*');
+    assert.match(ok.headers['access-control-expose-headers'] as string, /Retry-After/);
+    const symbols = await inject({
+      method: 'POST',
+      url: '/api/v1/webhooks/symbols',
+      headers: { ...feederHeaders, origin: DASHBOARD },
+      payload: { items: [{ symbol: 'CORSW', base: 'C', quote: 'W' }] },
+    });
+    assert.equal(symbols.statusCode, 202);
+    assert.equal(symbols.headers['access-control-allow-origin'], '*');
+    // Without its key (401) and with a broken body (400): the page can read why.
+    const refused = await webhook({ 'content-type': 'application/json', origin: DASHBOARD });
+    assert.equal(refused.statusCode, 401);
+    assert.equal(refused.headers['access-control-allow-origin'], '*');
+    const invalid = await webhook({ ...feederHeaders, origin: DASHBOARD });
+    assert.equal(invalid.statusCode, 400);
+    assert.equal(errorOf(invalid).code, 'VALIDATION_ERROR');
+    assert.equal(invalid.headers['access-control-allow-origin'], '*');
+  });
+
+  it('a list of origins: a listed one is echoed (Vary: Origin), others and [] get no CORS', async () => {
+    const listed = await testServer({ compat: { express: { corsOrigins: [DASHBOARD] } } });
+    const none = await testServer({ compat: { express: { corsOrigins: [] } } });
+    try {
+      for (const [s, origin, expected] of [
+        [listed, DASHBOARD, DASHBOARD],
+        [listed, 'http://evil.test', undefined],
+        [none, DASHBOARD, undefined],
+      ] as const) {
+        const preflight = await s.app.inject({
+          method: 'OPTIONS',
+          url: '/api/v1/webhooks/ticks',
+          headers: {
+            origin,
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'x-api-key',
+          },
+        });
+        assert.equal(preflight.headers['access-control-allow-origin'], expected, `preflight from ${origin}`);
+        if (expected === undefined)
+          assert.equal(
+            preflight.headers['access-control-allow-headers'],
+            undefined,
+            `preflight from ${origin}`,
+          );
+        const post = await s.app.inject({
+          method: 'POST',
+          url: '/api/v1/webhooks/ticks',
+          headers: { 'content-type': 'application/json', origin },
+          payload: { source: 'page', items: [{ symbol: 'X', price: 1, ts: 1 }] },
+        });
+        assert.equal(post.statusCode, 401);
+        assert.equal(post.headers['access-control-allow-origin'], expected, `POST from ${origin}`);
+        if (expected !== undefined) assert.equal(post.headers.vary, 'Origin');
+      }
+    } finally {
+      await listed.close();
+      await none.close();
+    }
+  });
+});

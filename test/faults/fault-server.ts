@@ -13,6 +13,8 @@ import { ADMIN_PASSWORD, LogLines } from '../support/test-server.js';
  */
 export async function startFaultServer(options: {
   storage?: Record<string, unknown>;
+  /** Live-stream options (e.g. smaller slow-consumer limits). */
+  streams?: Record<string, unknown>;
   dataDir?: string;
   databaseUrl?: string;
   /** Start an empty embedded database from the migrated template (fast). */
@@ -27,6 +29,7 @@ export async function startFaultServer(options: {
     tcp: { port: 0 },
     grpc: { port: 0 },
     storage: options.storage ?? {},
+    streams: options.streams ?? {},
   });
   const logs = new LogLines();
   const env: NodeJS.ProcessEnv = { TICKSTREAM_ADMIN_PASSWORD: ADMIN_PASSWORD };

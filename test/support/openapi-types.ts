@@ -648,6 +648,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/ws': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** tickstream's WebSocket protocol on upgrade (docs/streams.md); a plain GET is the SockJS greeting */
+    get: operations['getWs'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/ws/info': {
     parameters: {
       query?: never;
@@ -655,10 +672,146 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** SockJS info of the STOMP endpoint /ws (the C++/Java server) */
+    /** SockJS info of the STOMP endpoint /ws (the C++/Java server); CORS with credentials */
     get: operations['getWsInfo'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ws/iframe.html': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** SockJS iframe page of /ws, for the iframe transports (loads sockjs-client from its CDN) */
+    get: operations['getWsIframeHtml'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ws/{server}/{session}/xhr': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** SockJS xhr-polling: one frame per request */
+    post: operations['postWsByServerBySessionXhr'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ws/{server}/{session}/xhr_streaming': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** SockJS xhr-streaming: a 2 KB prelude, then newline-separated frames */
+    post: operations['postWsByServerBySessionXhrStreaming'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ws/{server}/{session}/eventsource': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** SockJS EventSource transport: frames as `data:` events */
+    get: operations['getWsByServerBySessionEventsource'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ws/{server}/{session}/htmlfile': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** SockJS htmlfile transport (`?c=callback`): frames as <script> calls */
+    get: operations['getWsByServerBySessionHtmlfile'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ws/{server}/{session}/jsonp': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** SockJS JSONP polling (`?c=callback`): one frame as a callback call */
+    get: operations['getWsByServerBySessionJsonp'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ws/{server}/{session}/xhr_send': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** SockJS: messages to a session, a JSON array of strings (204) */
+    post: operations['postWsByServerBySessionXhrSend'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ws/{server}/{session}/jsonp_send': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** SockJS: messages to a session from a form (`d=`) or as text (200 ok) */
+    post: operations['postWsByServerBySessionJsonpSend'];
     delete?: never;
     options?: never;
     head?: never;
@@ -810,6 +963,8 @@ export interface components {
           | 'NOT_READY'
           | 'REPLAY_PATH_REFUSED'
           | 'REPLAY_LIMIT'
+          | 'CLUSTER_UNAVAILABLE'
+          | 'CLUSTER_MISMATCH'
           | 'INTERNAL';
         message: string;
       } & {
@@ -1043,6 +1198,10 @@ export interface operations {
                 fallback?: string;
               };
             };
+            /** @description On a cluster node only: nodeId, roles, owned partitions, NATS state (docs/scaling.md) */
+            cluster?: {
+              [key: string]: unknown;
+            };
           };
         };
       };
@@ -1061,6 +1220,10 @@ export interface operations {
                 error?: string;
                 fallback?: string;
               };
+            };
+            /** @description On a cluster node only: nodeId, roles, owned partitions, NATS state (docs/scaling.md) */
+            cluster?: {
+              [key: string]: unknown;
             };
           };
         };
@@ -3614,6 +3777,10 @@ export interface operations {
             disk?: {
               [key: string]: unknown;
             };
+            /** @description On a cluster node only: name, nodeId, roles, partitions, owned, nats, nodes, partitionOwners (owner, lag), ingest, live, takeovers */
+            cluster?: {
+              [key: string]: unknown;
+            };
           };
         };
       };
@@ -3693,6 +3860,44 @@ export interface operations {
       };
     };
   };
+  getWs: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Success (docs/api.md and docs/streams.md describe the answer) */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+    };
+  };
   getWsInfo: {
     parameters: {
       query?: never;
@@ -3704,6 +3909,480 @@ export interface operations {
     responses: {
       /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
       400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Success (docs/api.md and docs/streams.md describe the answer) */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  getWsIframeHtml: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Success (docs/api.md and docs/streams.md describe the answer) */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  postWsByServerBySessionXhr: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Any id without `.` (SockJS clients send 3 digits) */
+        server: string;
+        /** @description The session id the client chose */
+        session: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the limit (PAYLOAD_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Success (docs/api.md and docs/streams.md describe the answer) */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  postWsByServerBySessionXhrStreaming: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Any id without `.` (SockJS clients send 3 digits) */
+        server: string;
+        /** @description The session id the client chose */
+        session: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the limit (PAYLOAD_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Success (docs/api.md and docs/streams.md describe the answer) */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  getWsByServerBySessionEventsource: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Any id without `.` (SockJS clients send 3 digits) */
+        server: string;
+        /** @description The session id the client chose */
+        session: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Success (docs/api.md and docs/streams.md describe the answer) */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  getWsByServerBySessionHtmlfile: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Any id without `.` (SockJS clients send 3 digits) */
+        server: string;
+        /** @description The session id the client chose */
+        session: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Success (docs/api.md and docs/streams.md describe the answer) */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  getWsByServerBySessionJsonp: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Any id without `.` (SockJS clients send 3 digits) */
+        server: string;
+        /** @description The session id the client chose */
+        session: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Success (docs/api.md and docs/streams.md describe the answer) */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  postWsByServerBySessionXhrSend: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Any id without `.` (SockJS clients send 3 digits) */
+        server: string;
+        /** @description The session id the client chose */
+        session: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the limit (PAYLOAD_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Success (docs/api.md and docs/streams.md describe the answer) */
+      '2XX': {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  postWsByServerBySessionJsonpSend: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description Any id without `.` (SockJS clients send 3 digits) */
+        server: string;
+        /** @description The session id the client chose */
+        session: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Bad request: a parameter or the body breaks its schema (BAD_REQUEST) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description Not found (NOT_FOUND) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body is larger than the limit (PAYLOAD_TOO_LARGE) */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description The body’s content type is not one the route takes (UNSUPPORTED_MEDIA_TYPE) */
+      415: {
         headers: {
           [name: string]: unknown;
         };

@@ -24,10 +24,11 @@ interface CheckResult {
  * `/health`: the process is alive. `/health/ready`: every dependency answers (503 otherwise;
  * `degraded` with 200 when only dependencies with a fallback fail).
  */
-export const healthRoutes: FastifyPluginAsync<{ checks: readonly ReadinessCheck[] }> = async (
-  app,
-  { checks },
-) => {
+export const healthRoutes: FastifyPluginAsync<{
+  checks: readonly ReadinessCheck[];
+  /** A cluster node's role, partitions and NATS state, shown with its readiness. */
+  cluster?: (() => Record<string, unknown>) | undefined;
+}> = async (app, { checks, cluster }) => {
   const database = checks.find((c) => c.name === 'storage');
   app.get(
     '/health',
@@ -97,10 +98,12 @@ export const healthRoutes: FastifyPluginAsync<{ checks: readonly ReadinessCheck[
       );
       const ready = results.every(([, r]) => r.ok || r.fallback !== undefined);
       const degraded = results.some(([, r]) => !r.ok);
-      const body: { status: string; checks: Record<string, CheckResult> } = {
-        status: ready ? (degraded ? 'degraded' : 'ready') : 'not ready',
-        checks: Object.fromEntries(results),
-      };
+      const body: { status: string; checks: Record<string, CheckResult>; cluster?: Record<string, unknown> } =
+        {
+          status: ready ? (degraded ? 'degraded' : 'ready') : 'not ready',
+          checks: Object.fromEntries(results),
+        };
+      if (cluster !== undefined) body.cluster = cluster();
       return reply.status(ready ? 200 : 503).send(body);
     },
   );
@@ -147,6 +150,11 @@ const readyBody = {
           fallback: { type: 'string' },
         },
       },
+    },
+    cluster: {
+      type: 'object',
+      description: 'On a cluster node only: nodeId, roles, owned partitions, NATS state (docs/scaling.md)',
+      additionalProperties: true,
     },
   },
 } as const;

@@ -13,6 +13,8 @@ export interface StatusSources {
   readonly connections?: () => Record<string, number>;
   /** The data directory: size, growth, free disk space, the disk guard. */
   readonly disk?: () => Record<string, unknown>;
+  /** A cluster node (NATS_URL): its role, the nodes, partition owners and stream lag per partition. */
+  readonly cluster?: () => Record<string, unknown>;
 }
 
 export interface MetricsRouteOptions {
@@ -55,6 +57,12 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRouteOptions> = async (
                   'dataDir, sizeBytes, growthBytesPerHour, freeBytes, minFreeBytes, rawTicks (stored | refused)',
                 additionalProperties: true,
               },
+              cluster: {
+                type: 'object',
+                description:
+                  'On a cluster node only: name, nodeId, roles, partitions, owned, nats, nodes, partitionOwners (owner, lag), ingest, live, takeovers',
+                additionalProperties: true,
+              },
             },
           },
         },
@@ -74,6 +82,7 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRouteOptions> = async (
         storage: status?.storage?.() ?? {},
         connections: status?.connections?.() ?? {},
         disk: status?.disk?.() ?? {},
+        ...(status?.cluster === undefined ? {} : { cluster: status.cluster() }),
       };
     },
   );

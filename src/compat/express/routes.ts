@@ -63,25 +63,29 @@ export const expressRoutes: FastifyPluginAsync<ExpressRouteOptions> = async (app
    */
   const pairs = new Map<string, PairInfo>();
 
-  // Its dashboard is a page on another origin reading without credentials: CORS on its reads.
-  if (readRole === undefined && corsOrigins.length > 0) {
-    app.addHook('onRequest', (request, reply, done) => {
-      if (request.routeOptions.config.role !== undefined) return done();
+  // Its dashboard is a page on another origin, and a browser page may post its webhooks with a key:
+  // CORS on all of its routes for the origins of compat.express.corsOrigins. Credentials are
+  // headers (x-api-key, Authorization), never cookies, so an allowed origin gains nothing a page
+  // could not do with its own key. Set in onSend so refusals (401, 400, 503) carry it too: a
+  // browser shows the page the status instead of a CORS failure.
+  if (corsOrigins.length > 0) {
+    app.addHook('onSend', (request, reply, payload, done) => {
       const origin = allowedOrigin(corsOrigins, request.headers.origin);
       if (origin !== undefined) {
         void reply.header('access-control-allow-origin', origin);
         if (origin !== '*') void reply.header('vary', 'Origin');
+        // Its feeder's retry signal, readable by a page that posts webhooks.
+        if (request.method === 'POST') void reply.header('access-control-expose-headers', 'Retry-After');
       }
-      done();
+      done(null, payload);
     });
     // A browser asks first when its client adds headers (its axios client sends Authorization
-    // and X-User once someone signed in).
+    // and X-User once someone signed in; a webhook call sends x-api-key and a JSON body).
     for (const url of ['/api/v1/*', '/health/liveness', '/health/readiness', '/ops/metrics']) {
       app.options(url, { schema: { hide: true } }, (request, reply) => {
         const origin = allowedOrigin(corsOrigins, request.headers.origin);
         if (origin !== undefined) {
           void reply.headers({
-            'access-control-allow-origin': origin,
             'access-control-allow-methods': 'GET, POST, OPTIONS',
             'access-control-allow-headers': 'authorization, content-type, x-api-key, x-user',
             'access-control-max-age': '600',

@@ -1,16 +1,16 @@
 import type { FastifyRequest } from 'fastify';
-import type { WebSocket } from 'ws';
 
 import type { AuthService } from '../../auth/auth-service.js';
 import type { Outgoing } from '../hub/hub-message.js';
 import type { SessionContext } from '../hub/session-context.js';
 import type { Protocol, StreamCounters } from '../hub/stream-counters.js';
 import { CloseCode, ExpiryTimer } from '../stream-auth.js';
+import type { Corkable, MessageSocket } from './message-socket.js';
 import { SendBuffer, SLOW_CLOSE_GRACE_MS, type SendTarget } from './send-buffer.js';
 import { WsWriter } from './ws-writer.js';
 
 /**
- * What every WebSocket session shares (`/ws`, `/stomp`, `/ws/marketdata`): the batched writer, a
+ * What every WebSocket session shares (`/ws`, `/stomp`, `/ws/marketdata`, STOMP over SockJS): the batched writer, a
  * bounded send buffer, the connection counters, the timer that waits for credentials, the token's
  * expiry, and one way to close. A subclass reads its protocol's messages, writes its own frames,
  * and says what to let go of when the connection ends.
@@ -18,7 +18,7 @@ import { WsWriter } from './ws-writer.js';
 export abstract class WebSocketSession<T extends Outgoing> implements SendTarget<T> {
   protected readonly context: SessionContext;
   protected readonly auth: AuthService;
-  protected readonly socket: WebSocket;
+  protected readonly socket: MessageSocket;
   protected readonly request: FastifyRequest;
   protected readonly writer: WsWriter;
   protected readonly counters: StreamCounters;
@@ -33,15 +33,16 @@ export abstract class WebSocketSession<T extends Outgoing> implements SendTarget
     context: SessionContext,
     auth: AuthService,
     protocol: Protocol,
-    socket: WebSocket,
+    socket: MessageSocket,
     request: FastifyRequest,
+    raw: Corkable = request.raw.socket,
   ) {
     this.context = context;
     this.auth = auth;
     this.#protocol = protocol;
     this.socket = socket;
     this.request = request;
-    this.writer = new WsWriter(socket, request.raw.socket, context.batcher);
+    this.writer = new WsWriter(socket, raw, context.batcher);
     this.counters = context.counters(protocol);
     this.buffer = new SendBuffer<T>(this, context.options, this.counters, context.drainWatch);
     this.expiry = new ExpiryTimer(() => this.expired());

@@ -1,20 +1,17 @@
-import type { Socket } from 'node:net';
-
-import type { WebSocket } from 'ws';
-
+import type { Corkable, MessageSocket } from './message-socket.js';
 import type { Corked, WriteBatcher } from './write-batcher.js';
 
 /** Bytes written in one turn after which the socket is flushed early, so one huge batch cannot pile up. */
 const CORK_FLUSH_BYTES = 65_536;
 
 /**
- * Writes text frames to one WebSocket with the turn's writes batched: the first write of a turn
+ * Writes text frames to one WebSocket (or SockJS session) with the turn's writes batched: the first write of a turn
  * corks the TCP socket and the batcher uncorks it right after the turn, so a burst of messages
  * leaves in one system call.
  */
 export class WsWriter implements Corked {
-  readonly socket: WebSocket;
-  readonly #raw: Socket;
+  readonly socket: MessageSocket;
+  readonly #raw: Corkable;
   readonly #batcher: WriteBatcher;
   #corked = false;
   /** UTF-8 bytes sent since the socket was last corked: what the early flush is measured by. */
@@ -25,7 +22,7 @@ export class WsWriter implements Corked {
    */
   #corkedBuffered = 0;
 
-  constructor(socket: WebSocket, raw: Socket, batcher: WriteBatcher) {
+  constructor(socket: MessageSocket, raw: Corkable, batcher: WriteBatcher) {
     this.socket = socket;
     this.#raw = raw;
     this.#batcher = batcher;

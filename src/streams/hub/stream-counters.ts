@@ -28,6 +28,8 @@ export const Protocol = {
   Sse: 'sse',
   Realtime: 'realtime',
   GraphQl: 'graphql',
+  /** tickstream's WebRTC peers (data channels negotiated over STOMP signalling). */
+  WebRtc: 'webrtc',
 } as const;
 export type Protocol = (typeof Protocol)[keyof typeof Protocol];
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { FastifyRequest } from 'fastify';
-import type { RawData, WebSocket } from 'ws';
+import type { RawData } from 'ws';
 
 import type { AuthService } from '../../auth/auth-service.js';
 import { ANONYMOUS_READER } from '../../auth/roles.js';
@@ -11,6 +11,7 @@ import type { Channel, HubSubscriber } from '../hub/channel.js';
 import { ALL_SYMBOLS, ChannelKind } from '../hub/channel-name.js';
 import type { HubMessage, Outgoing } from '../hub/hub-message.js';
 import type { SessionContext } from '../hub/session-context.js';
+import type { Corkable, MessageSocket } from '../delivery/message-socket.js';
 import { WebSocketSession } from '../delivery/web-socket-session.js';
 import { parseDestination } from './stomp-destination.js';
 import {
@@ -31,6 +32,8 @@ import {
   credentialsOf,
 } from '../stream-auth.js';
 import { Protocol } from '../hub/stream-counters.js';
+import { parseSignalingMessage } from '../webrtc/signaling-message.js';
+import type { SignalingRelay, SignalOrigin } from '../webrtc/signaling-relay.js';
 
 const MAX_HEADERS = 64;
 /** Frames that may wait while the CONNECT credentials are being checked. */
@@ -38,6 +41,9 @@ const MAX_QUEUED_FRAMES = 64;
 /** A peer that promised heart-beats is given up after this many silent intervals. */
 const HEARTBEAT_TOLERANCE = 2;
 const SERVER = 'tickstream/0.1';
+/** The C++/Java server's WebRTC signalling: SEND here (its `/app` prefix), relayed on the topic. */
+const SIGNAL_DESTINATION = '/app/signal';
+const SIGNALING_TOPIC = '/topic/signaling';
 
 /** One SUBSCRIBE of a connection. Its name keys the send buffer, so conflation is per subscription. */
 interface StompSubscription {
@@ -49,6 +55,7 @@ interface StompSubscription {
   readonly ack: boolean;
   channel: Channel | undefined;
   stopDay: (() => void) | undefined;
+  stopSignals: (() => void) | undefined;
 }
 
 /** A MESSAGE for one subscription. */
@@ -95,17 +102,24 @@ export class StompSession extends WebSocketSession<StompDelivery> implements Hub
   readonly #anonymous: boolean;
   /** Whether the peer connected without credentials: it may read only the earlier system's topics. */
   #isAnonymous = false;
+  readonly #signaling: SignalingRelay | undefined;
+  /** This connection as a signal's sender, once CONNECTed. */
+  #origin: SignalOrigin | undefined;
+  #signalKey = 0;
 
   /** `anonymous`: a CONNECT without credentials is let in, for `/topic/market-data/…` only (the C++/Java server's policy). */
   constructor(
     context: SessionContext,
     auth: AuthService,
-    socket: WebSocket,
+    socket: MessageSocket,
     request: FastifyRequest,
     anonymous = false,
+    raw?: Corkable,
+    signaling?: SignalingRelay,
   ) {
-    super(context, auth, Protocol.Stomp, socket, request);
+    super(context, auth, Protocol.Stomp, socket, request, raw);
     this.#anonymous = anonymous;
+    this.#signaling = signaling;
     this.#parser = new StompParser({
       maxFrameBytes: context.options.maxMessageBytes,
       maxHeaders: MAX_HEADERS,
@@ -214,7 +228,8 @@ export class StompSession extends WebSocketSession<StompDelivery> implements Hub
         this.close(CloseCode.Normal, 'disconnected');
         break;
       case 'SEND':
-        this.#fail(ErrorCode.BadRequest, 'destinations are read-only: SEND is not supported', receipt);
+        if (this.#signal(frame)) this.#receipt(receipt);
+        else this.#fail(ErrorCode.BadRequest, 'destinations are read-only: SEND is not supported', receipt);
         break;
       case 'BEGIN':
       case 'COMMIT':
@@ -250,6 +265,7 @@ export class StompSession extends WebSocketSession<StompDelivery> implements Hub
         this.#anonymous,
       );
       this.#isAnonymous = principal === ANONYMOUS_READER;
+      this.#origin = { principal };
       this.expiry.set(principal);
     } catch (err) {
       const { code, message } = authFailure(err);
@@ -321,6 +337,10 @@ export class StompSession extends WebSocketSession<StompDelivery> implements Hub
       );
       return false;
     }
+    if (destination === SIGNALING_TOPIC && this.#signaling !== undefined) {
+      this.#subscribeSignals(id, destination, frame.headers.get('ack'), this.#signaling);
+      return true;
+    }
     const target = parseDestination(destination);
     const spec =
       typeof target === 'string' || target.kind === 'day' ? target : this.context.parse(target.channel);
@@ -345,6 +365,7 @@ export class StompSession extends WebSocketSession<StompDelivery> implements Hub
       ack: ackMode === 'client' || ackMode === 'client-individual',
       channel: undefined,
       stopDay: undefined,
+      stopSignals: undefined,
     };
     this.#subscriptions.set(id, subscription);
     if (spec.kind === 'day') {
@@ -375,10 +396,60 @@ export class StompSession extends WebSocketSession<StompDelivery> implements Hub
     return true;
   }
 
+  /**
+   * `/topic/signaling`: every signal relayed while subscribed, as the earlier gateway wrote it.
+   * Signals are never dropped for a slow connection (each has a key of its own), only bounded
+   * by the send buffer's hard limit.
+   */
+  #subscribeSignals(
+    id: string,
+    destination: string,
+    ackMode: string | undefined,
+    relay: SignalingRelay,
+  ): void {
+    const escaping = this.#parser.escaping;
+    const subscription: StompSubscription = {
+      id,
+      name: `stomp:${id}`,
+      headers: `destination:${escapeHeader(destination, escaping)}\nsubscription:${escapeHeader(id, escaping)}\n`,
+      ack: ackMode === 'client' || ackMode === 'client-individual',
+      channel: undefined,
+      stopDay: undefined,
+      stopSignals: undefined,
+    };
+    this.#subscriptions.set(id, subscription);
+    subscription.stopSignals = relay.subscribe((_message, json) => {
+      this.buffer.send(new StompDelivery(subscription, NaN, `#signal${++this.#signalKey}`, json));
+    });
+  }
+
+  /**
+   * A SEND to `/app/signal` (or straight to `/topic/signaling`, which its broker relayed too):
+   * relayed to every subscriber of `/topic/signaling`. A body its gateway could not bind was
+   * dropped there without an answer, and is here (counted). False: not a signalling destination.
+   */
+  #signal(frame: StompFrame): boolean {
+    const destination = frame.headers.get('destination');
+    const relay = this.#signaling;
+    if (relay === undefined || (destination !== SIGNAL_DESTINATION && destination !== SIGNALING_TOPIC))
+      return false;
+    const message = parseSignalingMessage(
+      Buffer.from(frame.body.buffer, frame.body.byteOffset, frame.body.byteLength).toString('utf8'),
+    );
+    if (typeof message === 'string') {
+      this.counters.badMessages++;
+      relay.refused++;
+      return true;
+    }
+    relay.publish(message, this.#origin);
+    return true;
+  }
+
   #unsubscribe(subscription: StompSubscription): void {
     this.#subscriptions.delete(subscription.id);
     this.buffer.forget(subscription);
     subscription.stopDay?.();
+    subscription.stopSignals?.();
     const channel = subscription.channel;
     if (channel === undefined) return;
     const list = this.#byChannel.get(channel)!;

@@ -9,7 +9,14 @@ import {
 } from 'react';
 
 import { useServices } from '../auth/session-context';
-import { HubClient, type ChannelHandler, type HubState } from './hub-client';
+import {
+  HubClient,
+  type ChannelHandler,
+  type HubState,
+  type SocketFactory,
+  type SocketLike,
+} from './hub-client';
+import { RtcSocket, wantsWebRtc, type PeerConnectionLike } from './rtc-socket';
 
 const HubContext = createContext<HubClient | null>(null);
 
@@ -19,21 +26,35 @@ function hubUrl(): string {
 }
 
 /**
+ * With `?transport=webrtc` in the page's address, the live feed comes over a WebRTC data channel
+ * negotiated over STOMP signalling (docs/streams.md); otherwise over the `/ws` WebSocket.
+ */
+function socketFactory(): SocketFactory | undefined {
+  if (!wantsWebRtc(window.location.search)) return undefined;
+  return (url) =>
+    new RtcSocket(url, {
+      createWebSocket: (stompUrl) => new WebSocket(stompUrl) as unknown as SocketLike,
+      createPeerConnection: () => new RTCPeerConnection({ iceServers: [] }) as unknown as PeerConnectionLike,
+    });
+}
+
+/**
  * One hub connection for the signed-in dashboard. It takes its tokens from the session, hands
  * each refreshed token to the open connection, and reconnects at once when the browser is
  * back online.
  */
 export function HubProvider({ children, client }: { children: ReactNode; client?: HubClient }) {
   const { session } = useServices();
-  const [hub] = useState(
-    () =>
-      client ??
-      new HubClient({
-        url: hubUrl(),
-        getToken: () => session.accessToken(),
-        renewToken: async () => (await session.refresh())?.accessToken ?? null,
-      }),
-  );
+  const [hub] = useState(() => {
+    if (client) return client;
+    const createSocket = socketFactory();
+    return new HubClient({
+      url: hubUrl(),
+      getToken: () => session.accessToken(),
+      renewToken: async () => (await session.refresh())?.accessToken ?? null,
+      ...(createSocket === undefined ? {} : { createSocket }),
+    });
+  });
 
   useEffect(() => {
     hub.start();

@@ -1,0 +1,63 @@
+import { normalizeTick, type RawTick, type RejectReason, type Tick } from '../core/tick.js';
+import { Engine, type IngestResult } from '../engine/engine.js';
+import type { TickBatch } from '../engine/tick-batch.js';
+import type { TickPublisher } from './tick-publisher.js';
+
+/**
+ * The engine a cluster node hands to its protocols, routes and streams. Ticks given to it are
+ * not applied here: they go to the cluster (`TickPublisher`), and the partition owners apply them.
+ * What the owners accepted comes back over the live feed (`mirror`) into this engine, so every
+ * read and live stream of the node (stats, open candles, the hub's channels) sees every symbol of
+ * the cluster, computed by the same code from the same ticks in the same per-symbol order.
+ */
+export class ClusterEngine extends Engine {
+  #publisher: TickPublisher | undefined;
+
+  /** Where ingested ticks go; until set, ingest refuses every tick as `overloaded`. */
+  attach(publisher: TickPublisher | undefined): void {
+    this.#publisher = publisher;
+  }
+
+  override ingest(ticks: readonly RawTick[], source: string, receivedAt: number): IngestResult {
+    if (this.#publisher === undefined)
+      return { accepted: 0, rejected: ticks.map((_t, index) => ({ index, reason: 'overloaded' as const })) };
+    return this.#publisher.publish(ticks, source, receivedAt);
+  }
+
+  override ingestOne(raw: RawTick, source: string, receivedAt: number): Tick | RejectReason {
+    const result = this.ingest([raw], source, receivedAt);
+    if (result.rejected.length > 0) return result.rejected[0]!.reason;
+    // Accepted by the stateless checks: the tick as they normalized it.
+    const checked = normalizeTick(raw, source, receivedAt, this.options.maxFutureSkewMs);
+    return checked.ok ? checked.tick : checked.reason;
+  }
+
+  override ingestBatch(batch: TickBatch, source: string, receivedAt: number): IngestResult {
+    const ticks: RawTick[] = new Array<RawTick>(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const ts = batch.ts[i]!;
+      const seq = batch.seq[i]!;
+      ticks[i] = {
+        symbol: batch.symbols[i],
+        price: batch.price[i],
+        volume: batch.volume[i],
+        // The batch marks a present but invalid value with -1 (engine/tick-batch.ts).
+        timestamp: ts !== ts ? undefined : ts === -1 ? 'invalid' : ts,
+        seq: seq !== seq ? undefined : seq,
+        id: batch.ids[i],
+        source: batch.sources[i] === '' ? undefined : batch.sources[i],
+      };
+    }
+    return this.ingest(ticks, source, receivedAt);
+  }
+
+  /** Applies ticks a partition owner accepted (the live feed), as the owner did. */
+  mirror(ticks: readonly RawTick[], source: string, receivedAt: number): IngestResult {
+    return super.ingest(ticks, source, receivedAt);
+  }
+
+  /** Whether ingest goes to the cluster. */
+  get publishing(): boolean {
+    return this.#publisher !== undefined;
+  }
+}

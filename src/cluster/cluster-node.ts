@@ -1,0 +1,220 @@
+import { hostname } from 'node:os';
+
+import { connect, RetentionPolicy, StorageType, type NatsConnection } from 'nats';
+
+import type { Config } from '../config.js';
+import { ErrorCode, TickstreamError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
+import type { Database } from '../storage/database.js';
+import type { ClusterEngine } from './cluster-engine.js';
+import { ClusterNames } from './cluster-names.js';
+import { ClusterStore } from './cluster-store.js';
+import { LiveFeed } from './live-feed.js';
+import { PartitionLeases, type NodeEntry } from './partition-leases.js';
+import { PartitionOwner } from './partition-owner.js';
+import { TickPublisher } from './tick-publisher.js';
+
+/** How long the tick stream keeps messages: what an owner down this long could still replay. */
+const STREAM_MAX_AGE_MS = 7 * 86_400_000;
+
+/** What /health/ready and /api/metrics show of the cluster. */
+export interface ClusterStatus {
+  readonly name: string;
+  readonly nodeId: string;
+  readonly roles: readonly string[];
+  readonly partitions: number;
+  /** Partitions this node owns. */
+  readonly owned: number[];
+  readonly nats: string;
+  readonly nodes: ReadonlyArray<{ nodeId: string; roles: readonly string[]; partitions: number[] }>;
+  /** Per partition: its owner (as the lease bucket says) and the messages it still has to apply. */
+  readonly partitionOwners: ReadonlyArray<{ partition: number; owner: string | null; lag: number | null }>;
+  readonly ingest: { published: number; failed: number; pending: number };
+  readonly live: { applied: number; resyncs: number };
+  readonly takeovers: number;
+}
+
+export interface ClusterNode {
+  readonly engine: ClusterEngine;
+  /** Resolves once JetStream has acknowledged every tick this node published before the call. */
+  persisted(): Promise<void>;
+  status(): ClusterStatus;
+  /** Throws when NATS is not connected (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `cluster.nodeId`, or host name and process id. */
+export function defaultNodeId(configured: string): string {
+  if (configured !== '') return configured;
+  return `${hostname().replace(/[^A-Za-z0-9_-]/g, '-')}-${process.pid}`;
+}
+
+/**
+ * Makes this process a cluster node (docs/scaling.md): connects to NATS, creates the tick
+ * stream and the buckets if they are missing, checks the partition count, reads every partition
+ * into the node's engine and follows the live feed, and (the `engine` role) takes its share of
+ * the partitions. `engine` must be the node's (new) ClusterEngine; `database` the PostgreSQL
+ * server the owners commit to.
+ */
+export async function startClusterNode(
+  engine: ClusterEngine,
+  database: Database,
+  config: Readonly<Config>,
+  log: Logger,
+  natsUrl: string,
+): Promise<ClusterNode> {
+  const clusterLog = log.child({ component: 'cluster' });
+  const { cluster } = config;
+  const names = new ClusterNames(cluster.name);
+  const nodeId = defaultNodeId(cluster.nodeId);
+  if (database.kind !== 'postgres')
+    throw new TickstreamError(
+      ErrorCode.ConfigInvalid,
+      'a cluster node (NATS_URL) needs DATABASE_URL: the partition owners commit to one PostgreSQL server',
+    );
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ servers: natsUrl, name: `tickstream-${nodeId}`, maxReconnectAttempts: -1 });
+  } catch (err) {
+    throw new TickstreamError(ErrorCode.ClusterUnavailable, `cannot reach NATS: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  const closers: Array<() => Promise<void> | void> = [() => nc.drain().catch(() => nc.close())];
+  const close = async (): Promise<void> => {
+    while (closers.length > 0) {
+      try {
+        await closers.pop()!();
+      } catch (err) {
+        clusterLog.error({ err }, 'cluster shutdown step failed');
+      }
+    }
+  };
+  try {
+    const jsm = await nc.jetstreamManager();
+    const js = nc.jetstream();
+    try {
+      await jsm.streams.info(names.stream);
+    } catch {
+      await jsm.streams
+        .add({
+          name: names.stream,
+          subjects: [names.tickSubjects],
+          storage: StorageType.File,
+          retention: RetentionPolicy.Limits,
+          max_age: STREAM_MAX_AGE_MS * 1_000_000,
+          num_replicas: 1,
+        })
+        .catch(async (err: unknown) => {
+          // Another node created it at the same moment.
+          await jsm.streams.info(names.stream).catch(() => {
+            throw err;
+          });
+        });
+    }
+    const meta = await js.views.kv(names.metaBucket, { history: 1 });
+    try {
+      await meta.create('partitions', String(cluster.partitions));
+    } catch {
+      const entry = await meta.get('partitions');
+      const existing = entry === null ? undefined : Number(entry.string());
+      if (existing !== cluster.partitions)
+        throw new TickstreamError(
+          ErrorCode.ClusterMismatch,
+          `cluster ${cluster.name} has ${existing} partitions; this node is configured with cluster.partitions=${cluster.partitions} and does not join`,
+        );
+    }
+    const kv = await js.views.kv(names.leaseBucket, { history: 1, ttl: cluster.leaseTtlMs });
+
+    const store = new ClusterStore(database, cluster.name);
+    await store.ensureSchema();
+
+    const publisher = new TickPublisher({
+      js,
+      names,
+      partitions: cluster.partitions,
+      maxFutureSkewMs: config.maxFutureSkewMs,
+      maxPendingTicks: config.storage.bufferCapacity,
+      publishTimeoutMs: 10_000,
+    });
+    engine.attach(publisher);
+    closers.push(() => engine.attach(undefined));
+
+    const live = new LiveFeed(engine, nc, names, store, cluster.partitions, clusterLog);
+    await live.start();
+    closers.push(() => live.close());
+
+    const roles = cluster.roles;
+    const leases = new PartitionLeases({
+      kv,
+      nodeId,
+      roles,
+      partitions: cluster.partitions,
+      ttlMs: cluster.leaseTtlMs,
+      owns: roles.includes('engine'),
+      startOwner: (partition, onLost) =>
+        PartitionOwner.start(partition, {
+          js,
+          nc,
+          store,
+          names,
+          engine: engine.options,
+          nodeId,
+          log: clusterLog,
+          onLost,
+        }),
+      log: clusterLog,
+    });
+    await leases.start();
+    closers.push(() => leases.close());
+    clusterLog.info(
+      { cluster: cluster.name, nodeId, roles, partitions: cluster.partitions },
+      'joined the cluster',
+    );
+
+    const status = (): ClusterStatus => {
+      const view = leases.view();
+      const lagOf = new Map<number, number>();
+      for (const node of view.nodes)
+        for (const [p, s] of Object.entries(node.partitions)) lagOf.set(Number(p), s.lag);
+      for (const owner of leases.owned()) lagOf.set(owner.partition, owner.lag());
+      return {
+        name: cluster.name,
+        nodeId,
+        roles,
+        partitions: cluster.partitions,
+        owned: leases.owned().map((o) => o.partition),
+        nats: nc.isClosed() ? 'closed' : 'connected',
+        nodes: view.nodes.map((n: NodeEntry) => ({
+          nodeId: n.nodeId,
+          roles: n.roles,
+          partitions: Object.keys(n.partitions)
+            .map(Number)
+            .sort((a, b) => a - b),
+        })),
+        partitionOwners: Array.from({ length: cluster.partitions }, (_v, partition) => ({
+          partition,
+          owner: view.owners.get(partition) ?? null,
+          lag: lagOf.get(partition) ?? null,
+        })),
+        ingest: publisher.counters(),
+        live: live.counters(),
+        takeovers: view.takeovers,
+      };
+    };
+    return {
+      engine,
+      persisted: () => publisher.persisted(),
+      status,
+      ping: async () => {
+        if (nc.isClosed()) throw new Error('NATS connection closed');
+        await nc.flush();
+      },
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,340 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+
+import fc from 'fast-check';
+
+import type { RawTick } from '../../core/tick.js';
+import { Engine, type EngineOptions } from '../engine.js';
+import { partitionOf } from '../partition.js';
+import { TickBatch } from '../tick-batch.js';
+import { ParallelEngine, type OverflowPolicy, type ParallelOptions } from './parallel-engine.js';
+
+const OPTIONS: EngineOptions = {
+  partitions: 1,
+  movingAverageWindow: 4,
+  anomalyThresholdPercent: 2,
+  slidingWindowMilliseconds: 1000,
+  recentAnomaliesCapacity: 50,
+  intervals: ['1s', '1m'],
+  allowedLatenessMs: 1000,
+  anomalyMode: 'episode',
+  maxFutureSkewMs: 300_000,
+  dedupeCapacity: 100,
+};
+const T0 = 1_700_000_000_000;
+const NOW = T0 + 3_600_000;
+
+const started: ParallelEngine[] = [];
+let run = 0;
+after(async () => {
+  await Promise.all(started.map((e) => e.close()));
+});
+
+async function parallel(options: Partial<ParallelOptions> = {}): Promise<ParallelEngine> {
+  const e = await ParallelEngine.start(OPTIONS, {
+    partitions: 2,
+    channelCapacity: 1000,
+    overflowPolicy: 'reject',
+    ...options,
+  });
+  started.push(e);
+  return e;
+}
+
+type Recorded = Map<string, Array<[string, unknown]>>;
+
+/** Every event, per symbol, in emission order (the order a partitioned engine keeps). */
+function record(e: Engine | ParallelEngine): Recorded {
+  const bySymbol: Recorded = new Map();
+  const add = (symbol: string, type: string, event: unknown): void => {
+    let list = bySymbol.get(symbol);
+    if (list === undefined) bySymbol.set(symbol, (list = []));
+    list.push([type, event]);
+  };
+  const target = e as ParallelEngine;
+  target.on('tick', (t) =>
+    add(t.symbol, 'tick', {
+      symbol: t.symbol,
+      ts: t.ts,
+      price: t.price,
+      volume: t.volume,
+      seq: t.seq,
+      id: t.id,
+      source: t.source,
+      receivedAt: t.receivedAt,
+    }),
+  );
+  target.on('candle', (c) => add(c.symbol, 'candle', JSON.parse(JSON.stringify(c))));
+  target.on('anomaly', (a) => add(a.symbol, 'anomaly', a));
+  target.on('gap', (g) => add(g.symbol, 'gap', g));
+  return bySymbol;
+}
+
+const tickArb = fc.record({
+  symbol: fc.constantFrom('A', 'b', ' C ', 'DD', 'E', 'F', 'bad!'),
+  price: fc.oneof(fc.double({ min: 90, max: 110, noNaN: true }), fc.constantFrom(0, -1, NaN)),
+  volume: fc.oneof(fc.integer({ min: 0, max: 100 }), fc.constantFrom(-1)),
+  dt: fc.integer({ min: -1500, max: 700 }),
+  seq: fc.oneof(fc.integer({ min: 0, max: 30 }), fc.constant(NaN)),
+  id: fc.option(fc.constantFrom('a', 'b', 'c', ''), { nil: undefined }),
+});
+
+type ArbTick = Omit<typeof tickArb extends fc.Arbitrary<infer T> ? T : never, 'symbol'> & { symbol: string };
+
+function toBatch(ticks: readonly ArbTick[], t0: number): TickBatch {
+  const batch = new TickBatch(Math.max(1, ticks.length));
+  let ts = t0;
+  for (const t of ticks) {
+    ts += t.dt;
+    batch.push(t.symbol, t.price, t.volume, ts, t.seq, t.id);
+  }
+  return batch;
+}
+
+describe('ParallelEngine', () => {
+  it('answers and emits per symbol exactly what one Engine does, for 2 and 3 partitions', async () => {
+    for (const partitions of [2, 3]) {
+      const e = await parallel({ partitions, viewsEveryMs: 0 });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.array(tickArb, { maxLength: 40 }), { minLength: 1, maxLength: 5 }),
+          async (batches) => {
+            // Each run (shrinking included) on fresh symbols of the long-lived parallel engine.
+            const prefix = `R${run++}X`;
+            const mapped = batches.map((b) =>
+              b.map((t) => ({ ...t, symbol: t.symbol === 'bad!' ? t.symbol : prefix + t.symbol.trim() })),
+            );
+            const one = new Engine(OPTIONS);
+            const want = record(one);
+            const got = record(e);
+            const wantAnswers = mapped.map((b, k) => one.ingestBatch(toBatch(b, T0 + k * 5000), 'src', NOW));
+            one.advance(NOW + 10 * 60_000);
+            const gotAnswers = await Promise.all(
+              mapped.map((b, k) => e.ingestBatch(toBatch(b, T0 + k * 5000), 'src', NOW)),
+            );
+            e.advance(NOW + 10 * 60_000);
+            await e.refreshViews();
+            assert.deepEqual(gotAnswers, wantAnswers);
+            for (const [symbol, events] of want) assert.deepEqual(got.get(symbol), events, symbol);
+            for (const symbol of one.symbols()) {
+              assert.deepEqual(e.stats(symbol), one.stats(symbol), `stats ${symbol}`);
+              assert.deepEqual(e.openCandles(symbol), one.openCandles(symbol), `open ${symbol}`);
+            }
+          },
+        ),
+        { numRuns: 40 },
+      );
+      await e.close();
+    }
+  });
+
+  it('keeps each symbol’s order end to end over many batches and partitions', async () => {
+    const e = await parallel({ partitions: 3, channelCapacity: 64, overflowPolicy: 'block' });
+    const seen = new Map<string, number[]>();
+    e.on('tick', (t) => {
+      let list = seen.get(t.symbol);
+      if (list === undefined) seen.set(t.symbol, (list = []));
+      list.push(t.seq!);
+    });
+    const answers = [];
+    for (let b = 0; b < 50; b++) {
+      const batch = new TickBatch(100);
+      for (let i = 0; i < 100; i++) batch.push(`S${i % 7}`, 100, 1, T0 + b * 100 + i, b * 100 + i);
+      answers.push(e.ingestBatch(batch, 'tcp', NOW));
+    }
+    const results = await Promise.all(answers);
+    assert.equal(
+      results.reduce((n, r) => n + r.accepted, 0),
+      5000,
+    );
+    for (let s = 0; s < 7; s++) {
+      const seqs = seen.get(`S${s}`)!;
+      assert.equal(seqs.length, 50 * Math.ceil((100 - s) / 7));
+      for (let k = 1; k < seqs.length; k++) assert.ok(seqs[k]! > seqs[k - 1]!, `S${s} out of order`);
+    }
+    assert.deepEqual(
+      e.partitionSizes().reduce((a, b) => a + b, 0),
+      7,
+    );
+    assert.equal(e.partitionOf('S1'), partitionOf('S1', 3));
+  });
+});
+
+async function overflow(policy: OverflowPolicy): Promise<{ e: ParallelEngine; results: number[] }> {
+  // One partition's ring of 10 rows; 5 batches of 8 written at once, before the thread can drain.
+  const e = await parallel({ partitions: 2, channelCapacity: 10, overflowPolicy: policy });
+  const symbol = 'ONLY';
+  const answers = [];
+  for (let b = 0; b < 5; b++) {
+    const batch = new TickBatch(8);
+    for (let i = 0; i < 8; i++) batch.push(symbol, 100, 1, T0 + b * 8 + i, b * 8 + i);
+    answers.push(e.ingestBatch(batch, 'tcp', NOW));
+  }
+  const results = (await Promise.all(answers)).map((r) => r.accepted);
+  await e.flush();
+  return { e, results };
+}
+
+describe('ParallelEngine overflow policies', () => {
+  it('reject: refuses what does not fit as overloaded, counted', async () => {
+    const { e, results } = await overflow('reject');
+    const c = e.counters();
+    const total = results.reduce((a, b) => a + b, 0);
+    assert.ok(total < 40, `some refused (${total} accepted)`);
+    assert.equal(c.accepted, total);
+    assert.equal(c.rejected.overloaded, 40 - total);
+    assert.equal(c.ringFull, 40 - total);
+    assert.equal(c.dropped, 0);
+  });
+
+  it('drop-oldest: drops the oldest waiting ticks, each counted and answered overloaded', async () => {
+    const { e, results } = await overflow('drop-oldest');
+    const c = e.counters();
+    const total = results.reduce((a, b) => a + b, 0);
+    assert.ok(c.dropped > 0);
+    assert.equal(c.accepted, total);
+    assert.equal(c.dropped, 40 - total);
+    assert.equal(c.rejected.overloaded, c.dropped);
+    // The newest batch is never the one dropped from.
+    assert.equal(results[4], 8);
+  });
+
+  it('block: waits for room, nothing refused or dropped', async () => {
+    const { e, results } = await overflow('block');
+    assert.deepEqual(results, [8, 8, 8, 8, 8]);
+    const c = e.counters();
+    assert.equal(c.accepted, 40);
+    assert.equal(c.dropped + c.ringFull + c.rejected.overloaded, 0);
+  });
+});
+
+describe('ParallelEngine restart', () => {
+  it('restarts a partition thread that throws from its state: answers and events as without the crash', async () => {
+    const errors: number[] = [];
+    const e = await parallel({ partitions: 2, snapshotEveryTicks: 30, viewsEveryMs: 0 });
+    e.onThreadError((_err, p) => errors.push(p));
+    const one = new Engine(OPTIONS);
+    const want = record(one);
+    const got = record(e);
+    const ticks = (k: number): RawTick[] =>
+      Array.from({ length: 20 }, (_, i) => ({
+        symbol: `Q${i % 3}`,
+        price: 100 + ((k * 20 + i) % 9) * (i % 4 === 0 ? 3 : 0.1),
+        volume: 1,
+        timestamp: T0 + (k * 20 + i) * 137,
+        seq: k * 20 + i,
+      }));
+    for (let k = 0; k < 10; k++) {
+      if (k === 4) e.crashPartition(e.partitionOf('Q0'));
+      if (k === 7) e.crashPartition(e.partitionOf('Q1'));
+      const want = one.ingest(ticks(k), 'src', NOW);
+      assert.deepEqual(await e.ingest(ticks(k), 'src', NOW), want, `batch ${k}`);
+    }
+    await e.refreshViews();
+    assert.equal(e.counters().restarts, 2);
+    assert.deepEqual(errors, [e.partitionOf('Q0'), e.partitionOf('Q1')]);
+    for (const [symbol, events] of want) assert.deepEqual(got.get(symbol), events, symbol);
+    for (const symbol of one.symbols()) assert.deepEqual(e.stats(symbol), one.stats(symbol));
+  });
+});
+
+describe('ParallelEngine queries', () => {
+  it('answers symbols, stats, open candles, recent anomalies and counters from all partitions', async () => {
+    const e = await parallel({ partitions: 3, viewsEveryMs: 0 });
+    const one = new Engine(OPTIONS);
+    const ticks: RawTick[] = [];
+    for (let i = 0; i < 300; i++)
+      ticks.push({
+        symbol: `Z${i % 11}`,
+        price: i % 50 === 49 ? 200 : 100,
+        volume: 2,
+        timestamp: T0 + i * 10,
+      });
+    one.ingest(ticks, 'http', NOW);
+    await e.ingest(ticks, 'http', NOW);
+    await e.refreshViews();
+    assert.deepEqual(e.symbols(), one.symbols());
+    assert.deepEqual(e.allStats(), one.allStats());
+    assert.deepEqual(e.openCandles('z3', '1s'), one.openCandles('z3', '1s'));
+    const sort = (a: Array<{ symbol: string; ts: number }>): unknown[] =>
+      [...a].sort((x, y) => x.ts - y.ts || (x.symbol < y.symbol ? -1 : 1));
+    assert.deepEqual(sort(e.recentAnomalies()), sort(one.recentAnomalies()));
+    assert.ok(one.recentAnomalies().length > 0);
+    const { dropped, ringFull, restarts, ...counters } = e.counters();
+    assert.deepEqual(counters, one.counters());
+    assert.deepEqual([dropped, ringFull, restarts], [0, 0, 0]);
+  });
+});
+
+describe('ParallelEngine recovery', () => {
+  it('restores every partition from snapshots and replays ticks like Engine, moving no counter', async () => {
+    const e = await parallel({ partitions: 3, viewsEveryMs: 0 });
+    const before = new Engine(OPTIONS);
+    const ticks = (from: number, n: number): RawTick[] =>
+      Array.from({ length: n }, (_, k) => ({
+        symbol: `V${(from + k) % 5}`,
+        price: 100 + ((from + k) % 7 === 6 ? 5 : 0.1 * ((from + k) % 3)),
+        volume: 1,
+        timestamp: T0 + (from + k) * 113,
+        seq: from + k,
+      }));
+    before.ingest(ticks(0, 100), 'src', NOW);
+    // The recovered engines: one thread (the reference) and the partitioned one.
+    const one = new Engine(OPTIONS);
+    one.restore(before.snapshot());
+    one.restoreAnomalies(before.recentAnomalies().reverse());
+    await e.restore(before.snapshot());
+    e.restoreAnomalies(before.recentAnomalies().reverse());
+    const want = record(one);
+    const got = record(e);
+    assert.deepEqual(await e.replay(ticks(100, 50), 'src', NOW), one.replay(ticks(100, 50), 'src', NOW));
+    assert.deepEqual(await e.ingest(ticks(150, 50), 'src', NOW), one.ingest(ticks(150, 50), 'src', NOW));
+    await e.refreshViews();
+    for (const [symbol, events] of want) assert.deepEqual(got.get(symbol), events, symbol);
+    assert.deepEqual(e.symbols(), one.symbols());
+    assert.deepEqual(e.allStats(), one.allStats());
+    // Across partitions there is no order: compared as sets (each symbol's own order is checked above).
+    const key = (a: { symbol: string; ts: number }): string => `${a.symbol}@${a.ts}`;
+    assert.deepEqual(e.recentAnomalies().map(key).sort(), one.recentAnomalies().map(key).sort());
+    const { dropped, ringFull, restarts, ...counters } = e.counters();
+    assert.deepEqual(counters, one.counters());
+    assert.equal(dropped + ringFull + restarts, 0);
+  });
+});
+
+describe('ParallelEngine drop-oldest under load', () => {
+  it('answers every tick once: accepted ones emitted in order, dropped ones counted, none processed twice', async () => {
+    const e = await parallel({ partitions: 2, channelCapacity: 50, overflowPolicy: 'drop-oldest' });
+    const emitted = new Map<string, number[]>();
+    e.on('tick', (t) => {
+      let list = emitted.get(t.symbol);
+      if (list === undefined) emitted.set(t.symbol, (list = []));
+      list.push(t.seq!);
+    });
+    const answers = [];
+    let seq = 0;
+    for (let b = 0; b < 300; b++) {
+      const batch = new TickBatch(40);
+      for (let i = 0; i < 40; i++, seq++) batch.push(`D${seq % 5}`, 100, 1, T0 + seq, seq);
+      answers.push(e.ingestBatch(batch, 'tcp', NOW));
+      if (b % 25 === 0) await new Promise((r) => setImmediate(r));
+    }
+    const results = await Promise.all(answers);
+    await e.flush();
+    const accepted = results.reduce((n, r) => n + r.accepted, 0);
+    const refused = results.reduce((n, r) => n + r.rejected.length, 0);
+    assert.equal(accepted + refused, 12_000);
+    assert.ok(results.every((r) => r.rejected.every((x) => x.reason === 'overloaded')));
+    const c = e.counters();
+    assert.equal(c.accepted, accepted);
+    assert.ok(c.dropped > 0, 'the bursts overflow the ring');
+    assert.equal(c.dropped, refused);
+    let seen = 0;
+    for (const seqs of emitted.values()) {
+      seen += seqs.length;
+      for (let k = 1; k < seqs.length; k++) assert.ok(seqs[k]! > seqs[k - 1]!, 'order');
+    }
+    assert.equal(seen, accepted);
+    assert.deepEqual(e.queueDepths(), [0, 0]);
+  });
+});

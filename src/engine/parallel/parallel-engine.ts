@@ -1,0 +1,900 @@
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+
+import type { CandleData } from '../../core/candles.js';
+import { parseIntervals, type Interval } from '../../core/interval.js';
+import type { Anomaly } from '../../core/spike-detector.js';
+import type { SymbolSnapshot, SymbolStats } from '../../core/symbol-state.js';
+import { normalizeSymbol, REJECT_REASONS, RejectReason, type RawTick } from '../../core/tick.js';
+import type {
+  Admission,
+  EngineCounters,
+  EngineOptions,
+  GapEvent,
+  IngestResult,
+  Rejection,
+} from '../engine.js';
+import { partitionOf } from '../partition.js';
+import { RecentAnomalies } from '../recent-anomalies.js';
+import { TickBatch } from '../tick-batch.js';
+import type { FromThread, NameEntry, SymbolView, ThreadEvent, ToThread } from './thread-wire.js';
+import { TickLog, type RowOwner } from './tick-log.js';
+import { ringBuffers, RingWriter, type RingBuffers } from './tick-ring.js';
+
+/** What happens to a tick whose partition's ring is full (the earlier .NET system's `FullMode`). */
+export const OverflowPolicy = {
+  /** The tick is refused as `overloaded` (nothing is lost silently). */
+  Reject: 'reject',
+  /** The oldest tick waiting in the ring is dropped to make room (counted). */
+  DropOldest: 'drop-oldest',
+  /** The producer waits for room (the ingest call's promise resolves later). */
+  Block: 'block',
+} as const;
+export type OverflowPolicy = (typeof OverflowPolicy)[keyof typeof OverflowPolicy];
+export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = Object.values(OverflowPolicy);
+
+export interface ParallelOptions {
+  readonly partitions: number;
+  /** Ticks each partition's ring holds. */
+  readonly channelCapacity: number;
+  readonly overflowPolicy: OverflowPolicy;
+  /** A partition sends its state back after about this many ticks (the restart point). */
+  readonly snapshotEveryTicks?: number;
+  /** How stale `stats` and `openCandles` may be, ms. */
+  readonly viewsEveryMs?: number;
+}
+
+/** An accepted tick, as the engine normalized it. Reused: copy what you keep. */
+export interface ParallelTickEvent {
+  symbol: string;
+  ts: number;
+  price: number;
+  volume: number;
+  seq: number | undefined;
+  id: string | undefined;
+  source: string;
+  receivedAt: number;
+}
+
+export interface ParallelEvents {
+  tick: ParallelTickEvent;
+  candle: CandleData;
+  candleUpdate: CandleData;
+  anomaly: Anomaly;
+  gap: GapEvent;
+}
+export type ParallelEventType = keyof ParallelEvents;
+
+export interface ParallelCounters extends EngineCounters {
+  /** Ticks dropped from a full ring (drop-oldest). */
+  readonly dropped: number;
+  /** Ticks refused because their partition's ring was full (reject). */
+  readonly ringFull: number;
+  /** Partition threads that threw and were restarted. */
+  readonly restarts: number;
+}
+
+type Listeners = { [K in ParallelEventType]: Array<(event: ParallelEvents[K]) => void> };
+
+/** Rows a partition thread takes from its ring at once. */
+const CHUNK_ROWS = 4096;
+/** Raw symbols remembered with their normalized name (−1: invalid), to route without normalizing. */
+const ROUTE_CAPACITY = 10_000;
+const DROPPED = 255;
+
+/** One ingest call: answered when every row has its answer. */
+class Call implements RowOwner {
+  /** False for a replay (recovery): the counters do not move, as with Engine.replay. */
+  readonly counts: boolean;
+  accepted = 0;
+  readonly rejected: Rejection[] = [];
+  #outstanding: number;
+  readonly #resolve: (result: IngestResult) => void;
+  readonly promise: Promise<IngestResult>;
+
+  constructor(rows: number, counts = true) {
+    this.counts = counts;
+    this.#outstanding = rows;
+    let resolve!: (result: IngestResult) => void;
+    this.promise = new Promise((r) => (resolve = r));
+    this.#resolve = resolve;
+    if (rows === 0) resolve({ accepted: 0, rejected: [] });
+  }
+
+  answer(row: number, reason: string | undefined): void {
+    if (reason === undefined) this.accepted++;
+    else this.rejected.push({ index: row, reason: reason as RejectReason });
+    if (--this.#outstanding === 0) {
+      this.rejected.sort((a, b) => a.index - b.index);
+      this.#resolve({ accepted: this.accepted, rejected: this.rejected });
+    }
+  }
+}
+
+interface Partition {
+  readonly index: number;
+  readonly buffers: RingBuffers;
+  readonly writer: RingWriter;
+  worker: Worker;
+  names: MessagePort;
+  readonly symbolIds: Map<string, number>;
+  readonly symbolNames: string[];
+  readonly sourceIds: Map<string, number>;
+  readonly sourceNames: string[];
+  /** Names numbered since the last publish, sent before it. */
+  newNames: NameEntry[];
+  readonly log: TickLog;
+  /** Absolute position of the next row written. */
+  tail: number;
+  /** Absolute position of the next row to be answered. */
+  answered: number;
+  snapshot: SymbolSnapshot[];
+  snapshotAt: number;
+  advances: Array<{ at: number; now: number }>;
+  /** Writes waiting for room (block): later writes queue behind them to keep the order. */
+  blocked: Promise<void> | undefined;
+  /** Symbols with an accepted tick. */
+  readonly symbols: Set<string>;
+  /** By symbol number: true once it has an accepted tick. */
+  readonly accepting: boolean[];
+  /** Resolves once the partition's current thread has started. */
+  ready: Promise<void>;
+}
+
+/**
+ * The engine on every core: symbols partitioned by the stable hash (partition.ts) over worker
+ * threads, each running one Engine that owns its symbols' state (DESIGN §8). Ticks reach a
+ * partition in batches through a bounded SharedArrayBuffer ring (`channelCapacity` ticks, Atomics
+ * indices and wake-ups), never one message per tick; the events come back one message per chunk
+ * and are emitted here in each partition's order, so a symbol's ticks, candles, anomalies and gaps
+ * keep their order (across symbols of different partitions there is no order, as across threads).
+ *
+ * Ingest answers asynchronously, once every row has been processed. The counters, the symbols and
+ * the recent anomalies are kept here from the events; the stats and open candles come back from the
+ * partitions at most every `viewsEveryMs`. A partition thread that throws is restarted from its
+ * last snapshot plus the rows sent since (kept here), and answers the rows it had not answered.
+ */
+export class ParallelEngine {
+  readonly options: EngineOptions;
+  readonly parallel: Required<ParallelOptions>;
+  readonly intervals: readonly Interval[];
+  readonly #partitions: Partition[];
+  readonly #listeners: Listeners = { tick: [], candle: [], candleUpdate: [], anomaly: [], gap: [] };
+  readonly #routes = new Map<string, string | null>();
+  readonly #recent: RecentAnomalies;
+  readonly #views = new Map<string, SymbolView>();
+  readonly #tickEvent: ParallelTickEvent = {
+    symbol: '',
+    ts: 0,
+    price: 0,
+    volume: 0,
+    seq: undefined,
+    id: undefined,
+    source: '',
+    receivedAt: 0,
+  };
+  #admission: Admission | undefined;
+  #inFlight = 0;
+  #candleUpdateDemand: (() => boolean) | undefined;
+  #wantsCandleUpdates = false;
+  #onListenerError: ((err: unknown, type: ParallelEventType) => void) | undefined;
+  #onThreadError: ((err: unknown, partition: number) => void) | undefined;
+  #waiters: Array<{ until: number[]; resolve: () => void }> = [];
+  #closeAllWaiting: { left: number; resolve: () => void } | undefined;
+  #viewsWaiting: { left: number; resolve: () => void; promise: Promise<void> } | undefined;
+  #viewsWanted: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  #accepted = 0;
+  readonly #rejected: Record<RejectReason, number>;
+  #anomalies = 0;
+  #gaps = 0;
+  #candlesClosed = 0;
+  #listenerErrors = 0;
+  #dropped = 0;
+  #ringFull = 0;
+  #restarts = 0;
+  readonly #bySource = new Map<string, { accepted: number; rejected: number }>();
+  #lastSource = '';
+  #lastCounts: { accepted: number; rejected: number } | undefined;
+
+  private constructor(options: EngineOptions, parallel: ParallelOptions) {
+    if (!Number.isInteger(parallel.partitions) || parallel.partitions < 1)
+      throw new RangeError(`partitions must be an integer ≥ 1, got ${parallel.partitions}`);
+    this.options = Object.freeze({
+      ...options,
+      partitions: parallel.partitions,
+      intervals: [...options.intervals],
+    });
+    this.parallel = Object.freeze({ snapshotEveryTicks: 250_000, viewsEveryMs: 250, ...parallel });
+    this.intervals = parseIntervals(options.intervals);
+    this.#recent = new RecentAnomalies(options.recentAnomaliesCapacity);
+    this.#rejected = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>;
+    this.#partitions = Array.from({ length: parallel.partitions }, (_, index) => {
+      const buffers = ringBuffers(parallel.channelCapacity);
+      const p: Partition = {
+        index,
+        buffers,
+        writer: new RingWriter(buffers),
+        worker: undefined as unknown as Worker,
+        names: undefined as unknown as MessagePort,
+        symbolIds: new Map(),
+        symbolNames: [],
+        sourceIds: new Map(),
+        sourceNames: [],
+        newNames: [],
+        log: new TickLog(),
+        tail: 0,
+        answered: 0,
+        snapshot: [],
+        snapshotAt: 0,
+        advances: [],
+        blocked: undefined,
+        symbols: new Set(),
+        accepting: [],
+        ready: Promise.resolve(),
+      };
+      this.#spawn(p, undefined);
+      return p;
+    });
+  }
+
+  /** Starts a partition thread per partition; resolves once all of them are ready. */
+  static async start(options: EngineOptions, parallel: ParallelOptions): Promise<ParallelEngine> {
+    const engine = new ParallelEngine(options, parallel);
+    await Promise.all(engine.#partitions.map((p) => p.ready));
+    return engine;
+  }
+
+  // -- threads -------------------------------------------------------------------------------------
+
+  #spawn(p: Partition, restore: Extract<ToThread, { type: 'init' }>['restore']): void {
+    // Run from TypeScript sources (tests, benchmarks), the worker needs the same loader.
+    const fromSource = import.meta.url.endsWith('.ts');
+    const url = new URL(fromSource ? './partition-thread.ts' : './partition-thread.js', import.meta.url);
+    // Node 20 does not pass `--import tsx` loaders on to workers: load the entry through tsx's API.
+    const entry = fromSource
+      ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})` +
+        `.then((tsx) => tsx.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(import.meta.url)}))`
+      : url;
+    const worker = new Worker(entry, { eval: fromSource });
+    const { port1, port2 } = new MessageChannel();
+    p.worker = worker;
+    p.names = port1;
+    p.newNames = [];
+    let failed = false;
+    const fail = (err: unknown): void => {
+      if (failed || this.#closed || p.worker !== worker) return;
+      failed = true;
+      this.#restart(p, err);
+    };
+    let ready!: () => void;
+    p.ready = new Promise((resolve) => (ready = resolve));
+    worker.on('message', (message: FromThread) => {
+      if (p.worker !== worker) return;
+      if (message.type === 'done') this.#answer(p, message);
+      else ready();
+    });
+    worker.on('error', fail);
+    worker.on('exit', (code) => fail(new Error(`partition ${p.index} thread exited with code ${code}`)));
+    const init: ToThread = {
+      type: 'init',
+      partition: p.index,
+      options: { ...this.options, partitions: 1 },
+      ring: p.buffers,
+      names: port2,
+      symbols: p.symbolNames,
+      sources: p.sourceNames,
+      chunkRows: CHUNK_ROWS,
+      snapshotEveryTicks: this.parallel.snapshotEveryTicks,
+      viewsEveryMs: this.parallel.viewsEveryMs,
+      restore,
+    };
+    worker.postMessage(init, [port2]);
+  }
+
+  /** Starts a new thread for a partition whose thread died: its state rebuilt, its rows answered. */
+  #restart(p: Partition, err: unknown): void {
+    this.#restarts++;
+    this.#onThreadError?.(err, p.index);
+    const old = p.worker;
+    old.removeAllListeners('message');
+    void old.terminate();
+    p.names.close();
+    // Rows the dead thread took from the ring but did not answer: from `answered` to the ring's head.
+    const head = Atomics.load(new Int32Array(p.buffers.ctrl), 0);
+    const taken = p.answered + ((head - (p.answered | 0)) | 0);
+    this.#spawn(p, {
+      snapshot: p.snapshot,
+      replay: p.log.rows(p.snapshotAt, p.answered, p.advances),
+      redo: p.log.rows(p.answered, taken, []),
+      redoFrom: p.answered | 0,
+    });
+  }
+
+  /** Test hook: the partition's thread throws after processing its next chunk of rows. */
+  crashPartition(partition: number): void {
+    this.#partitions[partition]!.worker.postMessage({ type: 'crash' } satisfies ToThread);
+  }
+
+  // -- events --------------------------------------------------------------------------------------
+
+  on<K extends ParallelEventType>(type: K, listener: (event: ParallelEvents[K]) => void): () => void {
+    const list = this.#listeners[type];
+    list.push(listener);
+    return () => {
+      const at = list.indexOf(listener);
+      if (at >= 0) list.splice(at, 1);
+    };
+  }
+
+  onListenerError(handler: (err: unknown, type: ParallelEventType) => void): void {
+    this.#onListenerError = handler;
+  }
+
+  /** Where a partition thread's failure is reported (it is restarted either way). */
+  onThreadError(handler: (err: unknown, partition: number) => void): void {
+    this.#onThreadError = handler;
+  }
+
+  demandCandleUpdates(demand: (() => boolean) | undefined): void {
+    this.#candleUpdateDemand = demand;
+    this.#refreshCandleUpdates();
+  }
+
+  setAdmission(admission: Admission | undefined): void {
+    this.#admission = admission;
+  }
+
+  #refreshCandleUpdates(): void {
+    const want =
+      this.#listeners.candleUpdate.length > 0 &&
+      (this.#candleUpdateDemand === undefined || this.#candleUpdateDemand());
+    if (want === this.#wantsCandleUpdates) return;
+    this.#wantsCandleUpdates = want;
+    for (const p of this.#partitions) p.writer.setWantCandleUpdates(want);
+  }
+
+  #emit<K extends ParallelEventType>(type: K, event: ParallelEvents[K]): void {
+    const list = this.#listeners[type];
+    for (let i = 0; i < list.length; i++) {
+      try {
+        list[i]!(event);
+      } catch (err) {
+        this.#listenerErrors++;
+        this.#onListenerError?.(err, type);
+      }
+    }
+  }
+
+  #event(e: ThreadEvent, counts: boolean): void {
+    switch (e.type) {
+      case 'anomaly':
+        if (counts) this.#anomalies++;
+        this.#recent.add(e.event);
+        this.#emit('anomaly', e.event);
+        return;
+      case 'gap':
+        if (counts) this.#gaps++;
+        this.#emit('gap', e.event);
+        return;
+      case 'candle':
+        if (counts) this.#candlesClosed++;
+        this.#emit('candle', e.event);
+        return;
+      case 'candleUpdate':
+        this.#emit('candleUpdate', e.event);
+    }
+  }
+
+  /** A partition's answer to a chunk of rows (or a clock step): its events, in its order. */
+  #answer(p: Partition, m: Extract<FromThread, { type: 'done' }>): void {
+    const log = p.log;
+    const from = m.count === 0 ? p.answered : p.answered + ((m.from - (p.answered | 0)) | 0);
+    let e = 0;
+    const tick = this.#tickEvent;
+    for (let r = 0; r < m.count; r++) {
+      const status = m.status[r]!;
+      if (status === DROPPED) continue;
+      const i = log.at(from + r);
+      const owner = log.owner[i] as Call;
+      const counts = owner.counts;
+      while (e < m.events.length && m.eventRows[e] === r) this.#event(m.events[e++]!, counts);
+      const row = log.row[i]!;
+      log.owner[i] = undefined;
+      this.#inFlight--;
+      const source = p.sourceNames[log.source[i]!]!;
+      if (status === 0) {
+        const symbolId = log.symbol[i]!;
+        const symbol = p.symbolNames[symbolId]!;
+        if (counts) {
+          this.#accepted++;
+          this.#count(source, 1, 0);
+        }
+        if (p.accepting[symbolId] !== true) {
+          p.accepting[symbolId] = true;
+          p.symbols.add(symbol);
+        }
+        tick.symbol = symbol;
+        tick.ts = m.ts[r]!;
+        tick.price = log.price[i]!;
+        tick.volume = log.volume[i]!;
+        const seq = log.seq[i]!;
+        tick.seq = seq === seq ? seq : undefined;
+        tick.id = log.ids[i];
+        tick.source = source;
+        tick.receivedAt = log.receivedAt[i]!;
+        if (this.#listeners.tick.length > 0) this.#emit('tick', tick);
+        owner.answer(row, undefined);
+      } else {
+        const reason = REJECT_REASONS[status - 1]!;
+        if (counts) {
+          this.#rejected[reason]++;
+          this.#count(source, 0, 1);
+        }
+        owner.answer(row, reason);
+      }
+    }
+    while (e < m.events.length) this.#event(m.events[e++]!, true);
+    if (m.count > 0) p.answered = from + m.count;
+    if (m.advanced !== undefined) p.advances.push({ at: p.answered, now: m.advanced });
+    if (m.snapshot !== undefined) {
+      p.snapshot = m.snapshot;
+      p.snapshotAt = p.answered;
+      p.advances = p.advances.filter((a) => a.at > p.snapshotAt);
+      log.trim(p.snapshotAt);
+    }
+    if (m.views !== undefined) for (const v of m.views) this.#views.set(v.stats.symbol, v);
+    if (m.viewsAnswer === true && this.#viewsWaiting !== undefined && --this.#viewsWaiting.left === 0) {
+      const { resolve } = this.#viewsWaiting;
+      this.#viewsWaiting = undefined;
+      resolve();
+    }
+    if (m.closedAll === true && this.#closeAllWaiting !== undefined && --this.#closeAllWaiting.left === 0) {
+      const { resolve } = this.#closeAllWaiting;
+      this.#closeAllWaiting = undefined;
+      resolve();
+    }
+    this.#refreshCandleUpdates();
+    this.#wakeWaiters();
+  }
+
+  #count(source: string, accepted: number, rejected: number): void {
+    // Nearly every row of a chunk has the source of the one before.
+    let counts = source === this.#lastSource ? this.#lastCounts : this.#bySource.get(source);
+    if (counts === undefined) this.#bySource.set(source, (counts = { accepted: 0, rejected: 0 }));
+    this.#lastSource = source;
+    this.#lastCounts = counts;
+    counts.accepted += accepted;
+    counts.rejected += rejected;
+  }
+
+  #wakeWaiters(): void {
+    if (this.#waiters.length === 0) return;
+    this.#waiters = this.#waiters.filter((w) => {
+      const done = this.#partitions.every((p, i) => p.answered >= w.until[i]!);
+      if (done) w.resolve();
+      return !done;
+    });
+  }
+
+  // -- ingest --------------------------------------------------------------------------------------
+
+  /** The normalized symbol of a raw one (null when invalid), remembered. */
+  #route(raw: string): string | null {
+    let symbol = this.#routes.get(raw);
+    if (symbol === undefined) {
+      symbol = normalizeSymbol(raw) ?? null;
+      if (this.#routes.size >= ROUTE_CAPACITY) this.#routes.clear();
+      this.#routes.set(raw, symbol);
+    }
+    return symbol;
+  }
+
+  /** Raw ticks, as Engine.ingest: answered once every partition has processed its rows. */
+  ingest(ticks: readonly RawTick[], source: string, receivedAt: number): Promise<IngestResult> {
+    return this.#ingestRaw(ticks, source, receivedAt, true);
+  }
+
+  /**
+   * Ticks an earlier run already accepted and counted (recovery from storage), as Engine.replay:
+   * the state and the events are as for `ingest`, but no counter moves.
+   */
+  replay(ticks: readonly RawTick[], source: string, receivedAt: number): Promise<IngestResult> {
+    return this.#ingestRaw(ticks, source, receivedAt, false);
+  }
+
+  /**
+   * Puts back symbols from snapshots (on start, before any tick), each in its partition; resolves
+   * once every partition has them (ingest after that: a message and the ring are not ordered).
+   */
+  restore(snapshots: readonly SymbolSnapshot[]): Promise<void> {
+    const parts = this.#partitions.map(() => [] as SymbolSnapshot[]);
+    for (const snapshot of snapshots) parts[this.partitionOf(snapshot.symbol)]!.push(snapshot);
+    for (const p of this.#partitions) {
+      const mine = parts[p.index]!;
+      if (mine.length === 0) continue;
+      // The restart point until the partition sends a snapshot of its own.
+      const kept = new Map(p.snapshot.map((x) => [x.symbol, x]));
+      for (const x of mine) {
+        kept.set(x.symbol, x);
+        const id = this.#nameId(p, 'symbol', x.symbol);
+        p.accepting[id] = true;
+        p.symbols.add(x.symbol);
+      }
+      p.snapshot = [...kept.values()];
+      p.worker.postMessage({ type: 'restore', snapshots: mine } satisfies ToThread);
+    }
+    // Answered after the restores (each thread handles its messages in order).
+    return this.refreshViews();
+  }
+
+  /** Puts back recent anomalies, oldest first (on start). */
+  restoreAnomalies(anomalies: readonly Anomaly[]): void {
+    for (const anomaly of anomalies) this.#recent.add(anomaly);
+  }
+
+  async #ingestRaw(
+    ticks: readonly RawTick[],
+    source: string,
+    receivedAt: number,
+    counts: boolean,
+  ): Promise<IngestResult> {
+    const batch = new TickBatch(Math.max(1, Math.min(ticks.length, CHUNK_ROWS)));
+    const answers: Array<Promise<IngestResult>> = [];
+    for (let from = 0; from < ticks.length; from += batch.capacity) {
+      batch.fillFromRaw(ticks, from);
+      answers.push(this.#ingestBatch(batch, source, receivedAt, counts));
+      batch.clear();
+    }
+    let accepted = 0;
+    const rejected: Rejection[] = [];
+    const results = await Promise.all(answers);
+    results.forEach((r, k) => {
+      accepted += r.accepted;
+      for (const x of r.rejected) rejected.push({ index: x.index + k * batch.capacity, reason: x.reason });
+    });
+    return { accepted, rejected };
+  }
+
+  /**
+   * Ticks in columns (TickBatch conventions), as Engine.ingestBatch. The batch may be reused as
+   * soon as this returns: its rows are in the rings (or queued behind a full one, `block`).
+   */
+  ingestBatch(batch: TickBatch, source: string, receivedAt: number): Promise<IngestResult> {
+    return this.#ingestBatch(batch, source, receivedAt, true);
+  }
+
+  #ingestBatch(batch: TickBatch, source: string, receivedAt: number, counts: boolean): Promise<IngestResult> {
+    if (this.#closed) throw new Error('the engine is closed');
+    const n = batch.length;
+    const call = new Call(n, counts);
+    const partitions = this.#partitions;
+    const rowsOf: number[][] = partitions.map(() => []);
+    const symbolOf: Array<string | null> = new Array<string | null>(n);
+    let budget = this.#admission === undefined ? Infinity : this.#admission.available() - this.#inFlight;
+    for (let i = 0; i < n; i++) {
+      const raw = batch.symbols[i];
+      const symbol = typeof raw === 'string' && raw !== '' ? this.#route(raw) : null;
+      symbolOf[i] = symbol;
+      if (symbol === null) {
+        this.#refuse(call, i, RejectReason.InvalidSymbol, source);
+        continue;
+      }
+      if (budget <= 0) {
+        this.#refuse(call, i, RejectReason.Overloaded, source);
+        continue;
+      }
+      budget--;
+      rowsOf[partitionOf(symbol, partitions.length)]!.push(i);
+    }
+    for (const p of partitions) {
+      const rows = rowsOf[p.index]!;
+      if (rows.length === 0) continue;
+      // The caller's batch is read directly; only rows that must wait (block) are copied out.
+      const pending: PendingRows = {
+        length: rows.length,
+        rows,
+        col: rows,
+        symbols: symbolOf,
+        sources: batch.sources,
+        price: batch.price,
+        volume: batch.volume,
+        ts: batch.ts,
+        seq: batch.seq,
+        ids: batch.ids,
+        source,
+        receivedAt,
+      };
+      if (p.blocked !== undefined) {
+        const copy = copyRows(pending, 0);
+        p.blocked = p.blocked.then(() => this.#writeBlocking(p, copy, call));
+        continue;
+      }
+      const written = this.#write(p, pending, 0, call);
+      if (written < rows.length) {
+        // block: the rest waits for room, and every later write to the partition behind it.
+        const blocked = this.#writeBlocking(p, copyRows(pending, written), call).finally(() => {
+          if (p.blocked === blocked) p.blocked = undefined;
+        });
+        p.blocked = blocked;
+      }
+    }
+    return call.promise;
+  }
+
+  #refuse(call: Call, row: number, reason: RejectReason, source: string): void {
+    if (call.counts) {
+      this.#rejected[reason]++;
+      this.#count(source, 0, 1);
+    }
+    call.answer(row, reason);
+  }
+
+  #nameId(p: Partition, kind: 'symbol' | 'source', name: string): number {
+    const ids = kind === 'symbol' ? p.symbolIds : p.sourceIds;
+    let id = ids.get(name);
+    if (id === undefined) {
+      const names = kind === 'symbol' ? p.symbolNames : p.sourceNames;
+      id = names.length;
+      names.push(name);
+      ids.set(name, id);
+      p.newNames.push({ kind, id, name });
+    }
+    return id;
+  }
+
+  /**
+   * Writes rows from `from` on into the partition's ring, as many as the overflow policy lets
+   * through now; answers the index of the first row not written (block: the caller waits for room).
+   */
+  #write(p: Partition, rows: PendingRows, from: number, call: Call): number {
+    const policy = this.parallel.overflowPolicy;
+    const capacity = p.writer.capacity;
+    let start = from;
+    let n = rows.length - start;
+    let free = p.writer.free();
+    if (n > free) {
+      if (policy === OverflowPolicy.Reject) {
+        for (let k = start + free; k < rows.length; k++) {
+          this.#ringFull++;
+          this.#refuse(call, rows.rows[k]!, RejectReason.Overloaded, rowSource(rows, k));
+        }
+        n = free;
+      } else if (policy === OverflowPolicy.DropOldest) {
+        // More than the ring holds: the oldest of these rows go first, as if written and dropped.
+        while (n > capacity) {
+          this.#dropped++;
+          this.#refuse(call, rows.rows[start]!, RejectReason.Overloaded, rowSource(rows, start));
+          start++;
+          n--;
+        }
+        while (n > free) {
+          this.#drop(p, n - free);
+          free = p.writer.free();
+        }
+      } else n = free;
+    }
+    const end = start + n;
+    // Only `block` leaves rows for later: the other policies refused or dropped what did not fit.
+    const handled = policy === OverflowPolicy.Block ? end : rows.length;
+    if (n === 0) return handled;
+    const log = p.log;
+    const writer = p.writer;
+    const tail = writer.tail;
+    for (let k = start; k < end; k++) {
+      const c = rows.col[k]!;
+      const symbol = this.#nameId(p, 'symbol', rows.symbols[c]!);
+      const source = this.#nameId(p, 'source', rows.sources[c] || rows.source);
+      const id = rows.ids[c];
+      const price = rows.price[c]!;
+      const volume = rows.volume[c]!;
+      const ts = rows.ts[c]!;
+      const seq = rows.seq[c]!;
+      writer.write((tail + k - start) | 0, symbol, source, price, volume, ts, seq, rows.receivedAt, id);
+      log.append(call, rows.rows[k]!, symbol, source, price, volume, ts, seq, rows.receivedAt, id);
+    }
+    if (p.newNames.length > 0) {
+      // Before the rows are published, so the thread finds every name they use.
+      p.names.postMessage(p.newNames);
+      p.newNames = [];
+    }
+    this.#inFlight += n;
+    p.tail += n;
+    p.writer.publish(n);
+    return handled;
+  }
+
+  /** Drops the `n` oldest rows still in a partition's ring (drop-oldest), answering them. */
+  #drop(p: Partition, n: number): void {
+    const { from, to } = p.writer.dropOldest(n);
+    const count = (to - from) | 0;
+    const first = p.answered + ((from - (p.answered | 0)) | 0);
+    const log = p.log;
+    for (let k = 0; k < count; k++) {
+      const i = log.at(first + k);
+      log.dropped[i] = 1;
+      const owner = log.owner[i] as Call;
+      log.owner[i] = undefined;
+      this.#inFlight--;
+      this.#dropped++;
+      this.#refuse(owner, log.row[i]!, RejectReason.Overloaded, p.sourceNames[log.source[i]!]!);
+    }
+  }
+
+  async #writeBlocking(p: Partition, rows: PendingRows, call: Call, from = 0): Promise<void> {
+    let at = from;
+    while (at < rows.length) {
+      if (this.#closed) {
+        for (let k = at; k < rows.length; k++)
+          this.#refuse(call, rows.rows[k]!, RejectReason.Overloaded, rowSource(rows, k));
+        return;
+      }
+      await p.writer.waitForRoom(100);
+      at = this.#write(p, rows, at, call);
+    }
+  }
+
+  /** Resolves once every row written so far has been answered (and the threads are up). */
+  flush(): Promise<void> {
+    const until = this.#partitions.map((p) => p.tail);
+    return new Promise((resolve) => {
+      this.#waiters.push({ until, resolve });
+      this.#wakeWaiters();
+    });
+  }
+
+  /** Moves quiet symbols' watermarks with the wall clock, in every partition (after its rows). */
+  advance(now: number): void {
+    for (const p of this.#partitions) p.worker.postMessage({ type: 'advance', now } satisfies ToThread);
+  }
+
+  /** Closes every open candle (end of a finite input); resolves once all partitions did. */
+  closeAll(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#closeAllWaiting = { left: this.#partitions.length, resolve };
+      for (const p of this.#partitions) p.worker.postMessage({ type: 'closeAll' } satisfies ToThread);
+    });
+  }
+
+  // -- queries -------------------------------------------------------------------------------------
+
+  partitionOf(symbol: string): number {
+    return partitionOf(symbol, this.#partitions.length);
+  }
+
+  /** Per partition: rows written (or waiting for room) and not yet answered. */
+  queueDepths(): number[] {
+    return this.#partitions.map((p) => p.tail - p.answered);
+  }
+
+  partitionSizes(): number[] {
+    return this.#partitions.map((p) => p.symbols.size);
+  }
+
+  symbols(): string[] {
+    return this.#partitions.flatMap((p) => [...p.symbols]).sort();
+  }
+
+  /**
+   * Brings the stats and open candles of every changed symbol from the partitions (after every row
+   * written so far). The synchronous queries answer from the last ones received: while they are
+   * asked (within the last 2 s) the partitions send them every `viewsEveryMs` unasked.
+   */
+  refreshViews(): Promise<void> {
+    this.#wantViews();
+    if (this.#viewsWaiting !== undefined) return this.#viewsWaiting.promise;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.#viewsWaiting = { left: this.#partitions.length, resolve, promise };
+    for (const p of this.#partitions) p.worker.postMessage({ type: 'views' } satisfies ToThread);
+    return promise;
+  }
+
+  /** Views cost the partitions a copy per changed symbol: sent periodically only while asked for. */
+  #wantViews(): void {
+    if (this.#viewsWanted === undefined) for (const p of this.#partitions) p.writer.setWantViews(true);
+    else clearTimeout(this.#viewsWanted);
+    this.#viewsWanted = setTimeout(() => {
+      this.#viewsWanted = undefined;
+      for (const p of this.#partitions) p.writer.setWantViews(false);
+    }, 2000);
+    this.#viewsWanted.unref();
+  }
+
+  /** A symbol's stats as its partition last sent them (see `refreshViews`). */
+  stats(symbol: string): SymbolStats | undefined {
+    this.#wantViews();
+    return this.#views.get(normalizeSymbol(symbol) ?? symbol)?.stats;
+  }
+
+  allStats(): SymbolStats[] {
+    this.#wantViews();
+    return [...this.#views.keys()].sort().map((s) => this.#views.get(s)!.stats);
+  }
+
+  openCandles(symbol: string, interval?: string): CandleData[] {
+    this.#wantViews();
+    const open = this.#views.get(normalizeSymbol(symbol) ?? symbol)?.open ?? [];
+    return open.filter((c) => interval === undefined || c.interval === interval);
+  }
+
+  recentAnomalies(options: { symbol?: string; limit?: number } = {}): Anomaly[] {
+    const symbol =
+      options.symbol === undefined ? undefined : (normalizeSymbol(options.symbol) ?? options.symbol);
+    return this.#recent.list(symbol, options.limit);
+  }
+
+  counters(): ParallelCounters {
+    return {
+      accepted: this.#accepted,
+      rejected: { ...this.#rejected },
+      anomalies: this.#anomalies,
+      gaps: this.#gaps,
+      candlesClosed: this.#candlesClosed,
+      activeSymbols: this.#partitions.reduce((n, p) => n + p.symbols.size, 0),
+      listenerErrors: this.#listenerErrors,
+      bySource: Object.fromEntries([...this.#bySource].map(([source, c]) => [source, { ...c }])),
+      dropped: this.#dropped,
+      ringFull: this.#ringFull,
+      restarts: this.#restarts,
+    };
+  }
+
+  /** Stops the threads (after what was written has been answered, unless `now`). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#viewsWanted);
+    for (const p of this.#partitions) p.writer.close();
+    await Promise.all(
+      this.#partitions.map(async (p) => {
+        p.names.close();
+        await p.worker.terminate();
+      }),
+    );
+  }
+}
+
+/** One partition's rows of an ingest call: column values at `col[k]` for its k-th row. */
+interface PendingRows {
+  readonly length: number;
+  /** Each row's index in its ingest call. */
+  readonly rows: readonly number[];
+  readonly col: ArrayLike<number>;
+  /** Normalized symbols. */
+  readonly symbols: ArrayLike<string | null>;
+  /** Per-row sources ('' for the call's). */
+  readonly sources: ArrayLike<string>;
+  readonly price: ArrayLike<number>;
+  readonly volume: ArrayLike<number>;
+  readonly ts: ArrayLike<number>;
+  readonly seq: ArrayLike<number>;
+  readonly ids: ArrayLike<string | undefined>;
+  readonly source: string;
+  readonly receivedAt: number;
+}
+
+function rowSource(rows: PendingRows, k: number): string {
+  return rows.sources[rows.col[k]!] || rows.source;
+}
+
+/** The rows from `from` on, copied out of the caller's batch (they wait for room). */
+function copyRows(rows: PendingRows, from: number): PendingRows {
+  const n = rows.length - from;
+  const pick = <T>(column: ArrayLike<T>): T[] =>
+    Array.from({ length: n }, (_, k) => column[rows.col[from + k]!]!);
+  return {
+    length: n,
+    rows: rows.rows.slice(from),
+    col: Array.from({ length: n }, (_, k) => k),
+    symbols: pick(rows.symbols),
+    sources: pick(rows.sources),
+    price: pick(rows.price),
+    volume: pick(rows.volume),
+    ts: pick(rows.ts),
+    seq: pick(rows.seq),
+    ids: pick(rows.ids),
+    source: rows.source,
+    receivedAt: rows.receivedAt,
+  };
+}

@@ -1,0 +1,108 @@
+import type { MessagePort } from 'node:worker_threads';
+
+import type { CandleData } from '../../core/candles.js';
+import type { Anomaly } from '../../core/spike-detector.js';
+import type { SymbolSnapshot, SymbolStats } from '../../core/symbol-state.js';
+import type { EngineOptions, GapEvent } from '../engine.js';
+import type { RingBuffers } from './tick-ring.js';
+
+/**
+ * Messages between a ParallelEngine and its partition threads. Ticks never travel here: they go
+ * through the partition's ring (tick-ring.ts). What comes back is one `done` message per chunk of
+ * rows a thread processed (or per clock step), with every event of the chunk, in the order the
+ * partition's engine made them.
+ */
+
+/** A name (symbol or source) the producer numbered, sent on the names port before its first row. */
+export interface NameEntry {
+  readonly kind: 'symbol' | 'source';
+  readonly id: number;
+  readonly name: string;
+}
+
+/** Rows to feed again after a restart, in columns (symbols and sources by number). */
+export interface ReplayRows {
+  readonly length: number;
+  readonly symbol: Int32Array;
+  readonly source: Int32Array;
+  readonly price: Float64Array;
+  readonly volume: Float64Array;
+  readonly ts: Float64Array;
+  readonly seq: Float64Array;
+  readonly receivedAt: Float64Array;
+  readonly ids: Array<string | undefined>;
+  /** Clock steps between rows: `advanceNow[k]` happened before row `advanceAt[k]`. */
+  readonly advanceAt: Int32Array;
+  readonly advanceNow: Float64Array;
+}
+
+export interface ThreadInit {
+  readonly type: 'init';
+  readonly partition: number;
+  readonly options: EngineOptions;
+  readonly ring: RingBuffers;
+  readonly names: MessagePort;
+  readonly symbols: readonly string[];
+  readonly sources: readonly string[];
+  /** Rows taken from the ring at most at once. */
+  readonly chunkRows: number;
+  /** A state snapshot is sent back after about this many ticks. */
+  readonly snapshotEveryTicks: number;
+  /** Stats and open candles of the symbols that changed are sent back at most this often. */
+  readonly viewsEveryMs: number;
+  /** A restart: the partition's last snapshot, then the rows after it (replayed: no events). */
+  readonly restore?: {
+    readonly snapshot: readonly SymbolSnapshot[];
+    readonly replay: ReplayRows;
+    /** Rows taken from the ring by the thread that died and not answered: processed again. */
+    readonly redo: ReplayRows;
+    /** Position of the first `redo` row. */
+    readonly redoFrom: number;
+  };
+}
+
+export type ToThread =
+  | ThreadInit
+  | { readonly type: 'advance'; readonly now: number }
+  | { readonly type: 'closeAll' }
+  /** Symbols put back from snapshots (recovery, before any tick of theirs). */
+  | { readonly type: 'restore'; readonly snapshots: readonly SymbolSnapshot[] }
+  /** Send the views of every symbol changed since they were last sent, now. */
+  | { readonly type: 'views' }
+  /** Test hook: the thread throws after processing its next chunk, before answering it. */
+  | { readonly type: 'crash' };
+
+export type ThreadEvent =
+  | { readonly type: 'anomaly'; readonly event: Anomaly }
+  | { readonly type: 'candle'; readonly event: CandleData }
+  | { readonly type: 'candleUpdate'; readonly event: CandleData }
+  | { readonly type: 'gap'; readonly event: GapEvent };
+
+export interface SymbolView {
+  readonly stats: SymbolStats;
+  readonly open: CandleData[];
+}
+
+export type FromThread =
+  | { readonly type: 'ready' }
+  | {
+      readonly type: 'done';
+      /** Position of the first row (int32, wraps). */
+      readonly from: number;
+      readonly count: number;
+      /** Per row: 0 accepted, else 1 + the index of its reason in REJECT_REASONS. */
+      readonly status: Uint8Array;
+      /** Per row: the event time the engine used (accepted rows). */
+      readonly ts: Float64Array;
+      readonly events: ThreadEvent[];
+      /** Per event: the row it came with, −1 for a clock step's or the end's. */
+      readonly eventRows: Int32Array;
+      /** The clock step this answers (events of `advance`), if any. */
+      readonly advanced?: number;
+      readonly views?: SymbolView[];
+      /** The partition's state after this message's rows. */
+      readonly snapshot?: SymbolSnapshot[];
+      readonly closedAll?: boolean;
+      /** The answer to a `views` request. */
+      readonly viewsAnswer?: boolean;
+    };
