@@ -184,8 +184,12 @@ for (const [policy, overrides] of configs) {
       // -- WebSocket endpoints: every GET route that upgrades, each with its protocol's client.
       const routes = getPaths(server.app.printRoutes({ commonPrefix: false }));
       const sockets: string[] = [];
+      // The SockJS session transports under /ws/{server}/{session}/ frame the same STOMP session as
+      // /ws/websocket (its access is that endpoint's, below); this matrix drives the raw endpoints.
+      const sockjsSession = /^\/ws\/:[^/]+\/:[^/]+\//;
       for (const path of routes)
-        if (!path.includes('*') && (await upgrades(server.wsUrl, path))) sockets.push(path);
+        if (!path.includes('*') && !sockjsSession.test(path) && (await upgrades(server.wsUrl, path)))
+          sockets.push(path);
       const drivers: Record<string, (access: Access) => Row[]> = {
         '/ws': (access) =>
           ['ticks.MATRIX', 'stats.*', 'candles.1m.MATRIX', 'anomalies', 'anomalies.MATRIX', 'replays'].map(
@@ -262,7 +266,11 @@ for (const [policy, overrides] of configs) {
       const streamGets = Object.entries(openapi.paths)
         .filter(([path, item]) => item.get?.tags?.includes('streams') && !sockets.includes(path))
         .map(([path]) => path)
-        .filter((path) => path !== '/ws/info'); // SockJS's info: no data
+        // SockJS's info and iframe pages carry no data; its session transports carry the STOMP
+        // session of /ws/websocket, whose access the STOMP rows check.
+        .filter(
+          (path) => path !== '/ws/info' && path !== '/ws/iframe.html' && !path.startsWith('/ws/{server}/'),
+        );
       assert.deepEqual(
         streamGets.sort(),
         Object.keys(sse).sort(),
