@@ -228,6 +228,30 @@ const AuthSchema = Type.Object(
       default: 'reader',
       description: 'Role of self-registered accounts.',
     }),
+    loginFailuresPerAddress: Type.Integer({
+      minimum: 1,
+      default: 10,
+      description:
+        'Failed logins one client address may make in auth.failureWindowMs (any usernames); then 429 until the window ends.',
+    }),
+    loginFailuresPerAccount: Type.Integer({
+      minimum: 1,
+      default: 20,
+      description:
+        'Failed logins for one username in auth.failureWindowMs (from any addresses); then 429 until the window ends.',
+    }),
+    apiKeyFailuresPerAddress: Type.Integer({
+      minimum: 1,
+      default: 20,
+      description:
+        'Unknown or revoked API keys one client address may present in auth.failureWindowMs, on any protocol; then refused as rate limited.',
+    }),
+    failureWindowMs: Type.Integer({
+      minimum: 1000,
+      default: 900_000,
+      description:
+        'The window over which failed logins and API-key guesses are counted (fixed, from the first failure).',
+    }),
   },
   { additionalProperties: false, default: {} },
 );

@@ -5,10 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 
 import { buildApp } from './api/app.js';
-import { RateLimitMode } from './api/rate-limit-store.js';
+import { failoverAttemptCounter, RateLimitMode, type RateLimitState } from './api/rate-limit-store.js';
 import { AccessTokens } from './auth/access-tokens.js';
 import { AccountStore } from './auth/account-store.js';
 import { AuthService } from './auth/auth-service.js';
+import { BruteForceGuard, LocalAttemptCounter } from './auth/brute-force-guard.js';
 import { jwtSecret } from './auth/secrets.js';
 import { dotnetClaims } from './compat/dotnet/shapes.js';
 import { nameSymbols } from './compat/fastapi/default-names.js';
@@ -161,21 +162,39 @@ export async function createServer(
         ? { issuer: dotnet.jwtIssuer, audience: dotnet.jwtAudience, claims: dotnetClaims(dotnet.roleNames) }
         : {},
     );
-    const accounts = new AccountStore(storage.database.driver);
-    const auth = new AuthService(accounts, tokens, config.auth, log.child({ component: 'auth' }));
-    await auth.ensureAdmin(env.TICKSTREAM_ADMIN_PASSWORD);
+    // Made here (the brute-force counters below need it), connected once the accounts are ready
+    // (the counters count in the process until then).
+    const redis =
+      env.REDIS_URL !== undefined && env.REDIS_URL !== ''
+        ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 1, connectTimeout: 2000, lazyConnect: true })
+        : undefined;
+    redis?.on('error', (err: Error) => log.warn({ err: err.message }, 'redis error'));
 
-    let redis: Redis | undefined;
-    if (env.REDIS_URL !== undefined && env.REDIS_URL !== '') {
-      const client = new Redis(env.REDIS_URL, {
-        maxRetriesPerRequest: 1,
-        connectTimeout: 2000,
-        lazyConnect: true,
-      });
-      client.on('error', (err: Error) => log.warn({ err: err.message }, 'redis error'));
-      await client.connect();
-      redis = client;
-      onClose(() => void client.quit());
+    // One state for the rate limits and the brute-force counters: both live in Redis, or both in
+    // this process while Redis is away.
+    const rateLimitState: RateLimitState = { mode: RateLimitMode.Shared };
+    const attempts =
+      redis === undefined
+        ? new LocalAttemptCounter()
+        : failoverAttemptCounter(
+            redis,
+            `${config.redis.prefix}attempts:`,
+            rateLimitState,
+            // Whichever notices first says it (the same words as the rate-limit store in src/api).
+            ({ mode, lastError }) =>
+              log.warn(
+                { mode, err: lastError },
+                'rate limits counted ' + (mode === 'shared' ? 'in redis' : 'per process'),
+              ),
+          );
+    const accounts = new AccountStore(storage.database.driver);
+    const auth = new AuthService(accounts, tokens, config.auth, log.child({ component: 'auth' }), {
+      guard: new BruteForceGuard(attempts, config.auth),
+    });
+    await auth.ensureAdmin(env.TICKSTREAM_ADMIN_PASSWORD);
+    if (redis !== undefined) {
+      await redis.connect();
+      onClose(() => void redis.quit());
     }
 
     const hub = new Hub({
@@ -320,7 +339,7 @@ export async function createServer(
       redis:
         redis === undefined
           ? undefined
-          : { client: redis, prefix: config.redis.prefix, state: { mode: RateLimitMode.Shared } },
+          : { client: redis, prefix: config.redis.prefix, state: rateLimitState },
       status: {
         queueSize: () => storage.writer.counters().buffered,
         storage: () => ({ driver: storage.database.kind, ...storage.writer.counters() }),

@@ -1,6 +1,8 @@
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
 
+import { LocalAttemptCounter, type AttemptCounter } from '../auth/brute-force-guard.js';
+
 type Counted = (error: Error | null, result?: { current: number; ttl: number }) => void;
 
 /** Where the rate-limit counters are kept right now. */
@@ -23,27 +25,16 @@ if current == 1 then redis.call('PEXPIRE', KEYS[1], ttl) else ttl = redis.call('
 return {current, ttl}
 `;
 
-/** In-process fixed windows, bounded: the oldest keys go first once `capacity` is reached. */
-class LocalWindows {
-  readonly #windows = new Map<string, { current: number; startedAt: number }>();
-  readonly #capacity: number;
-
-  constructor(capacity: number) {
-    this.#capacity = capacity;
-  }
-
-  incr(key: string, windowMs: number, now: number): { current: number; ttl: number } {
-    let window = this.#windows.get(key);
-    if (window === undefined || window.startedAt + windowMs <= now) {
-      window = { current: 0, startedAt: now };
-      this.#windows.delete(key);
-      if (this.#windows.size >= this.#capacity) this.#windows.delete(this.#windows.keys().next().value!);
-      this.#windows.set(key, window);
-    }
-    window.current++;
-    return { current: window.current, ttl: window.startedAt + windowMs - now };
-  }
-}
+// Adds ARGV[1] (which may be negative) to a counter; a counter that is gone is not brought back
+// by a negative amount (it would live forever without an expiry).
+const ADD = `
+local by = tonumber(ARGV[1])
+if by <= 0 and redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0} end
+local current = redis.call('INCRBY', KEYS[1], by)
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then ttl = tonumber(ARGV[2]); redis.call('PEXPIRE', KEYS[1], ttl) end
+return {current, ttl}
+`;
 
 /**
  * A rate-limit store that counts in Redis (shared by every server process) while Redis answers,
@@ -59,15 +50,8 @@ export function failoverRateLimitStore(
   onChange: (state: RateLimitState) => void,
   capacity = 10_000,
 ): FastifyRateLimitStoreCtor {
-  const windows = new LocalWindows(capacity);
-  const switchTo = (mode: RateLimitMode, err?: Error): void => {
-    if (mode === RateLimitMode.PerProcess) state.lastError = err?.message;
-    else delete state.lastError;
-    if (state.mode === mode) return;
-    state.mode = mode;
-    onChange(state);
-  };
-
+  const windows = new LocalAttemptCounter(capacity);
+  const switchTo = modeSwitch(state, onChange);
   class Store implements FastifyRateLimitStore {
     readonly #key: string;
 
@@ -78,7 +62,8 @@ export function failoverRateLimitStore(
     incr(key: string, callback: Counted, timeWindow: number): void {
       const local = (err?: Error): void => {
         switchTo(RateLimitMode.PerProcess, err);
-        callback(null, windows.incr(this.#key + key, timeWindow, Date.now()));
+        const { count, ttlMs } = windows.addNow(this.#key + key, 1, timeWindow);
+        callback(null, { current: count, ttl: ttlMs });
       };
       // Commands are not queued while Redis is away (enableOfflineQueue is off): they fail at once.
       if (redis.status !== 'ready') return local(new Error(`redis is ${redis.status}`));
@@ -100,4 +85,49 @@ export function failoverRateLimitStore(
     }
   }
   return Store;
+}
+
+/**
+ * The failed-attempt counters of the brute-force limits (src/auth/brute-force-guard.ts) in the
+ * same place as the rate limits: in Redis while it answers, else in this process (the same
+ * failover and the same `state`).
+ */
+export function failoverAttemptCounter(
+  redis: Redis,
+  prefix: string,
+  state: RateLimitState,
+  onChange: (state: RateLimitState) => void,
+  capacity = 100_000,
+): AttemptCounter {
+  const local = new LocalAttemptCounter(capacity);
+  const switchTo = modeSwitch(state, onChange);
+  return {
+    async add(key, by, windowMs) {
+      const fallback = (err: Error): { count: number; ttlMs: number } => {
+        switchTo(RateLimitMode.PerProcess, err);
+        return local.addNow(key, by, windowMs);
+      };
+      if (redis.status !== 'ready') return fallback(new Error(`redis is ${redis.status}`));
+      try {
+        const [count, ttlMs] = (await redis.eval(ADD, 1, prefix + key, by, windowMs)) as [number, number];
+        switchTo(RateLimitMode.Shared);
+        return { count, ttlMs };
+      } catch (err) {
+        return fallback(err as Error);
+      }
+    },
+  };
+}
+
+function modeSwitch(
+  state: RateLimitState,
+  onChange: (state: RateLimitState) => void,
+): (mode: RateLimitMode, err?: Error) => void {
+  return (mode, err) => {
+    if (mode === RateLimitMode.PerProcess) state.lastError = err?.message;
+    else delete state.lastError;
+    if (state.mode === mode) return;
+    state.mode = mode;
+    onChange(state);
+  };
 }

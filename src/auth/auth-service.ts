@@ -6,6 +6,7 @@ import type { AccessTokens } from './access-tokens.js';
 import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import { Role, type Principal } from './roles.js';
 import { digest, newApiKey, randomToken } from './secrets.js';
+import type { BruteForceGuard } from './brute-force-guard.js';
 import type { AccountStore, ApiKeyRecord, UserRecord } from './account-store.js';
 
 /** How long a refresh token (a session) lives without being used. */
@@ -58,12 +59,20 @@ export class AuthService {
   readonly #notBefore = new Map<string, number>();
   readonly #tokenCache = new Map<string, SessionPrincipal>();
   readonly #keyCache = new Map<string, { principal: Principal; until: number }>();
+  readonly #guard: BruteForceGuard | undefined;
 
-  constructor(store: AccountStore, tokens: AccessTokens, options: AuthOptions, log: Logger) {
+  constructor(
+    store: AccountStore,
+    tokens: AccessTokens,
+    options: AuthOptions,
+    log: Logger,
+    limits: { guard?: BruteForceGuard | undefined } = {},
+  ) {
     this.#store = store;
     this.#tokens = tokens;
     this.#options = options;
     this.#log = log;
+    this.#guard = limits.guard;
   }
 
   get registrationEnabled(): boolean {
@@ -123,13 +132,19 @@ export class AuthService {
     return this.#startSession(user);
   }
 
-  /** One generic answer for every failure, and the same cost for unknown users. */
-  async login(username: string, password: string): Promise<TokenResponse> {
+  /**
+   * One generic answer for every failure, and the same cost for unknown users. Failed logins are
+   * limited per client `address` and per username (RATE_LIMITED once over a limit).
+   */
+  async login(username: string, password: string, address?: string): Promise<TokenResponse> {
+    const attempt = await this.#guard?.login(address, username);
     const user = await this.#store.findUserByUsername(username);
     const ok = await verifyPassword(user?.passwordHash, password);
     if (user === undefined || !ok || !user.active) {
+      attempt?.failed();
       throw new TickstreamError(ErrorCode.InvalidCredentials, 'invalid username or password');
     }
+    await attempt?.succeeded();
     return this.#startSession(user);
   }
 
@@ -249,16 +264,18 @@ export class AuthService {
 
   /**
    * Who is calling: a bearer access token or an API key. Throws AUTH_REQUIRED without credentials,
-   * TOKEN_EXPIRED / TOKEN_INVALID for a bad token, AUTH_REQUIRED for an unknown or revoked key.
+   * TOKEN_EXPIRED / TOKEN_INVALID for a bad token, AUTH_REQUIRED for an unknown or revoked key,
+   * RATE_LIMITED when the caller's address presented too many of those.
    */
   async authenticate(credentials: {
     bearer?: string | undefined;
     apiKey?: string | undefined;
+    address?: string | undefined;
   }): Promise<Principal & { sid?: string }> {
     if (credentials.bearer !== undefined && credentials.bearer !== '')
       return this.#verifyToken(credentials.bearer);
     if (credentials.apiKey !== undefined && credentials.apiKey !== '')
-      return this.#verifyKey(credentials.apiKey);
+      return this.#verifyKey(credentials.apiKey, credentials.address);
     throw new TickstreamError(ErrorCode.AuthRequired, 'authentication required');
   }
 
@@ -308,14 +325,19 @@ export class AuthService {
     return principal;
   }
 
-  async #verifyKey(key: string, now = Date.now()): Promise<Principal> {
+  async #verifyKey(key: string, address: string | undefined, now = Date.now()): Promise<Principal> {
+    // Keys are looked up by their SHA-256 digest, never compared as text: how long a lookup takes
+    // says nothing about how much of a guess was right.
     const hash = digest(key);
     const cached = this.#keyCache.get(hash);
     if (cached !== undefined && cached.until > now) return cached.principal;
+    const attempt = await this.#guard?.apiKey(address);
     const record = await this.#store.findApiKeyByHash(hash);
     if (record === undefined || record.revokedAt !== null) {
+      attempt?.failed();
       throw new TickstreamError(ErrorCode.AuthRequired, 'invalid API key');
     }
+    await attempt?.succeeded();
     const principal: Principal = { kind: 'apiKey', id: record.id, name: record.name, role: record.role };
     this.#keyCache.set(hash, { principal, until: now + API_KEY_CACHE_MS });
     // Recording use is best effort and at most once per cache period.

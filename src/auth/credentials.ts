@@ -8,6 +8,8 @@
 export interface Credentials {
   readonly bearer?: string | undefined;
   readonly apiKey?: string | undefined;
+  /** The client address that presents them (the API-key guessing limit counts per address). */
+  readonly address?: string | undefined;
 }
 
 /** The raw values a request carries, each undefined when absent. */
@@ -22,6 +24,8 @@ export interface CredentialSources {
   readonly accessToken?: string | undefined;
   /** `?api_key=`, for the same browsers. */
   readonly apiKeyParam?: string | undefined;
+  /** The client's address (IP), when the transport knows it. */
+  readonly address?: string | undefined;
 }
 
 const BEARER = /^bearer\s+/i;
@@ -43,7 +47,7 @@ export function parseCredentials(sources: CredentialSources): Credentials {
     nonEmpty(sources.apiKey) ??
     (passcode !== undefined && !passcodeIsToken ? passcode : undefined) ??
     nonEmpty(sources.apiKeyParam);
-  return { bearer, apiKey };
+  return sources.address === undefined ? { bearer, apiKey } : { bearer, apiKey, address: sources.address };
 }
 
 export function hasCredentials(credentials: Credentials): boolean {

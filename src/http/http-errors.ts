@@ -67,6 +67,9 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 export function errorHandler(log: Logger) {
   return (err: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
     if (isTickstreamError(err)) {
+      const retryAfterMs = err.details?.retryAfterMs;
+      if (err.code === ErrorCode.RateLimited && typeof retryAfterMs === 'number')
+        void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
       void reply.status(statusOf(err.code)).send(errorBody(err.code, err.message, err.details));
       return;
     }

@@ -17,6 +17,7 @@ export function requestCredentials(request: FastifyRequest, options: { query: bo
     apiKey: stringOf(request.headers['x-api-key']),
     accessToken: stringOf(query?.access_token),
     apiKeyParam: stringOf(query?.api_key),
+    address: request.ip,
   });
 }
 

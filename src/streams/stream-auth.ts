@@ -18,6 +18,8 @@ export const CloseCode = {
   Forbidden: 4403,
   /** The connection fell too far behind. */
   SlowConsumer: 4008,
+  /** The client's address presented too many invalid API keys (retry later). */
+  RateLimited: 4429,
   /** A STOMP peer stopped sending the heart-beats it promised. */
   Timeout: 4408,
 } as const;
@@ -64,6 +66,7 @@ export function authFailure(err: unknown): { code: ErrorCode; message: string } 
 
 /** The close code for a refused credential. */
 export function closeCodeOf(code: ErrorCode): number {
+  if (code === ErrorCode.RateLimited) return CloseCode.RateLimited;
   return code === ErrorCode.Forbidden ? CloseCode.Forbidden : CloseCode.Unauthorized;
 }
 

@@ -1406,7 +1406,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description Rate limit exceeded: wait for Retry-After (RATE_LIMITED) */
+      /** @description Too many failed logins from this address or for this username, or too many attempts: wait for Retry-After (RATE_LIMITED) */
       429: {
         headers: {
           [name: string]: unknown;

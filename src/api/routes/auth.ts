@@ -102,6 +102,9 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; loginLimit: num
           401: errorAnswer(
             'Unknown user, wrong password or a deactivated account: one answer (INVALID_CREDENTIALS)',
           ),
+          429: errorAnswer(
+            'Too many failed logins from this address or for this username, or too many attempts: wait for Retry-After (RATE_LIMITED)',
+          ),
         },
       },
       config: {
@@ -116,7 +119,7 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthService; loginLimit: num
         },
       },
     },
-    (request) => auth.login(request.body.username, request.body.password),
+    (request) => auth.login(request.body.username, request.body.password, request.ip),
   );
 
   app.post<{ Body: { refreshToken: string } }>(

@@ -2,7 +2,7 @@ import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
 
 import { hasCredentials, parseCredentials, type Credentials } from '../../auth/credentials.js';
 import { roleAllows, type Role } from '../../auth/roles.js';
-import { isTickstreamError } from '../../errors.js';
+import { ErrorCode, isTickstreamError } from '../../errors.js';
 
 /**
  * Authentication of gRPC calls, as a port: the server issue's auth service (JWT access tokens,
@@ -25,11 +25,12 @@ export type AuthFailure = Partial<StatusObject> & { code: status; details: strin
 /**
  * Checks a call's metadata against `required` (writer for StreamTicks, reader for the rest).
  * Resolves undefined when the call may proceed, else the status to end it with:
- * UNAUTHENTICATED (no or bad credentials), PERMISSION_DENIED (a role below `required`) or
- * UNAVAILABLE (the authenticator failed).
+ * UNAUTHENTICATED (no or bad credentials), PERMISSION_DENIED (a role below `required`),
+ * RESOURCE_EXHAUSTED (the peer's address presented too many bad API keys) or UNAVAILABLE (the
+ * authenticator failed).
  */
 export async function authorize(
-  call: { readonly metadata: Metadata },
+  call: { readonly metadata: Metadata; getPeer?(): string },
   authenticator: Authenticator | undefined,
   required: Role,
 ): Promise<AuthFailure | undefined> {
@@ -40,8 +41,11 @@ export async function authorize(
   }
   let principal: { readonly role: Role } | undefined;
   try {
-    principal = await authenticator.authenticate(credentials);
+    const address = call.getPeer === undefined ? undefined : peerAddress(call.getPeer());
+    principal = await authenticator.authenticate({ ...credentials, address });
   } catch (err) {
+    if (isTickstreamError(err) && err.code === ErrorCode.RateLimited)
+      return fail(status.RESOURCE_EXHAUSTED, err.message);
     if (isTickstreamError(err)) return fail(status.UNAUTHENTICATED, err.message);
     return fail(status.UNAVAILABLE, 'authentication is unavailable, retry later');
   }
@@ -59,6 +63,15 @@ export function credentialsOf(metadata: Metadata): Credentials | undefined {
     apiKey: first(metadata, 'x-api-key'),
   });
   return hasCredentials(credentials) ? credentials : undefined;
+}
+
+/** The IP of a grpc-js peer (`127.0.0.1:5000`, `[::1]:5000`, also with an `ipv4:`/`ipv6:` scheme), or undefined. */
+export function peerAddress(peer: string): string | undefined {
+  const text = peer.replace(/^ipv[46]:/, '');
+  const v6 = /^\[([^\]]+)\]:\d+$/.exec(text);
+  if (v6 !== null) return v6[1];
+  const v4 = /^([\d.]+):\d+$/.exec(text);
+  return v4 === null ? undefined : v4[1];
 }
 
 function first(metadata: Metadata, key: string): string | undefined {

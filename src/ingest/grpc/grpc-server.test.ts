@@ -25,7 +25,8 @@ import { concat, engine, varint } from '../ingest.test-support.js';
 import { TickEncoder } from '../tick-encoder.js';
 import type { Authenticator } from './authenticator.js';
 import { AddressList } from '../tcp/allow-list.js';
-import { GrpcServer, peerAddress, type GrpcServerOptions } from './grpc-server.js';
+import { peerAddress } from './authenticator.js';
+import { GrpcServer, type GrpcServerOptions } from './grpc-server.js';
 import {
   marketDataPackage,
   MarketDataClient,

@@ -20,7 +20,7 @@ import { ErrorCode, TickstreamError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { addTally, BatchIngester, emptyTally, type IngestTally } from '../batch-ingester.js';
 import { SymbolInterner } from '../symbol-interner.js';
-import { authorize, credentialsOf, type Authenticator } from './authenticator.js';
+import { authorize, credentialsOf, peerAddress, type Authenticator } from './authenticator.js';
 import type { AddressList } from '../tcp/allow-list.js';
 import {
   marketDataPackage,
@@ -30,6 +30,17 @@ import {
   type AggregateMessage,
 } from './marketdata-service.js';
 import { TickStream } from './tick-stream.js';
+
+/**
+ * The least role of each method of the MarketData service (writes need the writer role, reads the
+ * reader role). Every method of the proto's service has an entry: the role-escalation test
+ * walks the service definition and fails on a method missing here.
+ */
+export const METHOD_ROLES = {
+  StreamTicks: 'writer',
+  GetAggregate: 'reader',
+  StreamAggregates: 'reader',
+} as const satisfies Record<string, Role>;
 
 /**
  * The gRPC server (docs/ingest.md): `marketdata.MarketDataService` (StreamTicks, GetAggregate,
@@ -192,7 +203,7 @@ export class GrpcServer {
     return {
       StreamTicks: (call: ServerReadableStream<Buffer, AckMessage>, callback: sendUnaryData<AckMessage>) => {
         call.pause();
-        this.#authorized(call, 'writer', (error) => {
+        this.#authorized(call, METHOD_ROLES.StreamTicks, (error) => {
           if (error !== undefined) {
             callback(error);
             return;
@@ -216,7 +227,7 @@ export class GrpcServer {
         call: ServerUnaryCall<{ symbol: string }, AggregateMessage>,
         callback: sendUnaryData<AggregateMessage>,
       ) => {
-        this.#authorized(call, 'reader', (error) => {
+        this.#authorized(call, METHOD_ROLES.GetAggregate, (error) => {
           if (error !== undefined) return callback(error);
           const symbol = normalizeSymbol(call.request.symbol);
           if (symbol === undefined) return callback(invalidSymbol());
@@ -228,7 +239,7 @@ export class GrpcServer {
         });
       },
       StreamAggregates: (call: ServerWritableStream<{ symbol: string }, AggregateMessage>) => {
-        this.#authorized(call, 'reader', (error) => {
+        this.#authorized(call, METHOD_ROLES.StreamAggregates, (error) => {
           // A server-streaming call ends with an error status through its 'error' event.
           const symbol = normalizeSymbol(call.request.symbol);
           if (error !== undefined) call.emit('error', error);
@@ -294,15 +305,6 @@ export class GrpcServer {
       then(failure);
     });
   }
-}
-
-/** The IP of a grpc-js peer (`127.0.0.1:5000`, `[::1]:5000`, also with an `ipv4:`/`ipv6:` scheme), or undefined. */
-export function peerAddress(peer: string): string | undefined {
-  const text = peer.replace(/^ipv[46]:/, '');
-  const v6 = /^\[([^\]]+)\]:\d+$/.exec(text);
-  if (v6 !== null) return v6[1];
-  const v4 = /^([\d.]+):\d+$/.exec(text);
-  return v4 === null ? undefined : v4[1];
 }
 
 function invalidSymbol(): { code: status; details: string } {

@@ -51,7 +51,7 @@ interface SubscriptionConnection {
 }
 
 /** Credentials in a graphql-ws `connection_init` payload: `{authorization}`, `{headers: {authorization}}`, `{token}` or `{apiKey}`. */
-function payloadCredentials(payload: unknown): Credentials | undefined {
+function payloadCredentials(payload: unknown, address: string | undefined): Credentials | undefined {
   if (typeof payload !== 'object' || payload === null) return undefined;
   const p = payload as Record<string, unknown>;
   const headers = (typeof p.headers === 'object' && p.headers !== null ? p.headers : p) as Record<
@@ -62,6 +62,7 @@ function payloadCredentials(payload: unknown): Credentials | undefined {
     authorization: stringOf(headers.authorization ?? headers.Authorization),
     accessToken: stringOf(p.token),
     apiKey: stringOf(headers['x-api-key'] ?? p.apiKey),
+    address,
   });
   return hasCredentials(credentials) ? credentials : undefined;
 }
@@ -163,7 +164,8 @@ export const graphqlRoutes: FastifyPluginAsync<GraphqlRouteOptions> = async (
         const socket = this.socket;
         const request = this.context?.request;
         const credentials =
-          payloadCredentials(data.payload) ?? (request === undefined ? {} : credentialsOf(request));
+          payloadCredentials(data.payload, request?.ip) ??
+          (request === undefined ? {} : credentialsOf(request));
         try {
           const principal = await authenticateStream(auth, credentials);
           if (socket !== undefined) {

@@ -304,6 +304,7 @@ export class StompSession extends WebSocketSession<StompDelivery> implements Hub
       authorization: frame.headers.get('Authorization') ?? frame.headers.get('authorization'),
       passcode: frame.headers.get('passcode'),
       apiKey: frame.headers.get('x-api-key'),
+      address: this.request.ip,
     });
     return hasCredentials(credentials) ? credentials : credentialsOf(this.request);
   }
@@ -488,7 +489,11 @@ export class StompSession extends WebSocketSession<StompDelivery> implements Hub
   #fail(code: string, message: string, receipt?: string, closeCode: number = CloseCode.BadRequest): void {
     if (this.closed) return;
     if (code === ErrorCode.BadRequest) this.counters.badMessages++;
-    else if (closeCode === CloseCode.Unauthorized || closeCode === CloseCode.Forbidden)
+    else if (
+      closeCode === CloseCode.Unauthorized ||
+      closeCode === CloseCode.Forbidden ||
+      closeCode === CloseCode.RateLimited
+    )
       this.counters.authFailures++;
     const headers: Array<[string, string]> = [
       ['message', code],

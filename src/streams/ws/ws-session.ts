@@ -172,7 +172,7 @@ export class WsSession extends WebSocketSession<HubMessage> implements HubSubscr
     const refresh = this.#state === State.Open;
     let principal: Principal;
     try {
-      principal = await authenticateStream(this.auth, { bearer, apiKey });
+      principal = await authenticateStream(this.auth, { bearer, apiKey, address: this.request.ip });
     } catch (err) {
       if (this.closed) return;
       const { code, message } = authFailure(err);
