@@ -99,8 +99,23 @@ async function measure(
   await sleep(2000);
   await load.stop();
   // Every TCP byte sent is read and ingested, then everything accepted is committed.
-  while (server.tcp!.counters().frames < load.figures.sent.tcp) await sleep(20);
-  await server.storage.writer.persisted();
+  const drainFrom = Date.now();
+  while (server.tcp!.counters().frames < load.figures.sent.tcp) {
+    assert.ok(
+      Date.now() - drainFrom < 20_000,
+      `TCP frames read ${server.tcp!.counters().frames} of ${load.figures.sent.tcp} after 20 s`,
+    );
+    await sleep(20);
+  }
+  const committed = new AbortController();
+  await Promise.race([
+    server.storage.writer.persisted().finally(() => committed.abort()),
+    sleep(20_000, undefined, { signal: committed.signal }).then(
+      () =>
+        assert.fail(`not committed 20 s after the load: ${JSON.stringify(server.storage.writer.counters())}`),
+      () => undefined,
+    ),
+  ]);
 
   const stored = (
     await server.storage.database.marketData.ticksAfter(0, Number.MAX_SAFE_INTEGER, 10_000_000)
