@@ -65,6 +65,7 @@ export class SteadyLoad {
   #retryAt = 0;
   #next = 0;
   #running = false;
+  #halted = false;
   #loops: Array<Promise<void>> = [];
   readonly #inFlight = new Set<Promise<void>>();
   #socket: Socket | undefined;
@@ -86,6 +87,7 @@ export class SteadyLoad {
 
   /** Stops at once, answers or not (after a failed test). */
   halt(): void {
+    this.#halted = true;
     this.#running = false;
     this.#retry.length = 0;
     this.#socket?.destroy();
@@ -146,7 +148,9 @@ export class SteadyLoad {
   }
 
   async #one(item: Record<string, unknown>): Promise<void> {
-    for (;;) {
+    // Until answered, or halted (a single tick retried against a closed server would keep the
+    // test process alive).
+    while (!this.#halted) {
       let res: Response;
       try {
         res = await this.#post('/api/prices?ack=persisted', item);
