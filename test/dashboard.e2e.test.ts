@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './support/chromium.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const resultsDir = join(root, 'test-results');
-const CHROMIUM = '/usr/bin/chromium';
 const ADMIN_USERNAME = 'admin';
 const ADMIN_PASSWORD = 'e2e-admin-password-1';
 const SPIKE_SYMBOL = 'E2E-SPIKE';
@@ -143,18 +143,7 @@ describe('dashboard in a real browser', { skip: serverMissing, timeout: 180_000 
     server.stderr?.on('data', collect);
     await waitForHealth(base, server, () => serverOutput, 60_000);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -10,12 +10,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 import type { Server } from '../src/main.js';
 import { testServer, type LogLines } from './support/test-server.js';
+import { CHROMIUM, launchChromium } from './support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const modules = fileURLToPath(new URL('../node_modules/', import.meta.url));
 
 const PAGE = `<!doctype html>
@@ -94,18 +94,7 @@ describe('STOMP over SockJS in chromium', { timeout: 180_000 }, () => {
     server = await testServer();
     endpoint = `${await server.app.listen({ host: '127.0.0.1', port: 0 })}/ws`;
     page = await pageServer();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 
 import type { Server } from '../../src/main.js';
 import { testServer, type LogLines } from '../support/test-server.js';
+import { CHROMIUM, launchChromium } from '../support/chromium.js';
 
 /**
  * Chromium's own RTCPeerConnection negotiates with tickstream over the C++/Java server's STOMP
@@ -14,7 +15,6 @@ import { testServer, type LogLines } from '../support/test-server.js';
  * only: Chromium is told to offer its loopback interface and to show it as an address, not an
  * mDNS name.
  */
-const CHROMIUM = '/usr/bin/chromium';
 
 /**
  * What the page runs, as JavaScript text (the test's TypeScript has no DOM types): a bare STOMP
@@ -97,20 +97,10 @@ before(async () => {
   );
   server = await testServer();
   url = (await server.app.listen({ host: '127.0.0.1', port: 0 })).replace('http', 'ws');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--allow-loopback-in-peer-connection',
-      '--disable-features=WebRtcHideLocalIpsWithMdns',
-    ],
-  });
+  browser = await launchChromium([
+    '--allow-loopback-in-peer-connection',
+    '--disable-features=WebRtcHideLocalIpsWithMdns',
+  ]);
 });
 after(async () => {
   await browser?.close();
