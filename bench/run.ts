@@ -16,7 +16,7 @@ const scenarios: Record<string, () => Promise<{ run: (args: string[]) => Promise
 /** Long runs made only when named (minutes each), never by a run of every scenario. */
 const onlyWhenNamed = new Set(['faults', 'soak', 'cluster']);
 /** Options followed by a value (`--duration 5m`); the value is passed on with its option. */
-const valueOptions = new Set(['--duration', '--sample', '--max-seconds']);
+const valueOptions = new Set(['--duration', '--sample', '--max-seconds', '--rate']);
 
 const args = process.argv.slice(2);
 const names: string[] = [];
@@ -31,7 +31,7 @@ for (let i = 0; i < args.length; i++) {
 }
 if (options.includes('--help') || options.includes('-h')) {
   console.log(
-    `usage: npm run bench -- [scenario ...] [--quick] [--replot] [--duration 30m] [--sample 10s] [--max-seconds 20s]\nscenarios: ${Object.keys(scenarios).join(', ')}`,
+    `usage: npm run bench -- [scenario ...] [--quick] [--replot] [--duration 30m] [--sample 10s] [--max-seconds 20s] [--rate N] [--pglite-in-server-thread]\nscenarios: ${Object.keys(scenarios).join(', ')}`,
   );
   process.exit(0);
 }

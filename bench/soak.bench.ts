@@ -1,6 +1,10 @@
 /**
  * Scenario `soak` (not in CI, not in a run of every scenario): `npm run bench -- soak
- * [--duration 30m] [--sample 10s] [--max-seconds 20]`.
+ * [--duration 30m] [--sample 10s] [--max-seconds 20] [--rate N] [--pglite-in-server-thread]`.
+ *
+ * `--rate N` soaks at N ticks/s instead of half the maximum (to compare two builds or settings at
+ * the same load); `--pglite-in-server-thread` runs the embedded database in the server's thread
+ * (`storage.embeddedThread: false`), as before it had a thread of its own.
  *
  * The whole server (HTTP, TCP and gRPC listening, storage on: embedded PGlite in a temporary data
  * directory) runs in this process; the producers and the stream clients run in a child process,
@@ -638,8 +642,12 @@ export async function run(args: string[]): Promise<void> {
     grpc: { host: '127.0.0.1', port: 0 },
     // A smaller buffer than the default 500,000 so the short maximum push fills it within seconds
     // and the maximum measured is what storage sustains, not what the buffer absorbed.
-    storage: { bufferCapacity: 100_000 },
+    storage: { bufferCapacity: 100_000, embeddedThread: !args.includes('--pglite-in-server-thread') },
   });
+  const fixedRate = args.includes('--rate') ? Number(option(args, '--rate', '')) : undefined;
+  if (fixedRate !== undefined && !(Number.isInteger(fixedRate) && fixedRate > 0)) {
+    throw new Error('--rate takes a whole number of ticks per second');
+  }
   const server: RunningServer = await startServer(config, createLogger({ level: 'warn' }), {
     env: { TICKSTREAM_ADMIN_PASSWORD: ADMIN_PASSWORD },
     metrics: new Metrics({ defaultMetrics: false }),
@@ -684,7 +692,7 @@ export async function run(args: string[]): Promise<void> {
       ((server.storage.writer.counters().committedSeq - pushStart.committed) * 1000) /
       (drainedAt - pushStart.at);
     const drainSec = (drainedAt - pushEnd.at) / 1000;
-    const targetPerSec = Math.max(100, Math.round(maxPerSec / 2 / 100) * 100);
+    const targetPerSec = fixedRate ?? Math.max(100, Math.round(maxPerSec / 2 / 100) * 100);
     console.log(
       `soak: maximum ${Math.round(maxPerSec).toLocaleString('en-US')} ticks/s accepted ` +
         `and committed (${acceptedInPush} ticks in the push, storage ${drainSec.toFixed(1)} s behind at its end; ` +
@@ -791,7 +799,7 @@ export async function run(args: string[]): Promise<void> {
       committedPerSecAtMax,
       targetTicksPerSec: targetPerSec,
       streamClients: { ws: WS_CLIENTS, sse: SSE_CLIENTS, connected: clients.connected },
-      storage: 'PGlite (embedded), data directory in the temp dir, bufferCapacity 100,000',
+      storage: `PGlite (embedded${config.storage.embeddedThread ? ', on its own thread' : ', in the server thread'}), data directory in the temp dir, bufferCapacity 100,000`,
       verdict,
       samples,
     });

@@ -377,6 +377,11 @@ const StorageSchema = Type.Object(
       description:
         'Writes in flight at once on a PostgreSQL server: their COPYs overlap, their commits stay in order. The embedded database writes one at a time.',
     }),
+    embeddedThread: Type.Boolean({
+      default: true,
+      description:
+        'Run the embedded database (PGlite) on a worker thread of its own, so its statements do not hold the event loop. false runs it in the server thread.',
+    }),
     connectTimeoutMs: Integer({
       minimum: 100,
       maximum: 600_000,

@@ -41,7 +41,11 @@ describe('storage outage', () => {
     { skip, timeout: 20_000 },
     async (t) => {
       const { url, proxy } = await proxiedDatabase();
-      const driver = new PostgresDriver({ url: url.toString(), poolSize: 2, connectTimeoutMs: 1000 });
+      const driver = new PostgresDriver({
+        url: url.toString(),
+        poolSize: 2,
+        connectTimeoutMs: 1000,
+      });
       t.after(async () => {
         await driver.close();
         await proxy.stop();
@@ -72,6 +76,7 @@ describe('storage outage', () => {
             bufferCapacity: 3000,
             openCandleFlushMs: 50,
             statsIntervalMs: 100,
+            embeddedThread: false,
             poolSize: 3,
             connectTimeoutMs: 1000,
             retryInitialDelayMs: 10,

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 
 import type { CandleData } from '../core/candles.js';
 import type { SymbolStats } from '../core/symbol-state.js';
@@ -7,6 +7,7 @@ import type { EngineOptions } from './engine.js';
 import { partitionOf } from './partition.js';
 import type { FromWorker, ToWorker, WireBatch, WireEvent } from './partition-wire.js';
 import type { TickBatch } from './tick-batch.js';
+import { startModuleWorker } from '../runtime/module-worker.js';
 
 /** What one ingested batch made, in input order: per row its rejection, or the events it caused. */
 export type PoolItem =
@@ -48,17 +49,9 @@ export class PartitionPool {
 
   private constructor(options: EngineOptions, partitions: number) {
     this.partitions = partitions;
-    // Run from TypeScript sources (tests, benchmarks), the worker needs the same loader.
-    const fromSource = import.meta.url.endsWith('.ts');
-    const url = new URL(fromSource ? './partition-worker.ts' : './partition-worker.js', import.meta.url);
-    // Node 20 does not pass `--import tsx` loaders on to workers: load the entry through tsx's API.
-    const entry = fromSource
-      ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})` +
-        `.then((tsx) => tsx.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(import.meta.url)}))`
-      : url;
     this.#pending = Array.from({ length: partitions }, () => []);
     this.#workers = Array.from({ length: partitions }, (_, p) => {
-      const worker = new Worker(entry, { eval: fromSource });
+      const worker = startModuleWorker(import.meta.url, 'partition-worker');
       worker.on('message', (message: FromWorker) => {
         const waiting = this.#pending[p]!.shift();
         if (waiting === undefined) return;

@@ -5,6 +5,7 @@ import { ErrorCode, TickstreamError } from '../errors.js';
 import { MarketDataStore } from './market-data-store.js';
 import { migrate, type MigrationStatus } from './migrate.js';
 import { MEMORY, PgliteDriver } from './pglite-driver.js';
+import { PgliteThreadDriver } from './pglite-thread-driver.js';
 import { PostgresDriver } from './postgres-driver.js';
 import type { SqlDriver } from './sql-driver.js';
 import { TickPartitions } from './tick-partitions.js';
@@ -58,6 +59,8 @@ export interface DatabaseLocation {
   readonly reconnectMaxDelayMs?: number;
   /** PGlite only: a data directory tarball to start from instead of running initdb (tests). */
   readonly loadDataDir?: Blob;
+  /** PGlite only: run it on a worker thread of its own (./pglite-thread-driver.ts), as the server does. */
+  readonly thread?: boolean;
 }
 
 /**
@@ -90,10 +93,12 @@ export async function openDatabase(location: DatabaseLocation): Promise<Database
   } else {
     const path = location.dataDir === MEMORY_DATA_DIR ? MEMORY : join(location.dataDir, 'pglite');
     try {
-      driver = await PgliteDriver.open({
+      const options = {
         path,
         ...(location.loadDataDir === undefined ? {} : { loadDataDir: location.loadDataDir }),
-      });
+      };
+      driver =
+        location.thread === true ? await PgliteThreadDriver.open(options) : await PgliteDriver.open(options);
     } catch (err) {
       if (err instanceof TickstreamError) throw err;
       throw new TickstreamError(

@@ -13,6 +13,8 @@ export interface PgliteDriverOptions {
   readonly path: string;
   /** A data directory tarball (from PGlite's `dumpDataDir`) to start from: skips initdb (tests). */
   readonly loadDataDir?: Blob;
+  /** Take the directory's lock file here (default). False when the opener holds it already (./pglite-thread-driver.ts). */
+  readonly lock?: boolean;
 }
 
 /**
@@ -40,7 +42,7 @@ export class PgliteDriver implements SqlDriver {
     let lock: DirectoryLock | undefined;
     if (!memory) {
       mkdirSync(path, { recursive: true });
-      lock = DirectoryLock.acquire(`${path}.lock`);
+      if (options.lock !== false) lock = DirectoryLock.acquire(`${path}.lock`);
     }
     try {
       const db = await PGlite.create(path, {

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { migrate } from './migrate.js';
 import { MIGRATIONS } from './migrations.js';
 import { MEMORY, PgliteDriver } from './pglite-driver.js';
+import { PgliteThreadDriver } from './pglite-thread-driver.js';
 import { Database } from './database.js';
 
 /**
@@ -50,5 +51,11 @@ async function build(): Promise<Blob> {
 /** A fresh, migrated in-memory database. */
 export async function memoryDatabase(): Promise<Database> {
   const driver = await PgliteDriver.open({ path: MEMORY, loadDataDir: await pgliteTemplate() });
+  return new Database(driver);
+}
+
+/** The same on a worker thread of its own (./pglite-thread-driver.ts), as the server runs it. */
+export async function memoryDatabaseOnThread(): Promise<Database> {
+  const driver = await PgliteThreadDriver.open({ path: MEMORY, loadDataDir: await pgliteTemplate() });
   return new Database(driver);
 }

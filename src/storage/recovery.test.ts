@@ -34,6 +34,7 @@ const SETTINGS = (dataDir: string): StorageSettings => ({
   dataDir,
   storage: {
     ...WRITER,
+    embeddedThread: true,
     poolSize: 2,
     connectTimeoutMs: 5000,
     partitionsAheadDays: 1,

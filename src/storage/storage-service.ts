@@ -64,6 +64,7 @@ export async function startStorageService(
     reconnectMaxDelayMs: storage.retryMaxDelayMs,
     // The writer's transactions, and one more (migrations, retention).
     transactionConnections: storage.writeConcurrency + 1,
+    thread: storage.embeddedThread,
     ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
   });
   const storeLog = log.child({ component: 'storage' });

@@ -56,6 +56,7 @@ const storage = await startStorageService(
       bufferCapacity: 5000,
       openCandleFlushMs: 100,
       statsIntervalMs: 150,
+      embeddedThread: true,
       poolSize: 2,
       connectTimeoutMs: 5000,
       retryInitialDelayMs: 10,

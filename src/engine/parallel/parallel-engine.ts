@@ -1,4 +1,4 @@
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 
 import type { CandleData } from '../../core/candles.js';
 import { parseIntervals, type Interval } from '../../core/interval.js';
@@ -13,6 +13,7 @@ import type {
   IngestResult,
   Rejection,
 } from '../engine.js';
+import { startModuleWorker } from '../../runtime/module-worker.js';
 import { partitionOf } from '../partition.js';
 import { RecentAnomalies } from '../recent-anomalies.js';
 import { TickBatch } from '../tick-batch.js';
@@ -248,15 +249,7 @@ export class ParallelEngine {
   // -- threads -------------------------------------------------------------------------------------
 
   #spawn(p: Partition, restore: Extract<ToThread, { type: 'init' }>['restore']): void {
-    // Run from TypeScript sources (tests, benchmarks), the worker needs the same loader.
-    const fromSource = import.meta.url.endsWith('.ts');
-    const url = new URL(fromSource ? './partition-thread.ts' : './partition-thread.js', import.meta.url);
-    // Node 20 does not pass `--import tsx` loaders on to workers: load the entry through tsx's API.
-    const entry = fromSource
-      ? `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})` +
-        `.then((tsx) => tsx.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(import.meta.url)}))`
-      : url;
-    const worker = new Worker(entry, { eval: fromSource });
+    const worker = startModuleWorker(import.meta.url, 'partition-thread');
     const { port1, port2 } = new MessageChannel();
     p.worker = worker;
     p.names = port1;
