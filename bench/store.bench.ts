@@ -173,12 +173,13 @@ async function throughWriter(target: Target, batches: readonly TickBatch[], rows
   }
 }
 
-function pgliteTarget(): Target {
+/** PGlite on a worker thread of its own (the server's default, `storage.embeddedThread`) or in this one. */
+function pgliteTarget(thread: boolean): Target {
   return {
-    name: 'PGlite',
+    name: thread ? 'PGlite (own thread)' : 'PGlite (this thread)',
     async open() {
       const dir = mkdtempSync(join(tmpdir(), 'tickstream-bench-'));
-      const database = await openDatabase({ dataDir: dir });
+      const database = await openDatabase({ dataDir: dir, thread });
       await database.migrate();
       return {
         database,
@@ -218,7 +219,8 @@ export async function run(options: string[]): Promise<void> {
   const quick = options.includes('--quick');
   const url = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   const targets: Array<{ target: Target; rows: number; file: string }> = [
-    { target: pgliteTarget(), rows: quick ? 200_000 : 1_000_000, file: 'store-pglite' },
+    { target: pgliteTarget(true), rows: quick ? 200_000 : 1_000_000, file: 'store-pglite' },
+    { target: pgliteTarget(false), rows: quick ? 200_000 : 1_000_000, file: 'store-pglite-in-thread' },
   ];
   if (url !== undefined && url !== '') {
     targets.push({ target: postgresTarget(url), rows: quick ? 400_000 : 2_000_000, file: 'store-postgres' });
@@ -227,7 +229,7 @@ export async function run(options: string[]): Promise<void> {
   }
   const { batchSize, writeConcurrency } = loadConfig().storage;
   for (const { target, rows, file } of targets) {
-    const concurrency = target.name === 'PGlite' ? 1 : writeConcurrency;
+    const concurrency = target.name.startsWith('PGlite') ? 1 : writeConcurrency;
     const batches = generate(rows);
     const encoded = encodeCeiling(batches, batchSize);
     // Alternate, best of two each: this machine's other load moves single runs by ±20 %.

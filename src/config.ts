@@ -192,6 +192,13 @@ const HttpSchema = Type.Object(
       default: 16_777_216,
       description: 'Largest batch request body.',
     }),
+    shutdownGraceMs: Type.Integer({
+      minimum: 0,
+      maximum: 600_000,
+      default: 5000,
+      description:
+        'On shutdown, how long answers still being sent may take before their connections are cut (a client that stopped reading would otherwise hold the server open for good).',
+    }),
     corsOrigins: Type.Array(Type.String({ minLength: 1 }), {
       default: [],
       description: 'Origins allowed to call the API from a browser (none: same origin only).',

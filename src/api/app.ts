@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
 
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
@@ -119,6 +120,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateRequest('principal', undefined);
   app.setErrorHandler(errorHandler(log));
 
+  // Shutdown ends within http.shutdownGraceMs: Node's close() waits for every answer in flight,
+  // and one to a client that stopped reading (or on a socket taken over by an upgrade) never ends.
+  const sockets = new Set<Socket>();
+  app.server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  let cutter: NodeJS.Timeout | undefined;
+  app.addHook('preClose', (done) => {
+    cutter = setTimeout(() => {
+      if (sockets.size > 0)
+        log.warn(
+          { connections: sockets.size },
+          'shutdown: connections still open after the grace period are cut',
+        );
+      for (const socket of sockets) socket.destroy();
+    }, config.http.shutdownGraceMs);
+    done();
+  });
+  app.addHook('onClose', () => clearTimeout(cutter));
+
   const meter = new ThroughputMeter();
   const sampler = setInterval(() => meter.sample(Date.now(), deps.engine.counters().accepted), 1000);
   sampler.unref();
@@ -217,6 +239,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const durations = new Map<string, { observe(seconds: number): void }>();
   const logRequests = log.isLevelEnabled('info');
   app.addHook('onResponse', (request, reply, done) => {
+    // A request with `Upgrade` that was answered over HTTP instead (a route that is not a
+    // WebSocket, a refusal): Node hands such sockets to the 'upgrade' listener and no longer
+    // parses them, so nothing else would ever end them; each would stay open for good and hold
+    // the server's close() (found by the role matrix, test/attacks/stream-roles.test.ts).
+    if ((request.raw as { upgrade?: boolean }).upgrade === true) endUpgradeSocket(request.raw.socket);
     const route = request.routeOptions.url ?? 'unmatched';
     // A child histogram per (method, route, status), so labels are not hashed on every request.
     const key = `${request.method} ${route} ${reply.statusCode}`;
@@ -329,4 +356,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 /** Query strings may carry credentials (`?access_token=`, `?api_key=`): never log their values. */
 function redactQuery(url: string): string {
   return url.replace(/([?&](?:access_token|token|api_key|apikey)=)[^&]*/gi, '$1[redacted]');
+}
+
+/** Ends a socket once what was written is sent; destroys it if the peer does not close within a second. */
+function endUpgradeSocket(socket: Socket | null): void {
+  if (socket === null || socket.destroyed) return;
+  socket.end();
+  setTimeout(() => socket.destroy(), 1000).unref();
 }

@@ -146,6 +146,7 @@ export class PgliteThreadDriver implements SqlDriver {
 
   /** Stops the thread without closing the database, as a fatal error in it would (tests). */
   async terminateThread(): Promise<void> {
+    this.#worker.ref();
     await this.#worker.terminate();
   }
 
@@ -203,6 +204,9 @@ export class PgliteThreadDriver implements SqlDriver {
 
   async #stop(): Promise<void> {
     this.#closing ??= Promise.resolve();
+    // An unreferenced thread does not hold the loop: without this, a process with nothing else to
+    // do would end while the close is still awaited.
+    this.#worker.ref();
     await this.#worker.terminate();
     this.#lock?.release();
   }
