@@ -29,7 +29,7 @@ export interface LoadFigures {
   sent: { http: number; tcp: number };
   /** Ticks acknowledged (HTTP with ack=persisted: committed). */
   acknowledged: number;
-  /** HTTP 503 answers to single ticks, each with a Retry-After header. */
+  /** HTTP 503 answers (single ticks, and batches refused whole), each with a Retry-After header. */
   http503: number;
   /** 503 answers without Retry-After (must stay 0). */
   http503WithoutRetryAfter: number;
@@ -185,6 +185,15 @@ export class SteadyLoad {
     } catch {
       this.figures.networkErrors++;
       this.#refused(items, 100);
+      return;
+    }
+    if (res.status === 503) {
+      // Refused whole (storage cannot commit, e.g. the disk guard): resent after Retry-After.
+      await res.arrayBuffer();
+      const retryAfter = Number(res.headers.get('retry-after'));
+      if (Number.isFinite(retryAfter) && retryAfter > 0) this.figures.http503++;
+      else this.figures.http503WithoutRetryAfter++;
+      this.#refused(items, (Number.isFinite(retryAfter) ? retryAfter : 1) * 1000);
       return;
     }
     if (res.status !== 200) {
