@@ -84,6 +84,23 @@ export function addToSlot(f: Float64Array, o: number, ts: number, price: number,
   }
 }
 
+/**
+ * {@link addToSlot} for a tick whose `ts` is at or after the bucket's close time (and so after its
+ * open time, which is never later): the close always moves and the open never does. The same
+ * result as `addToSlot` for such a tick, with two loads and two comparisons fewer.
+ */
+export function addLatestToSlot(f: Float64Array, o: number, ts: number, price: number, volume: number): void {
+  f[o + CLOSE_TS] = ts;
+  f[o + CLOSE] = price;
+  if (price > f[o + HIGH]!) f[o + HIGH] = price;
+  if (price < f[o + LOW]!) f[o + LOW] = price;
+  f[o + TRADES]!++;
+  if (volume > 0) {
+    f[o + VOLUME]! += volume;
+    f[o + PV_SUM]! += price * volume;
+  }
+}
+
 /** Writes a whole bucket into slot `o` (restoring from a snapshot). */
 export function writeSlot(f: Float64Array, o: number, v: SlotValues): void {
   f[o + START] = v.start;

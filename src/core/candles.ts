@@ -1,4 +1,5 @@
 import {
+  addLatestToSlot,
   addToSlot,
   CLOSE,
   CLOSE_TS,
@@ -162,6 +163,38 @@ export interface CandleSink {
 }
 
 /**
+ * Slot offsets in order, in an array whose length never shrinks: `n` counts the ones in use. A
+ * plain array emptied by `shift` or `length = 0` gives its storage back, and the next `push`
+ * (a 1 s bucket moves behind a new one every tenth tick of a symbol) allocates it again.
+ */
+class Offsets {
+  readonly a: number[] = [];
+  n = 0;
+
+  push(o: number): void {
+    if (this.n === this.a.length) this.a.push(o);
+    else this.a[this.n] = o;
+    this.n++;
+  }
+
+  /** Inserts `o` at position `at` (≤ n). */
+  insert(at: number, o: number): void {
+    this.push(o);
+    const a = this.a;
+    for (let i = this.n - 1; i > at; i--) a[i] = a[i - 1]!;
+    a[at] = o;
+  }
+
+  /** Drops the first `k` (≤ n). */
+  dropFront(k: number): void {
+    const a = this.a;
+    const n = this.n - k;
+    for (let i = 0; i < n; i++) a[i] = a[i + k]!;
+    this.n = n;
+  }
+}
+
+/**
  * The candles of one symbol at every interval, in one Float64Array of bucket slots.
  *
  * Why slots in a typed array: with a thousand symbols ticking in random order, every object a
@@ -182,20 +215,22 @@ export class CandleSet {
   /** Slot k (k < intervals.length) holds interval k's newest open bucket (START NaN: none). */
   #f: Float64Array;
   /** Per interval, overflow slot offsets of open buckets older than the newest, oldest first. */
-  readonly #older: number[][];
+  readonly #older: Offsets[];
   /** Per interval, overflow slot offsets of revisable closed buckets. */
-  readonly #revisable: number[][];
+  readonly #revisable: Offsets[];
   readonly #free: number[] = [];
   /** Per interval, the object lent to open-candle update listeners. */
   readonly #live: Candle[];
   #nextEnd = Infinity;
+  /** The largest close time of any slot (every tick added, every bucket restored). */
+  #maxCloseTs = -Infinity;
 
   constructor(symbol: string, intervals: readonly Interval[]) {
     this.symbol = symbol;
     this.intervals = intervals;
     const n = intervals.length;
-    this.#older = Array.from({ length: n }, () => []);
-    this.#revisable = Array.from({ length: n }, () => []);
+    this.#older = Array.from({ length: n }, () => new Offsets());
+    this.#revisable = Array.from({ length: n }, () => new Offsets());
     this.#live = Array.from({ length: n }, () => new Candle());
     // The newest slots, and one overflow slot per interval: the bucket still open behind the newest.
     this.#f = new Float64Array(2 * n * SLOT);
@@ -216,11 +251,16 @@ export class CandleSet {
     const updates = sink.wantsCandleUpdates;
     const n = this.intervals.length;
     let f = this.#f;
+    // A tick at or after every slot's close time (all but late ones) moves each bucket's close and
+    // never its open.
+    const latest = ts >= this.#maxCloseTs;
+    if (latest) this.#maxCloseTs = ts;
     for (let k = 0, o = 0; k < n; k++, o += SLOT) {
       // Nearly every tick lands in the newest bucket: a range check, no division (a float modulo
       // is a slow library call). A NaN start fails it.
       if (ts >= f[o]! && ts < f[o + END]!) {
-        addToSlot(f, o, ts, price, volume);
+        if (latest) addLatestToSlot(f, o, ts, price, volume);
+        else addToSlot(f, o, ts, price, volume);
         if (updates) sink.candle(this.#live[k]!.load(this.symbol, this.intervals[k]!.label, f, o, false));
       } else {
         this.#addSlow(k, ts, price, volume, watermark, sink);
@@ -248,7 +288,8 @@ export class CandleSet {
       o = newest;
     } else {
       const older = this.#older[k]!;
-      for (const p of older) {
+      for (let i = 0; i < older.n; i++) {
+        const p = older.a[i]!;
         if (this.#f[p] === start) {
           addToSlot(this.#f, p, ts, price, volume);
           o = p;
@@ -262,9 +303,9 @@ export class CandleSet {
         }
         o = this.#alloc();
         initSlot(this.#f, o, start, start + ms, ts, price, volume);
-        let at = older.length;
-        while (at > 0 && this.#f[older[at - 1]!]! > start) at--;
-        older.splice(at, 0, o);
+        let at = older.n;
+        while (at > 0 && this.#f[older.a[at - 1]!]! > start) at--;
+        older.insert(at, o);
       }
     }
     if (start + ms < this.#nextEnd) this.#nextEnd = start + ms;
@@ -274,7 +315,8 @@ export class CandleSet {
   /** A tick for a bucket the watermark closed: revise it (revision + 1), or open it already closed. */
   #revise(k: number, start: number, ts: number, price: number, volume: number): Candle {
     const revisable = this.#revisable[k]!;
-    for (const o of revisable) {
+    for (let i = 0; i < revisable.n; i++) {
+      const o = revisable.a[i]!;
       if (this.#f[o] === start) {
         this.#f[o + REVISION]!++;
         addToSlot(this.#f, o, ts, price, volume);
@@ -294,37 +336,58 @@ export class CandleSet {
    */
   closeUpTo(watermark: number, eventWatermark: number, sink: CandleSink): void {
     let nextEnd = Infinity;
-    for (let k = 0; k < this.intervals.length; k++) {
+    const n = this.intervals.length;
+    for (let k = 0; k < n; k++) {
       const older = this.#older[k]!;
       const revisable = this.#revisable[k]!;
-      let n = 0;
-      while (n < older.length && this.#f[older[n]! + END]! <= watermark) {
-        const o = older[n++]!;
+      let closed = 0;
+      while (closed < older.n && this.#f[older.a[closed]! + END]! <= watermark) {
+        const o = older.a[closed++]!;
         sink.candle(this.#emitted(k, o));
         if (this.#f[o + END]! > eventWatermark) revisable.push(o);
         else this.#free.push(o);
       }
-      // shift() allocates nothing; splice would return a new array on every close.
-      for (; n > 0; n--) older.shift();
+      if (closed > 0) older.dropFront(closed);
       const newest = k * SLOT;
       // A cleared newest slot has a NaN start (and a stale end).
-      if (older.length === 0 && this.#f[newest] === this.#f[newest] && this.#f[newest + END]! <= watermark) {
+      if (older.n === 0 && this.#f[newest] === this.#f[newest] && this.#f[newest + END]! <= watermark) {
         sink.candle(this.#emitted(k, newest));
         if (this.#f[newest + END]! > eventWatermark) revisable.push(this.#copy(newest));
         this.#f[newest] = NaN;
       }
       const end =
-        older.length > 0
-          ? this.#f[older[0]! + END]!
+        older.n > 0
+          ? this.#f[older.a[0]! + END]!
           : this.#f[newest]! === this.#f[newest]!
             ? this.#f[newest + END]!
             : Infinity;
       if (end < nextEnd) nextEnd = end;
-      for (let i = revisable.length - 1; i >= 0; i--) {
-        if (this.#f[revisable[i]! + END]! <= eventWatermark) this.#free.push(...revisable.splice(i, 1));
-      }
+      if (revisable.n > 0) this.#prune(revisable, eventWatermark);
     }
     this.#nextEnd = nextEnd;
+  }
+
+  /**
+   * Frees the revisable buckets ending at or before `eventWatermark` (newest first onto the free
+   * list, as before), keeping the others in order; in place, no array per call.
+   */
+  #prune(revisable: Offsets, eventWatermark: number): void {
+    const f = this.#f;
+    const a = revisable.a;
+    let freed = 0;
+    for (let i = revisable.n - 1; i >= 0; i--) {
+      if (f[a[i]! + END]! <= eventWatermark) {
+        this.#free.push(a[i]!);
+        freed++;
+      }
+    }
+    if (freed === 0) return;
+    let kept = 0;
+    for (let i = 0; i < revisable.n; i++) {
+      const o = a[i]!;
+      if (f[o + END]! > eventWatermark) a[kept++] = o;
+    }
+    revisable.n = kept;
   }
 
   /** Closes and emits every open bucket (end of a finite input). */
@@ -336,7 +399,8 @@ export class CandleSet {
   openCandles(): Candle[] {
     const out: Candle[] = [];
     for (let k = 0; k < this.intervals.length; k++) {
-      for (const o of this.#older[k]!) out.push(this.#copyOut(k, o, false));
+      const older = this.#older[k]!;
+      for (let i = 0; i < older.n; i++) out.push(this.#copyOut(k, older.a[i]!, false));
       if (this.#f[k * SLOT] === this.#f[k * SLOT]) out.push(this.#copyOut(k, k * SLOT, false));
     }
     return out;
@@ -346,7 +410,8 @@ export class CandleSet {
   revisableCandles(): Candle[] {
     const out: Candle[] = [];
     for (let k = 0; k < this.intervals.length; k++) {
-      for (const o of this.#revisable[k]!) out.push(this.#copyOut(k, o, true));
+      const revisable = this.#revisable[k]!;
+      for (let i = 0; i < revisable.n; i++) out.push(this.#copyOut(k, revisable.a[i]!, true));
     }
     return out;
   }
@@ -358,6 +423,7 @@ export class CandleSet {
     const o = this.#alloc();
     const f = this.#f;
     writeSlot(f, o, init);
+    if (init.closeTs > this.#maxCloseTs) this.#maxCloseTs = init.closeTs;
     if (init.closed) {
       this.#revisable[k]!.push(o);
       return;
@@ -371,9 +437,9 @@ export class CandleSet {
       this.#free.push(o);
     } else {
       const older = this.#older[k]!;
-      let at = older.length;
-      while (at > 0 && this.#f[older[at - 1]!]! > init.start) at--;
-      older.splice(at, 0, o);
+      let at = older.n;
+      while (at > 0 && this.#f[older.a[at - 1]!]! > init.start) at--;
+      older.insert(at, o);
     }
     if (init.end < this.#nextEnd) this.#nextEnd = init.end;
   }
@@ -390,7 +456,9 @@ export class CandleSet {
   /** Copies slot `o` into a fresh overflow slot and returns its offset. */
   #copy(o: number): number {
     const to = this.#alloc();
-    this.#f.copyWithin(to, o, o + SLOT);
+    // Twelve doubles: a loop is cheaper than the copyWithin builtin's call.
+    const f = this.#f;
+    for (let i = 0; i < SLOT; i++) f[to + i] = f[o + i]!;
     return to;
   }
 

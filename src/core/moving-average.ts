@@ -19,12 +19,16 @@ export class MovingAverage {
   #held = 0;
   /** Values pushed since tracking began, including those before a restore. */
   #total = 0;
+  /** Pushes left until `#total` is a multiple of `window` (the next re-sum): a countdown instead of
+   *  an integer division per push. */
+  #untilResum: number;
   #sum = 0;
 
   constructor(window: number) {
     if (!Number.isInteger(window) || window < 1)
       throw new RangeError(`window must be an integer ≥ 1, got ${window}`);
     this.window = window;
+    this.#untilResum = window;
     this.#ring = new Float64Array(window * 2);
   }
 
@@ -57,7 +61,11 @@ export class MovingAverage {
       const leaving = i - window;
       this.#sum -= ring[leaving < 0 ? leaving + capacity : leaving]!;
     }
-    if (++this.#total % window === 0) this.#resum();
+    this.#total++;
+    if (--this.#untilResum === 0) {
+      this.#untilResum = window;
+      this.#resum();
+    }
     return this.#sum / (this.#held < window ? this.#held : window);
   }
 
@@ -99,6 +107,7 @@ export class MovingAverage {
     if (values.length > total) throw new RangeError('more values than the total count');
     const average = new MovingAverage(window);
     average.#total = total - values.length;
+    average.#untilResum = window - (average.#total % window);
     for (const value of values) average.push(value);
     return average;
   }

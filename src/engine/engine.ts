@@ -141,6 +141,8 @@ export class Engine {
   readonly #sink: SymbolEventSink & { wantsCandleUpdates: boolean };
   readonly #tickEvent: TickEvent;
   #admission: Admission | undefined;
+  /** `options.maxFutureSkewMs`, a plain number field read on every tick. */
+  readonly #maxFutureSkewMs: number;
   /** Where `ingest` puts raw ticks in columns (reused: no allocation per call). */
   readonly #scratch = new TickBatch(SCRATCH_ROWS);
   #scratchInUse = false;
@@ -159,6 +161,7 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.options = Object.freeze({ ...options, intervals: [...options.intervals] });
     this.intervals = parseIntervals(options.intervals);
+    this.#maxFutureSkewMs = options.maxFutureSkewMs;
     this.#stateOptions = {
       movingAverageWindow: options.movingAverageWindow,
       windowMs: options.slidingWindowMilliseconds,
@@ -418,7 +421,7 @@ export class Engine {
     if (price !== price) return RejectReason.InvalidPrice;
     if (volume !== volume) return RejectReason.InvalidVolume;
     if (ts !== ts) return RejectReason.InvalidTimestamp;
-    if (ts > receivedAt + this.options.maxFutureSkewMs) return RejectReason.FutureTimestamp;
+    if (ts > receivedAt + this.#maxFutureSkewMs) return RejectReason.FutureTimestamp;
     if (seq !== seq) return RejectReason.InvalidSeq;
     if (id === null) return RejectReason.InvalidId;
     if (state !== undefined) {
