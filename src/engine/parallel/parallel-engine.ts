@@ -659,18 +659,29 @@ export class ParallelEngine {
     const log = p.log;
     const writer = p.writer;
     const tail = writer.tail;
+    // Nearly every row has the source of the one before: its number is looked up once per run.
+    let sourceName: string | undefined;
+    let source = -1;
     for (let k = start; k < end; k++) {
       const c = rows.col[k]!;
+      const name = rows.sources[c] || rows.source;
+      if (name !== sourceName) source = this.#nameId(p, 'source', (sourceName = name));
+      const i = log.append(call, rows.rows[k]!);
       const symbol = this.#nameId(p, 'symbol', rows.symbols[c]!);
-      const source = this.#nameId(p, 'source', rows.sources[c] || rows.source);
-      const id = rows.ids[c];
-      const price = rows.price[c]!;
-      const volume = rows.volume[c]!;
-      const ts = rows.ts[c]!;
-      const seq = rows.seq[c]!;
-      writer.write((tail + k - start) | 0, symbol, source, price, volume, ts, seq, rows.receivedAt, id);
-      log.append(call, rows.rows[k]!, symbol, source, price, volume, ts, seq, rows.receivedAt, id);
+      log.set(
+        i,
+        symbol,
+        source,
+        rows.price[c]!,
+        rows.volume[c]!,
+        rows.ts[c]!,
+        rows.seq[c]!,
+        rows.receivedAt,
+        rows.ids[c],
+      );
     }
+    // The ring is written from the log's columns, in one pass.
+    writer.writeFrom(tail, log, log.at(log.end - n), n);
     if (p.newNames.length > 0) {
       // Before the rows are published, so the thread finds every name they use.
       p.names.postMessage(p.newNames);
