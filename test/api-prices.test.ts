@@ -349,6 +349,8 @@ describe('operations', () => {
     assert.ok((body.totalProcessed as number) > 0);
     assert.ok((body.rejected as Record<string, number>).invalid_price! >= 1);
     assert.equal((body.storage as { driver: string }).driver, 'pglite');
+    // The single-thread engine never drops; the field is there for the dashboard either way.
+    assert.equal(body.droppedTicks, 0);
   });
 
   it('serves Prometheus metrics', async () => {

@@ -13,13 +13,12 @@ import {
   normalizeSeq,
   normalizeSymbol,
   normalizeTimestamp,
-  REJECT_REASONS,
   RejectReason,
   type RawTick,
   type Tick,
 } from '../core/tick.js';
 import { partitionOf } from './partition.js';
-import { RecentAnomalies } from './recent-anomalies.js';
+import { EngineCounts } from './engine-counts.js';
 import { TickBatch } from './tick-batch.js';
 
 /** The engine's slice of the configuration (names as in src/config.ts). */
@@ -136,7 +135,6 @@ export class Engine {
   /** All symbols by normalized name (the fast path: most producers send normalized symbols). */
   readonly #symbols = new Map<string, SymbolState>();
   readonly #aliases = new Map<string, string>();
-  readonly #recent: RecentAnomalies;
   readonly #listeners: Listeners = { tick: [], candle: [], candleUpdate: [], anomaly: [], gap: [] };
   readonly #sink: SymbolEventSink & { wantsCandleUpdates: boolean };
   readonly #tickEvent: TickEvent;
@@ -150,13 +148,7 @@ export class Engine {
   #batchObserver: BatchObserver | undefined;
   #onListenerError: ((err: unknown, type: EngineEventType) => void) | undefined;
 
-  #accepted = 0;
-  readonly #rejected: Record<RejectReason, number>;
-  #anomalies = 0;
-  #gaps = 0;
-  #candlesClosed = 0;
-  #listenerErrors = 0;
-  readonly #bySource = new Map<string, { accepted: number; rejected: number }>();
+  readonly #counts: EngineCounts;
 
   constructor(options: EngineOptions) {
     this.options = Object.freeze({ ...options, intervals: [...options.intervals] });
@@ -175,8 +167,7 @@ export class Engine {
       throw new RangeError(`partitions must be an integer ≥ 1, got ${options.partitions}`);
     }
     this.#partitions = Array.from({ length: options.partitions }, () => new Map<string, SymbolState>());
-    this.#recent = new RecentAnomalies(options.recentAnomaliesCapacity);
-    this.#rejected = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>;
+    const counts = (this.#counts = new EngineCounts(options.recentAnomaliesCapacity));
     this.#tickEvent = {
       symbol: '',
       ts: 0,
@@ -194,17 +185,16 @@ export class Engine {
       // tick, a getter calling the demand function cost more than the candle update it guards.
       wantsCandleUpdates: false,
       gap: (symbol, source, from, to) => {
-        this.#gaps++;
+        counts.gaps++;
         if (listeners.gap.length > 0) this.#emit('gap', { symbol, source, from, to });
       },
       anomaly: (anomaly) => {
-        this.#anomalies++;
-        this.#recent.add(anomaly);
+        counts.anomaly(anomaly);
         if (listeners.anomaly.length > 0) this.#emit('anomaly', anomaly);
       },
       candle: (candle) => {
         if (candle.closed) {
-          this.#candlesClosed++;
+          counts.candlesClosed++;
           if (listeners.candle.length > 0) this.#emit('candle', candle);
         } else this.#emit('candleUpdate', candle);
       },
@@ -252,7 +242,7 @@ export class Engine {
       try {
         list[i]!(event);
       } catch (err) {
-        this.#listenerErrors++;
+        this.#counts.listenerErrors++;
         this.#onListenerError?.(err, type);
       }
     }
@@ -290,14 +280,12 @@ export class Engine {
    * observer is not told, so metrics after a restart count only what arrives after it.
    */
   replay(ticks: readonly RawTick[], source: string, receivedAt: number): IngestResult {
-    const counts = [this.#accepted, this.#anomalies, this.#gaps, this.#candlesClosed] as const;
-    const rejectedCounts = { ...this.#rejected };
+    const putBack = this.#counts.hold();
     const rejected: Rejection[] = [];
     try {
       return { accepted: this.#ingestRaw(ticks, source, receivedAt, rejected), rejected };
     } finally {
-      [this.#accepted, this.#anomalies, this.#gaps, this.#candlesClosed] = counts;
-      Object.assign(this.#rejected, rejectedCounts);
+      putBack();
     }
   }
 
@@ -382,7 +370,7 @@ export class Engine {
         accepted++;
         budget--;
       } else {
-        this.#rejected[reason]++;
+        this.#counts.rejected[reason]++;
         rejected.push({ index: offset + i, reason });
       }
     }
@@ -391,7 +379,7 @@ export class Engine {
 
   /** Counts a processed batch by source and reports its time to the observer. */
   #finish(source: string, accepted: number, rejected: Rejection[], started: number): IngestResult {
-    this.#countSource(source, accepted, rejected.length);
+    this.#counts.countSource(source, accepted, rejected.length);
     this.#batchObserver?.observe(source, accepted + rejected.length, this.#batchObserver.now() - started);
     return { accepted, rejected };
   }
@@ -432,7 +420,7 @@ export class Engine {
     // A symbol's state exists from its first accepted tick on, so a refused first tick leaves none.
     state ??= this.#create(symbol!);
     state.apply(ts, price, volume, seq, id, source, receivedAt, this.#sink);
-    this.#accepted++;
+    this.#counts.accepted++;
     // The last accepted tick, also when nobody listens (`ingestOne` answers from it).
     const e = this.#tickEvent;
     e.symbol = state.symbol;
@@ -465,13 +453,6 @@ export class Engine {
     this.#symbols.set(symbol, state);
     this.#partitions[partitionOf(symbol, this.#partitions.length)]!.set(symbol, state);
     return state;
-  }
-
-  #countSource(source: string, accepted: number, rejected: number): void {
-    let counts = this.#bySource.get(source);
-    if (counts === undefined) this.#bySource.set(source, (counts = { accepted: 0, rejected: 0 }));
-    counts.accepted += accepted;
-    counts.rejected += rejected;
   }
 
   /** Moves quiet symbols' watermarks with the wall clock (`now`, epoch ms), closing their candles. */
@@ -527,20 +508,11 @@ export class Engine {
   recentAnomalies(options: { symbol?: string; limit?: number } = {}): Anomaly[] {
     const symbol =
       options.symbol === undefined ? undefined : (normalizeSymbol(options.symbol) ?? options.symbol);
-    return this.#recent.list(symbol, options.limit);
+    return this.#counts.recent.list(symbol, options.limit);
   }
 
   counters(): EngineCounters {
-    return {
-      accepted: this.#accepted,
-      rejected: { ...this.#rejected },
-      anomalies: this.#anomalies,
-      gaps: this.#gaps,
-      candlesClosed: this.#candlesClosed,
-      activeSymbols: this.#symbols.size,
-      listenerErrors: this.#listenerErrors,
-      bySource: Object.fromEntries([...this.#bySource].map(([source, c]) => [source, { ...c }])),
-    };
+    return this.#counts.snapshot(this.#symbols.size);
   }
 
   /** Every symbol's state as plain data (for persistence). */
@@ -559,6 +531,6 @@ export class Engine {
 
   /** Puts back recent anomalies, oldest first (on start). */
   restoreAnomalies(anomalies: readonly Anomaly[]): void {
-    for (const anomaly of anomalies) this.#recent.add(anomaly);
+    for (const anomaly of anomalies) this.#counts.recent.add(anomaly);
   }
 }

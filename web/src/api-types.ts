@@ -99,6 +99,8 @@ export interface Metrics {
   activeSymbols: number;
   queueSize: number;
   throughputPerSecond: number;
+  /** Ticks dropped from a full partition ring (overflowPolicy drop-oldest); absent from older servers. */
+  droppedTicks?: number;
   rejected: Record<string, number>;
   storage?: Record<string, unknown>;
   connections?: Record<string, unknown>;

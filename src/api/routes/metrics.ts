@@ -47,6 +47,11 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRouteOptions> = async (
               activeSymbols: { type: 'integer' },
               queueSize: { type: 'integer' },
               throughputPerSecond: { type: 'number' },
+              droppedTicks: {
+                type: 'integer',
+                description:
+                  'Ticks dropped from a full partition ring (overflowPolicy drop-oldest); 0 on the single-thread engine',
+              },
               rejected: { type: 'object', additionalProperties: { type: 'integer' } },
               bySource: { type: 'object', additionalProperties: true },
               storage: { type: 'object', additionalProperties: true },
@@ -77,6 +82,8 @@ export const metricsRoutes: FastifyPluginAsync<MetricsRouteOptions> = async (
         activeSymbols: c.activeSymbols,
         queueSize: status?.queueSize?.() ?? 0,
         throughputPerSecond: Math.round(meter.perSecond() * 10) / 10,
+        // Only the partitioned engine drops (drop-oldest); the single-thread one never does.
+        droppedTicks: 'dropped' in c && typeof c.dropped === 'number' ? c.dropped : 0,
         rejected: c.rejected,
         bySource: c.bySource,
         storage: status?.storage?.() ?? {},

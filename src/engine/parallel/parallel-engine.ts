@@ -15,7 +15,7 @@ import type {
 } from '../engine.js';
 import { startModuleWorker } from '../../runtime/module-worker.js';
 import { partitionOf } from '../partition.js';
-import { RecentAnomalies } from '../recent-anomalies.js';
+import { EngineCounts } from '../engine-counts.js';
 import { TickBatch } from '../tick-batch.js';
 import type { FromThread, NameEntry, SymbolView, ThreadEvent, ToThread } from './thread-wire.js';
 import { TickLog, type RowOwner } from './tick-log.js';
@@ -161,7 +161,6 @@ export class ParallelEngine {
   readonly #partitions: Partition[];
   readonly #listeners: Listeners = { tick: [], candle: [], candleUpdate: [], anomaly: [], gap: [] };
   readonly #routes = new Map<string, string | null>();
-  readonly #recent: RecentAnomalies;
   readonly #views = new Map<string, SymbolView>();
   readonly #tickEvent: ParallelTickEvent = {
     symbol: '',
@@ -185,18 +184,10 @@ export class ParallelEngine {
   #viewsWanted: NodeJS.Timeout | undefined;
   #closed = false;
 
-  #accepted = 0;
-  readonly #rejected: Record<RejectReason, number>;
-  #anomalies = 0;
-  #gaps = 0;
-  #candlesClosed = 0;
-  #listenerErrors = 0;
+  readonly #counts: EngineCounts;
   #dropped = 0;
   #ringFull = 0;
   #restarts = 0;
-  readonly #bySource = new Map<string, { accepted: number; rejected: number }>();
-  #lastSource = '';
-  #lastCounts: { accepted: number; rejected: number } | undefined;
 
   private constructor(options: EngineOptions, parallel: ParallelOptions) {
     if (!Number.isInteger(parallel.partitions) || parallel.partitions < 1)
@@ -208,8 +199,7 @@ export class ParallelEngine {
     });
     this.parallel = Object.freeze({ snapshotEveryTicks: 250_000, viewsEveryMs: 250, ...parallel });
     this.intervals = parseIntervals(options.intervals);
-    this.#recent = new RecentAnomalies(options.recentAnomaliesCapacity);
-    this.#rejected = Object.fromEntries(REJECT_REASONS.map((r) => [r, 0])) as Record<RejectReason, number>;
+    this.#counts = new EngineCounts(options.recentAnomaliesCapacity);
     this.#partitions = Array.from({ length: parallel.partitions }, (_, index) => {
       const buffers = ringBuffers(parallel.channelCapacity);
       const p: Partition = {
@@ -353,7 +343,7 @@ export class ParallelEngine {
       try {
         list[i]!(event);
       } catch (err) {
-        this.#listenerErrors++;
+        this.#counts.listenerErrors++;
         this.#onListenerError?.(err, type);
       }
     }
@@ -362,16 +352,16 @@ export class ParallelEngine {
   #event(e: ThreadEvent, counts: boolean): void {
     switch (e.type) {
       case 'anomaly':
-        if (counts) this.#anomalies++;
-        this.#recent.add(e.event);
+        if (counts) this.#counts.anomaly(e.event);
+        else this.#counts.recent.add(e.event);
         this.#emit('anomaly', e.event);
         return;
       case 'gap':
-        if (counts) this.#gaps++;
+        if (counts) this.#counts.gaps++;
         this.#emit('gap', e.event);
         return;
       case 'candle':
-        if (counts) this.#candlesClosed++;
+        if (counts) this.#counts.candlesClosed++;
         this.#emit('candle', e.event);
         return;
       case 'candleUpdate':
@@ -400,8 +390,8 @@ export class ParallelEngine {
         const symbolId = log.symbol[i]!;
         const symbol = p.symbolNames[symbolId]!;
         if (counts) {
-          this.#accepted++;
-          this.#count(source, 1, 0);
+          this.#counts.accepted++;
+          this.#counts.countSource(source, 1, 0);
         }
         if (p.accepting[symbolId] !== true) {
           p.accepting[symbolId] = true;
@@ -421,8 +411,7 @@ export class ParallelEngine {
       } else {
         const reason = REJECT_REASONS[status - 1]!;
         if (counts) {
-          this.#rejected[reason]++;
-          this.#count(source, 0, 1);
+          this.#counts.reject(source, reason);
         }
         owner.answer(row, reason);
       }
@@ -449,16 +438,6 @@ export class ParallelEngine {
     }
     this.#refreshCandleUpdates();
     this.#wakeWaiters();
-  }
-
-  #count(source: string, accepted: number, rejected: number): void {
-    // Nearly every row of a chunk has the source of the one before.
-    let counts = source === this.#lastSource ? this.#lastCounts : this.#bySource.get(source);
-    if (counts === undefined) this.#bySource.set(source, (counts = { accepted: 0, rejected: 0 }));
-    this.#lastSource = source;
-    this.#lastCounts = counts;
-    counts.accepted += accepted;
-    counts.rejected += rejected;
   }
 
   #wakeWaiters(): void {
@@ -523,7 +502,7 @@ export class ParallelEngine {
 
   /** Puts back recent anomalies, oldest first (on start). */
   restoreAnomalies(anomalies: readonly Anomaly[]): void {
-    for (const anomaly of anomalies) this.#recent.add(anomaly);
+    for (const anomaly of anomalies) this.#counts.recent.add(anomaly);
   }
 
   async #ingestRaw(
@@ -617,8 +596,7 @@ export class ParallelEngine {
 
   #refuse(call: Call, row: number, reason: RejectReason, source: string): void {
     if (call.counts) {
-      this.#rejected[reason]++;
-      this.#count(source, 0, 1);
+      this.#counts.reject(source, reason);
     }
     call.answer(row, reason);
   }
@@ -674,18 +652,29 @@ export class ParallelEngine {
     const log = p.log;
     const writer = p.writer;
     const tail = writer.tail;
+    // Nearly every row has the source of the one before: its number is looked up once per run.
+    let sourceName: string | undefined;
+    let source = -1;
     for (let k = start; k < end; k++) {
       const c = rows.col[k]!;
+      const name = rows.sources[c] || rows.source;
+      if (name !== sourceName) source = this.#nameId(p, 'source', (sourceName = name));
+      const i = log.append(call, rows.rows[k]!);
       const symbol = this.#nameId(p, 'symbol', rows.symbols[c]!);
-      const source = this.#nameId(p, 'source', rows.sources[c] || rows.source);
-      const id = rows.ids[c];
-      const price = rows.price[c]!;
-      const volume = rows.volume[c]!;
-      const ts = rows.ts[c]!;
-      const seq = rows.seq[c]!;
-      writer.write((tail + k - start) | 0, symbol, source, price, volume, ts, seq, rows.receivedAt, id);
-      log.append(call, rows.rows[k]!, symbol, source, price, volume, ts, seq, rows.receivedAt, id);
+      log.set(
+        i,
+        symbol,
+        source,
+        rows.price[c]!,
+        rows.volume[c]!,
+        rows.ts[c]!,
+        rows.seq[c]!,
+        rows.receivedAt,
+        rows.ids[c],
+      );
     }
+    // The ring is written from the log's columns, in one pass.
+    writer.writeFrom(tail, log, log.at(log.end - n), n);
     if (p.newNames.length > 0) {
       // Before the rows are published, so the thread finds every name they use.
       p.names.postMessage(p.newNames);
@@ -814,19 +803,12 @@ export class ParallelEngine {
   recentAnomalies(options: { symbol?: string; limit?: number } = {}): Anomaly[] {
     const symbol =
       options.symbol === undefined ? undefined : (normalizeSymbol(options.symbol) ?? options.symbol);
-    return this.#recent.list(symbol, options.limit);
+    return this.#counts.recent.list(symbol, options.limit);
   }
 
   counters(): ParallelCounters {
     return {
-      accepted: this.#accepted,
-      rejected: { ...this.#rejected },
-      anomalies: this.#anomalies,
-      gaps: this.#gaps,
-      candlesClosed: this.#candlesClosed,
-      activeSymbols: this.#partitions.reduce((n, p) => n + p.symbols.size, 0),
-      listenerErrors: this.#listenerErrors,
-      bySource: Object.fromEntries([...this.#bySource].map(([source, c]) => [source, { ...c }])),
+      ...this.#counts.snapshot(this.#partitions.reduce((n, p) => n + p.symbols.size, 0)),
       dropped: this.#dropped,
       ringFull: this.#ringFull,
       restarts: this.#restarts,

@@ -4,6 +4,7 @@ import type { CandleData } from '../../core/candles.js';
 import type { Anomaly } from '../../core/spike-detector.js';
 import type { SymbolSnapshot, SymbolStats } from '../../core/symbol-state.js';
 import type { EngineOptions, GapEvent } from '../engine.js';
+import type { TickColumnData } from './tick-columns.js';
 import type { RingBuffers } from './tick-ring.js';
 
 /**
@@ -21,16 +22,8 @@ export interface NameEntry {
 }
 
 /** Rows to feed again after a restart, in columns (symbols and sources by number). */
-export interface ReplayRows {
+export interface ReplayRows extends TickColumnData {
   readonly length: number;
-  readonly symbol: Int32Array;
-  readonly source: Int32Array;
-  readonly price: Float64Array;
-  readonly volume: Float64Array;
-  readonly ts: Float64Array;
-  readonly seq: Float64Array;
-  readonly receivedAt: Float64Array;
-  readonly ids: Array<string | undefined>;
   /** Clock steps between rows: `advanceNow[k]` happened before row `advanceAt[k]`. */
   readonly advanceAt: Int32Array;
   readonly advanceNow: Float64Array;

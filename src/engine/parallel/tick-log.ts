@@ -1,4 +1,5 @@
 import type { ReplayRows } from './thread-wire.js';
+import { TickColumns } from './tick-columns.js';
 
 /** The ingest call a row belongs to: told each row's answer, resolved when all are in. */
 export interface RowOwner {
@@ -7,40 +8,25 @@ export interface RowOwner {
 
 /**
  * The rows sent to one partition, by absolute position, from its last state snapshot on: what a
- * restarted partition is rebuilt from, and where the answers find their tick and their caller.
+ * restarted partition is rebuilt from, and where the answers find their tick and their caller. The
+ * ring is written from here (RingWriter.writeFrom), so a row is put into columns once.
  */
-export class TickLog {
+export class TickLog extends TickColumns {
   /** Position of the first row kept. */
   base = 0;
   /** Position after the last row. */
   end = 0;
   #start = 0;
-  #cap: number;
   owner: Array<RowOwner | undefined>;
+  /** The row's index in its ingest call. */
   row: Int32Array;
-  symbol: Int32Array;
-  source: Int32Array;
-  price: Float64Array;
-  volume: Float64Array;
-  ts: Float64Array;
-  seq: Float64Array;
-  receivedAt: Float64Array;
-  ids: Array<string | undefined>;
   /** 1 when the row was dropped (drop-oldest) before its partition processed it. */
   dropped: Uint8Array;
 
   constructor(capacity = 1024) {
-    this.#cap = capacity;
+    super(capacity);
     this.owner = new Array<RowOwner | undefined>(capacity);
     this.row = new Int32Array(capacity);
-    this.symbol = new Int32Array(capacity);
-    this.source = new Int32Array(capacity);
-    this.price = new Float64Array(capacity);
-    this.volume = new Float64Array(capacity);
-    this.ts = new Float64Array(capacity);
-    this.seq = new Float64Array(capacity);
-    this.receivedAt = new Float64Array(capacity);
-    this.ids = new Array<string | undefined>(capacity);
     this.dropped = new Uint8Array(capacity);
   }
 
@@ -49,35 +35,18 @@ export class TickLog {
     return this.#start + (position - this.base);
   }
 
-  append(
-    owner: RowOwner,
-    row: number,
-    symbol: number,
-    source: number,
-    price: number,
-    volume: number,
-    ts: number,
-    seq: number,
-    receivedAt: number,
-    id: string | undefined,
-  ): void {
+  /** Adds a row of `owner` (its columns are then `set` at the index answered). */
+  append(owner: RowOwner, row: number): number {
     let i = this.#start + (this.end - this.base);
-    if (i === this.#cap) {
+    if (i === this.capacity) {
       this.#compact();
       i = this.#start + (this.end - this.base);
     }
     this.owner[i] = owner;
     this.row[i] = row;
-    this.symbol[i] = symbol;
-    this.source[i] = source;
-    this.price[i] = price;
-    this.volume[i] = volume;
-    this.ts[i] = ts;
-    this.seq[i] = seq;
-    this.receivedAt[i] = receivedAt;
-    this.ids[i] = id;
     this.dropped[i] = 0;
     this.end++;
+    return i;
   }
 
   /** Forgets the rows before `position` (a snapshot covers them). */
@@ -96,28 +65,22 @@ export class TickLog {
   #compact(): void {
     const n = this.end - this.base;
     const s = this.#start;
-    const cap = n * 2 > this.#cap ? this.#cap * 2 : this.#cap;
-    const grow = <T extends Float64Array | Int32Array | Uint8Array>(a: T, make: (size: number) => T): T => {
-      const b = cap === this.#cap ? a : make(cap);
-      b.set(a.subarray(s, s + n));
-      return b;
-    };
-    this.row = grow(this.row, (c) => new Int32Array(c));
-    this.symbol = grow(this.symbol, (c) => new Int32Array(c));
-    this.source = grow(this.source, (c) => new Int32Array(c));
-    this.price = grow(this.price, (c) => new Float64Array(c));
-    this.volume = grow(this.volume, (c) => new Float64Array(c));
-    this.ts = grow(this.ts, (c) => new Float64Array(c));
-    this.seq = grow(this.seq, (c) => new Float64Array(c));
-    this.receivedAt = grow(this.receivedAt, (c) => new Float64Array(c));
-    this.dropped = grow(this.dropped, (c) => new Uint8Array(c));
+    const cap = n * 2 > this.capacity ? this.capacity * 2 : this.capacity;
+    if (cap !== this.capacity) {
+      const row = new Int32Array(cap);
+      const dropped = new Uint8Array(cap);
+      row.set(this.row.subarray(s, s + n));
+      dropped.set(this.dropped.subarray(s, s + n));
+      this.row = row;
+      this.dropped = dropped;
+    } else {
+      this.row.copyWithin(0, s, s + n);
+      this.dropped.copyWithin(0, s, s + n);
+    }
     const owner = this.owner.slice(s, s + n);
-    const ids = this.ids.slice(s, s + n);
     owner.length = cap;
-    ids.length = cap;
     this.owner = owner;
-    this.ids = ids;
-    this.#cap = cap;
+    this.moveToFront(s, n, cap);
     this.#start = 0;
   }
 
@@ -125,19 +88,12 @@ export class TickLog {
   rows(from: number, to: number, advances: ReadonlyArray<{ at: number; now: number }>): ReplayRows {
     const n = Math.max(0, to - from);
     const i = this.at(from);
-    const symbol = this.symbol.slice(i, i + n);
-    for (let k = 0; k < n; k++) if (this.dropped[i + k] === 1) symbol[k] = -1;
+    const rows = this.slice(i, n);
+    for (let k = 0; k < n; k++) if (this.dropped[i + k] === 1) rows.symbol[k] = -1;
     const steps = advances.filter((a) => a.at >= from && a.at <= to);
     return {
+      ...rows,
       length: n,
-      symbol,
-      source: this.source.slice(i, i + n),
-      price: this.price.slice(i, i + n),
-      volume: this.volume.slice(i, i + n),
-      ts: this.ts.slice(i, i + n),
-      seq: this.seq.slice(i, i + n),
-      receivedAt: this.receivedAt.slice(i, i + n),
-      ids: this.ids.slice(i, i + n),
       advanceAt: Int32Array.from(steps, (a) => a.at - from),
       advanceNow: Float64Array.from(steps, (a) => a.now),
     };

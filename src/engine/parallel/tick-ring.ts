@@ -1,4 +1,5 @@
 import { MAX_ID_LENGTH } from '../../core/tick.js';
+import { TickColumns, type TickColumnData } from './tick-columns.js';
 
 /**
  * A bounded ring of ticks in columns, in a SharedArrayBuffer: the main thread writes (one
@@ -62,19 +63,11 @@ const I_SOURCE = 1;
 const I_ID_LENGTH = 2;
 const I_COLUMNS = 3;
 
-/** One row, as the consumer reads it. */
-export interface RingRows {
+/** The rows the consumer took at once. */
+export class RingRows extends TickColumns {
   /** Position of the first row copied. */
-  from: number;
-  length: number;
-  readonly symbol: Int32Array;
-  readonly source: Int32Array;
-  readonly price: Float64Array;
-  readonly volume: Float64Array;
-  readonly ts: Float64Array;
-  readonly seq: Float64Array;
-  readonly receivedAt: Float64Array;
-  readonly ids: Array<string | undefined>;
+  from = 0;
+  length = 0;
 }
 
 export function ringBuffers(capacity: number): RingBuffers {
@@ -140,30 +133,28 @@ export class RingWriter extends RingView {
     }
   }
 
-  /** Writes a row at `position` (≥ tail; not yet visible: `publish` makes it so). */
-  write(
-    position: number,
-    symbol: number,
-    source: number,
-    price: number,
-    volume: number,
-    ts: number,
-    seq: number,
-    receivedAt: number,
-    id: string | undefined,
-  ): void {
+  /**
+   * Writes `n` rows of `rows` from index `from` on at positions `position`… (≥ tail; not yet
+   * visible: `publish` makes them so).
+   */
+  writeFrom(position: number, rows: TickColumnData, from: number, n: number): void {
+    for (let k = 0; k < n; k++) this.#writeRow((position + k) | 0, rows, from + k);
+  }
+
+  #writeRow(position: number, rows: TickColumnData, r: number): void {
     const slot = position & this.mask;
     const f = this.f;
     const o = slot * F_COLUMNS;
-    f[o + F_PRICE] = price;
-    f[o + F_VOLUME] = volume;
-    f[o + F_TS] = ts;
-    f[o + F_SEQ] = seq;
-    f[o + F_RECEIVED] = receivedAt;
+    f[o + F_PRICE] = rows.price[r]!;
+    f[o + F_VOLUME] = rows.volume[r]!;
+    f[o + F_TS] = rows.ts[r]!;
+    f[o + F_SEQ] = rows.seq[r]!;
+    f[o + F_RECEIVED] = rows.receivedAt[r]!;
     const i = this.i;
     const p = slot * I_COLUMNS;
-    i[p + I_SYMBOL] = symbol;
-    i[p + I_SOURCE] = source;
+    i[p + I_SYMBOL] = rows.symbol[r]!;
+    i[p + I_SOURCE] = rows.source[r]!;
+    const id = rows.ids[r];
     if (id === undefined) i[p + I_ID_LENGTH] = -1;
     else {
       // An id longer than the limit is refused by the engine as invalid: '' says so (TickBatch).
@@ -208,18 +199,7 @@ export class RingReader extends RingView {
 
   constructor(buffers: RingBuffers, maxRows: number) {
     super(buffers);
-    this.rows = {
-      from: 0,
-      length: 0,
-      symbol: new Int32Array(maxRows),
-      source: new Int32Array(maxRows),
-      price: new Float64Array(maxRows),
-      volume: new Float64Array(maxRows),
-      ts: new Float64Array(maxRows),
-      seq: new Float64Array(maxRows),
-      receivedAt: new Float64Array(maxRows),
-      ids: new Array<string | undefined>(maxRows).fill(undefined),
-    };
+    this.rows = new RingRows(maxRows);
   }
 
   get closed(): boolean {
@@ -289,14 +269,7 @@ export class RingReader extends RingView {
     }
     Atomics.notify(ctrl, Ctrl.Head);
     if (skip > 0) {
-      rows.symbol.copyWithin(0, skip, n);
-      rows.source.copyWithin(0, skip, n);
-      rows.price.copyWithin(0, skip, n);
-      rows.volume.copyWithin(0, skip, n);
-      rows.ts.copyWithin(0, skip, n);
-      rows.seq.copyWithin(0, skip, n);
-      rows.receivedAt.copyWithin(0, skip, n);
-      rows.ids.copyWithin(0, skip, n);
+      rows.moveToFront(skip, n - skip);
       n -= skip;
     }
     rows.from = (end - n) | 0;

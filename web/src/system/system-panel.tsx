@@ -145,6 +145,11 @@ export function SystemPanel({ store }: { store: BoardStore }) {
             tone={breakdown && breakdown.rejected > 0 ? 'warn' : undefined}
           />
           <Stat label="Queue" value={data ? formatCount(data.queueSize) : '–'} />
+          <Stat
+            label="Dropped"
+            value={data ? formatCount(data.droppedTicks ?? 0) : '–'}
+            tone={(data?.droppedTicks ?? 0) > 0 ? 'warn' : undefined}
+          />
           <Stat label="Storage lag" value={lag ? lag.value : '–'} />
           <Stat label="Symbols" value={data ? formatCount(data.activeSymbols) : '–'} />
           <Stat label="Anomalies" value={data ? formatCount(data.anomaliesDetected) : '–'} />
