@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
 import { connect } from 'nats';
+import postgres from 'postgres';
 
 import { validateConfig } from '../../src/config.js';
 import { DayAggregates } from '../../src/engine/day-aggregates.js';
@@ -123,6 +124,38 @@ describe('cluster: ingest answers wait for JetStream', { skip, timeout: 120_000 
     assert.deepEqual(await stream(30), { success: true, message: 'Received 30 ticks' });
     const published = server.cluster!.status().ingest.published;
     assert.equal(published, 33, 'every success was acknowledged by JetStream before the answer');
+
+    // The owners commit the symbols' rows with their batch: any node's REST reads agree.
+    const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+    try {
+      const want = { 'ACK.X': 10, 'ACK.Y': 11, 'ACK.Z': 12, 'G0.X': 28, 'G1.X': 29, 'G2.X': 30 };
+      let rows: Array<{ symbol: string; current_price: number; update_count: string; listed: boolean }> = [];
+      for (const until = Date.now() + 20_000; Date.now() < until;) {
+        rows = await sql<typeof rows>`
+          select s.symbol, s.current_price, s.update_count::text,
+                 exists (select 1 from symbols y where y.symbol = s.symbol and y.last_price = s.current_price) as listed
+            from symbol_stats s order by s.symbol`;
+        if (rows.length === Object.keys(want).length && rows.every((r) => r.listed)) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      assert.deepEqual(
+        Object.fromEntries(rows.map((r) => [r.symbol, [r.current_price, r.update_count, r.listed]])),
+        {
+          'ACK.X': [10, '1', true],
+          'ACK.Y': [11, '1', true],
+          'ACK.Z': [12, '1', true],
+          'G0.X': [28, '10', true],
+          'G1.X': [29, '10', true],
+          'G2.X': [30, '10', true],
+        },
+      );
+      assert.deepEqual(
+        Object.keys(want).sort(),
+        rows.map((r) => r.symbol),
+      );
+    } finally {
+      await sql.end();
+    }
 
     // The tick stream goes away: JetStream answers no publish any more.
     const nc = await connect({ servers: NATS_URL });
