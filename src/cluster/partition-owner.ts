@@ -252,6 +252,12 @@ export class PartitionOwner {
       const snapshot = state.snapshot();
       snapshots.push(snapshot);
       symbols.push({ stats: state.stats(), snapshot });
+      // Its open candles too (closed: false), so a history read from storage on any node has them;
+      // a closed one of the same start from this batch wins.
+      for (const candle of this.#engine.openCandles(symbol)) {
+        const key = `${candle.symbol}\u0000${candle.interval}\u0000${candle.start}`;
+        if (!collect.candles.has(key)) collect.candles.set(key, candle);
+      }
     }
     const commit = {
       partition: this.partition,

@@ -153,6 +153,20 @@ describe('cluster: ingest answers wait for JetStream', { skip, timeout: 120_000 
         Object.keys(want).sort(),
         rows.map((r) => r.symbol),
       );
+      // And their open candles (the day's: not closed while the test runs).
+      const open = await sql<Array<{ symbol: string; close: number; trades: string }>>`
+        select symbol, close, trades::text from candles where interval = '1d' and not closed order by symbol`;
+      assert.deepEqual(
+        open.map((c) => [c.symbol, c.close, c.trades]),
+        [
+          ['ACK.X', 10, '1'],
+          ['ACK.Y', 11, '1'],
+          ['ACK.Z', 12, '1'],
+          ['G0.X', 28, '10'],
+          ['G1.X', 29, '10'],
+          ['G2.X', 30, '10'],
+        ],
+      );
     } finally {
       await sql.end();
     }
