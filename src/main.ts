@@ -317,6 +317,8 @@ export async function createServer(
       metrics,
       log,
       persisted: cluster === undefined ? () => storage.writer.persisted() : () => cluster.persisted(),
+      // A cluster node answers an ingest only once JetStream has the ticks (docs/scaling.md).
+      ...(cluster === undefined ? {} : { published: () => cluster.persisted() }),
       storesTicks: () => diskGuard.storesTicks,
       storesTicksRetryAfterS: Math.max(1, Math.ceil(config.storage.diskCheckIntervalMs / 1000)),
       readiness: [
@@ -399,6 +401,7 @@ export async function startServer(
         anonymousFrom: new AddressList(config.grpc.allowAnonymous, 'grpc.allowAnonymous'),
         admission,
         aggregates,
+        published: server.cluster === undefined ? undefined : () => server.cluster!.persisted(),
       });
       onClose(() => grpc!.stop());
       registerGrpcMetrics(server.metrics, grpc);

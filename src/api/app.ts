@@ -68,6 +68,12 @@ export interface AppDeps {
   readonly log: Logger;
   /** Resolves once every tick accepted before the call is committed (`?ack=persisted`). */
   readonly persisted?: () => Promise<void>;
+  /**
+   * On a cluster node: resolves once NATS JetStream acknowledged every tick published before the
+   * call, rejects with CLUSTER_UNAVAILABLE when a publish failed. Every HTTP ingest answer waits
+   * for it (docs/scaling.md); absent on a single node.
+   */
+  readonly published?: () => Promise<void>;
   /** False while raw ticks are not stored (disk guard): `ack=persisted` is refused with 503. */
   readonly storesTicks?: () => boolean;
   /** Retry-After of that refusal, in seconds. */
@@ -298,6 +304,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     engine: deps.engine,
     config,
     persisted: deps.persisted,
+    published: deps.published,
     storesTicks: deps.storesTicks,
     storesTicksRetryAfterS: deps.storesTicksRetryAfterS,
   });
@@ -319,6 +326,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       corsOrigins: express.corsOrigins,
       publicMetrics: config.http.publicMetrics,
       maxBatch: config.http.maxBatch,
+      published: deps.published,
     });
   if (cpp.enabled)
     await app.register(cppRoutes, { aggregates: deps.aggregates, anonymousReads: cpp.anonymousReads });

@@ -1,7 +1,13 @@
 import type { CandleData } from '../core/candles.js';
 import type { SymbolSnapshot } from '../core/symbol-state.js';
 import type { Database } from '../storage/database.js';
-import { insertAnomalies, upsertCandles, type AnomalyRecord } from '../storage/market-data-store.js';
+import {
+  insertAnomalies,
+  upsertCandles,
+  upsertSymbolRows,
+  type AnomalyRecord,
+  type SnapshotRecord,
+} from '../storage/market-data-store.js';
 import { decodeSnapshot, encodeSnapshot } from '../storage/snapshot-codec.js';
 import { pgTime } from '../storage/sql-driver.js';
 import { MS_PER_DAY } from '../storage/tick-copy-encoder.js';
@@ -58,6 +64,11 @@ export interface PartitionCommit {
   readonly anomalies: readonly AnomalyRecord[];
   /** Snapshots of the symbols the batch changed. */
   readonly snapshots: readonly SymbolSnapshot[];
+  /**
+   * The same symbols' statistics with their snapshot: their `symbol_stats` and `symbols` rows,
+   * written in the same transaction so REST reads on any node see what the owner computed.
+   */
+  readonly symbols?: readonly SnapshotRecord[];
 }
 
 /** The owner's epoch was superseded: another node owns the partition now. */
@@ -147,7 +158,8 @@ export class ClusterStore {
 
   /**
    * One batch in one transaction: the epoch is checked first (row-locked, so a takeover waits for
-   * this commit or makes it fail), then ticks, anomalies, candles, snapshots and the sequence.
+   * this commit or makes it fail), then ticks, anomalies, candles, snapshots, the `symbol_stats` and
+   * `symbols` rows and the sequence.
    */
   async commit(batch: PartitionCommit): Promise<void> {
     if (batch.ticks.length > 0) await this.#ensureDays(batch.ticks);
@@ -194,6 +206,10 @@ export class ClusterStore {
           ],
         );
       }
+      // snapshot_seq: the partition's stream sequence (cluster_snapshots, not symbol_stats, is what
+      // an owner restores from).
+      if (batch.symbols !== undefined && batch.symbols.length > 0)
+        await upsertSymbolRows(tx, batch.symbols, batch.lastSeq);
       await tx.query(
         'update cluster_partitions set last_seq = $3, updated_at = now() where cluster = $1 and partition = $2',
         [this.#cluster, batch.partition, batch.lastSeq],

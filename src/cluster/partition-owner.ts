@@ -10,7 +10,7 @@ import type { CandleData } from '../core/candles.js';
 import type { SymbolSnapshot } from '../core/symbol-state.js';
 import { Engine, type EngineOptions } from '../engine/engine.js';
 import type { Logger } from '../observability/logger.js';
-import type { AnomalyRecord } from '../storage/market-data-store.js';
+import type { AnomalyRecord, SnapshotRecord } from '../storage/market-data-store.js';
 import type { ClusterNames } from './cluster-names.js';
 import { FencedError, type ClusterStore, type TickRow } from './cluster-store.js';
 import { encodeLive } from './live-message.js';
@@ -245,9 +245,19 @@ export class PartitionOwner {
   /** Commits, retrying while PostgreSQL is away; fenced or stopped ends it. */
   async #commit(collect: Collector, lastSeq: number): Promise<void> {
     const snapshots: SymbolSnapshot[] = [];
+    const symbols: SnapshotRecord[] = [];
     for (const symbol of collect.changed) {
       const state = this.#engine.state(symbol);
-      if (state !== undefined) snapshots.push(state.snapshot());
+      if (state === undefined) continue;
+      const snapshot = state.snapshot();
+      snapshots.push(snapshot);
+      symbols.push({ stats: state.stats(), snapshot });
+      // Its open candles too (closed: false), so a history read from storage on any node has them;
+      // a closed one of the same start from this batch wins.
+      for (const candle of this.#engine.openCandles(symbol)) {
+        const key = `${candle.symbol}\u0000${candle.interval}\u0000${candle.start}`;
+        if (!collect.candles.has(key)) collect.candles.set(key, candle);
+      }
     }
     const commit = {
       partition: this.partition,
@@ -257,6 +267,7 @@ export class PartitionOwner {
       candles: [...collect.candles.values()],
       anomalies: collect.anomalies,
       snapshots,
+      symbols,
     };
     for (let attempt = 0; ; attempt++) {
       try {

@@ -34,6 +34,9 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.ClusterUnavailable]: 503,
 };
 
+/** Retry-After (seconds) of a 503 CLUSTER_UNAVAILABLE: a NATS reconnect takes about this long. */
+export const CLUSTER_RETRY_AFTER_S = 2;
+
 export function statusOf(code: ErrorCode): number {
   return STATUS[code] ?? 500;
 }
@@ -70,6 +73,9 @@ export function errorHandler(log: Logger) {
       const retryAfterMs = err.details?.retryAfterMs;
       if (err.code === ErrorCode.RateLimited && typeof retryAfterMs === 'number')
         void reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+      // The cluster's message bus is down or behind: the client retries (docs/scaling.md).
+      if (err.code === ErrorCode.ClusterUnavailable)
+        void reply.header('retry-after', String(CLUSTER_RETRY_AFTER_S));
       void reply.status(statusOf(err.code)).send(errorBody(err.code, err.message, err.details));
       return;
     }

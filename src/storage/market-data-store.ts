@@ -471,9 +471,24 @@ export async function upsertCandles(tx: SqlSession, candles: readonly CandleData
 }
 
 async function writeSnapshot(tx: SqlSession, round: SnapshotRound): Promise<void> {
-  if (round.symbols.length > 0) {
+  await upsertSymbolRows(tx, round.symbols, round.seq);
+  await tx.query('update storage_state set snapshot_seq = $1', [round.seq]);
+}
+
+/**
+ * The `symbol_stats` and `symbols` rows of the given symbols (their statistics and engine
+ * snapshot as of `seq`), in the caller's transaction: the batch writer's snapshot round, and a
+ * cluster partition owner's batch commit (src/cluster/cluster-store.ts). Reads `ticks` for the
+ * first-seen time of new symbols, so write the ticks first.
+ */
+export async function upsertSymbolRows(
+  tx: SqlSession,
+  symbols: readonly SnapshotRecord[],
+  seq: number,
+): Promise<void> {
+  if (symbols.length > 0) {
     const stats = JSON.stringify(
-      round.symbols.map(({ stats: s, snapshot }) => ({
+      symbols.map(({ stats: s, snapshot }) => ({
         symbol: s.symbol,
         current_price: s.currentPrice,
         moving_average: s.movingAverage,
@@ -500,7 +515,7 @@ async function writeSnapshot(tx: SqlSession, round: SnapshotRound): Promise<void
          volume = excluded.volume, last_update_time = excluded.last_update_time,
          change_from_average = excluded.change_from_average, snapshot = excluded.snapshot,
          snapshot_seq = excluded.snapshot_seq, updated_at = now()`,
-      [stats, round.seq],
+      [stats, seq],
     );
     // The symbol list: first seen is the earliest stored tick (only looked up for new symbols).
     await tx.query(
@@ -523,7 +538,6 @@ async function writeSnapshot(tx: SqlSession, round: SnapshotRound): Promise<void
       [stats],
     );
   }
-  await tx.query('update storage_state set snapshot_seq = $1', [round.seq]);
 }
 
 // ---------------------------------------------------------------------------------------------

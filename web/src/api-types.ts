@@ -113,6 +113,22 @@ export interface Metrics {
     minFreeBytes?: number;
     rawTicks?: 'stored' | 'refused';
   };
+  /** A cluster node only (docs/scaling.md): the nodes, who owns each partition and its stream lag. */
+  cluster?: ClusterMetrics;
+}
+
+export interface ClusterMetrics {
+  name: string;
+  nodeId: string;
+  roles: string[];
+  partitions: number;
+  owned: number[];
+  nats: string;
+  nodes: Array<{ nodeId: string; roles: string[]; partitions: number[] }>;
+  /** Messages of the partition's subject its owner has still to apply (null: not known). */
+  partitionOwners: Array<{ partition: number; owner: string | null; lag: number | null }>;
+  ingest?: { published: number; failed: number; pending: number };
+  takeovers?: number;
 }
 
 /** Epoch ms from an ISO-8601 string or a number of epoch ms; NaN when neither. */

@@ -12,6 +12,8 @@ export interface PriceRouteOptions {
   readonly engine: Engine;
   readonly config: Readonly<Config>;
   readonly persisted?: (() => Promise<void>) | undefined;
+  /** On a cluster node: JetStream's acknowledgement, which every answer with accepted ticks waits for. */
+  readonly published?: (() => Promise<void>) | undefined;
   /**
    * False while raw ticks are not being stored (the disk guard, docs/storage.md): `ack=persisted`
    * is then refused before ingest, so no tick is acknowledged as committed that was not written.
@@ -50,7 +52,7 @@ const ack = {
 /** Ticks in, statistics out (docs/api.md, "Market data"). */
 export const priceRoutes: FastifyPluginAsync<PriceRouteOptions> = async (
   app,
-  { engine, config, persisted, storesTicks, storesTicksRetryAfterS = 10 },
+  { engine, config, persisted, published, storesTicks, storesTicksRetryAfterS = 10 },
 ) => {
   const maxBatch = config.http.maxBatch;
 
@@ -92,7 +94,9 @@ export const priceRoutes: FastifyPluginAsync<PriceRouteOptions> = async (
   };
 
   const waitIfAsked = async (mode: string | undefined, result: IngestResult): Promise<void> => {
-    if (mode === 'persisted' && result.accepted > 0 && persisted !== undefined) await persisted();
+    if (result.accepted === 0) return;
+    if (mode === 'persisted' && persisted !== undefined) await persisted();
+    else if (published !== undefined) await published();
   };
 
   app.post<{ Body: RawTick; Querystring: { ack?: string } }>(
@@ -135,9 +139,8 @@ export const priceRoutes: FastifyPluginAsync<PriceRouteOptions> = async (
         message: 'Price update processed',
       };
       // Synchronous unless the client waits for the commit: no promise on the common path.
-      return request.query.ack === 'persisted' && persisted !== undefined
-        ? persisted().then(() => answer)
-        : answer;
+      if (request.query.ack === 'persisted' && persisted !== undefined) return persisted().then(() => answer);
+      return published === undefined ? answer : published().then(() => answer);
     },
   );
 

@@ -3,8 +3,8 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import type { CandleData } from '../../core/candles.js';
 import { normalizeSymbol, RejectReason, type RawTick } from '../../core/tick.js';
 import type { Engine } from '../../engine/engine.js';
-import { ErrorCode } from '../../errors.js';
-import { errorBody, errorHandler } from '../../http/http-errors.js';
+import { ErrorCode, isTickstreamError } from '../../errors.js';
+import { CLUSTER_RETRY_AFTER_S, errorBody, errorHandler } from '../../http/http-errors.js';
 import { CREDENTIALS } from '../../http/request-credentials.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Metrics } from '../../observability/metrics.js';
@@ -32,6 +32,8 @@ export interface ExpressRouteOptions {
   /** tickstream's `http.publicMetrics`: whether Prometheus text needs no credentials. */
   readonly publicMetrics: boolean;
   readonly maxBatch: number;
+  /** On a cluster node: JetStream's acknowledgement, which a webhook's answer waits for (docs/scaling.md). */
+  readonly published?: (() => Promise<void>) | undefined;
 }
 
 /** Epoch seconds below this, epoch milliseconds above (1e11 ms is 1973; 1e11 s is year 5138). */
@@ -547,6 +549,18 @@ export const expressRoutes: FastifyPluginAsync<ExpressRouteOptions> = async (app
         rejected: result.rejected.length - duplicates - skipped - overloaded,
         skipped,
       };
+      if (result.accepted > 0 && options.published !== undefined) {
+        try {
+          await options.published();
+        } catch (err) {
+          // Not acknowledged by the cluster: the feeder retries, the idempotency keys make it safe.
+          if (!isTickstreamError(err)) throw err;
+          return reply
+            .status(503)
+            .header('retry-after', String(CLUSTER_RETRY_AFTER_S))
+            .send({ ...errorBody(err.code, err.message), ...counts, accepted: 0, queued: 0 });
+        }
+      }
       if (overloaded > 0) {
         // Its feeder retries a 5xx (and gives up on a 4xx or a 2xx): sending the batch again is
         // safe, the ticks taken now come back as duplicates by their idempotency keys.

@@ -63,6 +63,8 @@ export interface GrpcServerOptions {
   readonly aggregates: DayAggregates;
   /** Ticks per engine call, at most (default 1024). */
   readonly batchSize?: number | undefined;
+  /** On a cluster node: JetStream's acknowledgement, which each StreamTicks Ack waits for. */
+  readonly published?: (() => Promise<void>) | undefined;
   /** Receive-time clock, epoch ms (default Date.now). */
   readonly now?: (() => number) | undefined;
 }
@@ -94,6 +96,7 @@ export class GrpcServer {
   readonly #anonymousFrom: AddressList | undefined;
   readonly #log: Logger;
   readonly #batchSize: number;
+  readonly #published: (() => Promise<void>) | undefined;
   readonly #interner = new SymbolInterner();
   readonly #abort = new AbortController();
   readonly #aggregateStreams = new Set<ServerWritableStream<unknown, AggregateMessage>>();
@@ -109,6 +112,7 @@ export class GrpcServer {
     this.#authenticator = options.authenticator;
     this.#anonymousFrom = options.anonymousFrom;
     this.#batchSize = options.batchSize ?? 1024;
+    this.#published = options.published;
     this.#ingester = new BatchIngester(engine, 'grpc', options.admission, options.now);
     this.#aggregates = options.aggregates;
     this.#stopping = undefined;
@@ -216,6 +220,7 @@ export class GrpcServer {
             log: this.#log,
             batchSize: this.#batchSize,
             signal: this.#abort.signal,
+            published: this.#published,
             onDone: (tally) => {
               this.#openTickStreams--;
               addTally(this.#tally, tally);

@@ -1,4 +1,4 @@
-import type { ServerReadableStream, sendUnaryData } from '@grpc/grpc-js';
+import { status, type ServerReadableStream, type sendUnaryData } from '@grpc/grpc-js';
 
 import { TickBatch } from '../../engine/tick-batch.js';
 import type { Logger } from '../../observability/logger.js';
@@ -22,6 +22,11 @@ export interface TickStreamOptions {
   readonly signal: AbortSignal;
   /** Called once when the stream is over, with what it counted. */
   readonly onDone: (tally: IngestTally) => void;
+  /**
+   * On a cluster node: resolves once NATS JetStream acknowledged the ticks published so far. The
+   * Ack waits for it; when it rejects the call ends UNAVAILABLE (docs/scaling.md).
+   */
+  readonly published?: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -137,7 +142,23 @@ export class TickStream {
     this.#done = true;
     const tally = this.#tally;
     this.#options.onDone(tally);
-    if (!this.#call.cancelled) this.#callback(null, ack(tally));
+    const published = this.#options.published;
+    if (published === undefined || tally.accepted === 0) {
+      if (!this.#call.cancelled) this.#callback(null, ack(tally));
+      return;
+    }
+    published().then(
+      () => {
+        if (!this.#call.cancelled) this.#callback(null, ack(tally));
+      },
+      (err: unknown) => {
+        if (!this.#call.cancelled)
+          this.#callback({
+            code: status.UNAVAILABLE,
+            details: `ticks not acknowledged by the cluster, retry: ${(err as Error).message}`,
+          });
+      },
+    );
   }
 }
 

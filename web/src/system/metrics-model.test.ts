@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 import {
+  clusterSummary,
   findLag,
   flattenMetrics,
   formatMetricValue,
@@ -95,5 +96,39 @@ describe('ratePerSecond', () => {
       0,
       'a shrinking total (symbols gone)',
     );
+  });
+});
+
+describe('clusterSummary', () => {
+  it('groups partitions and lag by owner and names what is unowned', () => {
+    const view = clusterSummary({
+      name: 'c',
+      nodeId: 'b',
+      roles: ['ingest', 'engine', 'api'],
+      partitions: 4,
+      owned: [1, 3],
+      nats: 'connected',
+      nodes: [
+        { nodeId: 'b', roles: ['ingest', 'engine', 'api'], partitions: [3, 1] },
+        { nodeId: 'a', roles: ['engine'], partitions: [0] },
+        { nodeId: 'c', roles: ['api'], partitions: [] },
+      ],
+      partitionOwners: [
+        { partition: 0, owner: 'a', lag: 5 },
+        { partition: 1, owner: 'b', lag: 0 },
+        { partition: 2, owner: null, lag: null },
+        { partition: 3, owner: 'b', lag: 7 },
+      ],
+    });
+    assert.deepEqual(view, {
+      nodes: [
+        { nodeId: 'a', roles: 'engine', partitions: '0', lag: 5, self: false },
+        { nodeId: 'b', roles: 'ingest, engine, api', partitions: '1, 3', lag: 7, self: true },
+        { nodeId: 'c', roles: 'api', partitions: '–', lag: 0, self: false },
+      ],
+      unowned: [2],
+      totalLag: 12,
+      worst: { partition: 3, lag: 7 },
+    });
   });
 });

@@ -1,4 +1,4 @@
-import type { Metrics } from '../api-types';
+import type { ClusterMetrics, Metrics } from '../api-types';
 import { formatBytes, formatCount, formatDecimal, formatDuration } from '../format/format';
 
 export interface MetricEntry {
@@ -122,4 +122,49 @@ export function findLag(storage: Record<string, unknown> | undefined): MetricEnt
     return { key: 'uncommitted', label: 'Uncommitted', value: `${formatCount(behind)} ticks` };
   }
   return null;
+}
+
+export interface ClusterNodeRow {
+  nodeId: string;
+  roles: string;
+  /** Partitions it owns, e.g. `0, 3, 5`; `–` for none. */
+  partitions: string;
+  /** Messages its partitions still have to apply, summed. */
+  lag: number;
+  self: boolean;
+}
+
+export interface ClusterSummary {
+  nodes: ClusterNodeRow[];
+  /** Partitions no node owns at the moment (a takeover under way, or no engine node). */
+  unowned: number[];
+  /** Messages behind, summed over partitions whose lag is known. */
+  totalLag: number;
+  /** The partition furthest behind, when one is behind. */
+  worst: { partition: number; lag: number } | null;
+}
+
+/** The cluster block of `/api/metrics` as the system panel shows it: one row per node, then what is unowned. */
+export function clusterSummary(cluster: ClusterMetrics): ClusterSummary {
+  const lagByOwner = new Map<string, number>();
+  const unowned: number[] = [];
+  let totalLag = 0;
+  let worst: { partition: number; lag: number } | null = null;
+  for (const { partition, owner, lag } of cluster.partitionOwners) {
+    if (owner === null) unowned.push(partition);
+    if (lag === null) continue;
+    totalLag += lag;
+    if (owner !== null) lagByOwner.set(owner, (lagByOwner.get(owner) ?? 0) + lag);
+    if (lag > 0 && (worst === null || lag > worst.lag)) worst = { partition, lag };
+  }
+  const nodes = cluster.nodes
+    .map((node) => ({
+      nodeId: node.nodeId,
+      roles: node.roles.join(', '),
+      partitions: node.partitions.length === 0 ? '–' : [...node.partitions].sort((a, b) => a - b).join(', '),
+      lag: lagByOwner.get(node.nodeId) ?? 0,
+      self: node.nodeId === cluster.nodeId,
+    }))
+    .sort((a, b) => a.nodeId.localeCompare(b.nodeId));
+  return { nodes, unowned, totalLag, worst };
 }

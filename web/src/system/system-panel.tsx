@@ -15,6 +15,7 @@ import {
 import { HubStatus } from '../stream/hub-client';
 import { useHubState } from '../stream/hub-context';
 import {
+  clusterSummary,
   findLag,
   flattenMetrics,
   ingestBreakdown,
@@ -107,6 +108,8 @@ export function SystemPanel({ store }: { store: BoardStore }) {
   const connections = flattenMetrics(data?.connections);
   const disk = data?.disk;
   const growth = disk?.growthBytesPerHour;
+  const cluster = data?.cluster;
+  const clusterView = cluster ? clusterSummary(cluster) : null;
 
   return (
     <section className="panel system-panel" aria-labelledby={`${id}-title`} data-testid="system-panel">
@@ -193,6 +196,29 @@ export function SystemPanel({ store }: { store: BoardStore }) {
                 ))}
               </ul>
             )}
+          </>
+        )}
+
+        {cluster && clusterView && (
+          <>
+            <h3>Cluster {cluster.name}</h3>
+            <p className="muted small" data-testid="cluster-summary">
+              {`${formatCount(clusterView.nodes.length)} nodes · ${formatCount(cluster.partitions)} partitions · NATS ${cluster.nats} · lag ${formatCount(clusterView.totalLag)} messages`}
+              {clusterView.worst &&
+                ` (most: partition ${clusterView.worst.partition}, ${formatCount(clusterView.worst.lag)})`}
+              {clusterView.unowned.length > 0 && ` · unowned: ${clusterView.unowned.join(', ')}`}
+            </p>
+            <dl className="kv" data-testid="cluster-nodes">
+              {clusterView.nodes.map((node) => (
+                <div key={node.nodeId}>
+                  <dt>
+                    {node.nodeId}
+                    {node.self ? ' (this node)' : ''}
+                  </dt>
+                  <dd>{`partitions ${node.partitions} · lag ${formatCount(node.lag)} · ${node.roles}`}</dd>
+                </div>
+              ))}
+            </dl>
           </>
         )}
 
