@@ -469,7 +469,7 @@ export const expressRoutes: FastifyPluginAsync<ExpressRouteOptions> = async (app
       schema: {
         tags: TAGS,
         summary:
-          'Ticks by webhook (Express demo): idempotencyKey (default source:symbol:ts) deduplicates; 503 with Retry-After when storage is behind',
+          'Ticks by webhook (Express demo): idempotencyKey (default source:symbol:ts) deduplicates; 503 with Retry-After when storage is behind (or, on a cluster node, NATS JetStream did not acknowledge)',
         security: CREDENTIALS,
         body: {
           type: 'object',
