@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
 
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
@@ -214,9 +215,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     );
   });
 
+  // A request with `Upgrade:` takes its socket out of Node's HTTP server: the server no longer
+  // reads it (so never sees the peer leave) and its close() neither closes it nor ends while it is
+  // open. A route that is not a WebSocket answers it over HTTP (below, onResponse), and whatever a
+  // closing server still holds after UPGRADE_CLOSE_GRACE_MS (a WebSocket whose peer does not
+  // answer the close handshake) is destroyed, so SIGTERM ends every session.
+  const upgraded = new Set<Duplex>();
+  app.server.on('upgrade', (_request, socket: Duplex) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+  });
+  app.addHook('preClose', (done) => {
+    if (upgraded.size > 0)
+      setTimeout(() => {
+        for (const socket of upgraded) socket.destroy();
+      }, UPGRADE_CLOSE_GRACE_MS).unref();
+    done();
+  });
+
   const durations = new Map<string, { observe(seconds: number): void }>();
   const logRequests = log.isLevelEnabled('info');
   app.addHook('onResponse', (request, reply, done) => {
+    // An upgrade answered over HTTP (no WebSocket here, or refused before its handler): the socket
+    // is Node's no more, so close it once the answer is out, or it stays open for good.
+    if (upgraded.has(request.raw.socket)) request.raw.socket.destroySoon();
     const route = request.routeOptions.url ?? 'unmatched';
     // A child histogram per (method, route, status), so labels are not hashed on every request.
     const key = `${request.method} ${route} ${reply.statusCode}`;
@@ -325,6 +347,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   return app;
 }
+
+/** How long a closing server lets WebSockets finish their close handshakes before cutting them. */
+const UPGRADE_CLOSE_GRACE_MS = 2_000;
 
 /** Query strings may carry credentials (`?access_token=`, `?api_key=`): never log their values. */
 function redactQuery(url: string): string {
