@@ -16,34 +16,39 @@ import { writeResult } from './report.js';
 
 export function run(args: string[]): void {
   const quick = args.includes('--quick');
-  const dir = mkdtempSync(join(tmpdir(), 'tickstream-faults-'));
+  runFaultTests(
+    'faults',
+    [
+      'test/faults/postgres-outage',
+      'test/faults/kill-loop',
+      'test/faults/redis-outage',
+      'test/faults/slow-clients',
+      'test/faults/disk-full',
+    ],
+    quick
+      ? {}
+      : {
+          FAULT_OUTAGE_MS: '20000',
+          FAULT_KILL_ROUNDS: '20',
+          FAULT_SLOW_CLIENTS: '1000',
+          FAULT_STREAM_DEFAULT_LIMITS: '1',
+        },
+    quick,
+  );
+}
+
+/**
+ * Runs fault tests with FAULT_REPORT set and writes the figures they report to
+ * bench/results/{name}.json (also used by `npm run bench -- slowclients`).
+ */
+export function runFaultTests(name: string, files: string[], env: NodeJS.ProcessEnv, quick: boolean): void {
+  const dir = mkdtempSync(join(tmpdir(), `tickstream-${name}-`));
   const report = join(dir, 'figures.ndjson');
   try {
-    const result = spawnSync(
-      process.execPath,
-      [
-        'scripts/test.mjs',
-        'test/faults/postgres-outage',
-        'test/faults/kill-loop',
-        'test/faults/redis-outage',
-        'test/faults/slow-clients',
-      ],
-      {
-        stdio: 'inherit',
-        env: {
-          ...process.env,
-          FAULT_REPORT: report,
-          ...(quick
-            ? {}
-            : {
-                FAULT_OUTAGE_MS: '20000',
-                FAULT_KILL_ROUNDS: '20',
-                FAULT_SLOW_CLIENTS: '1000',
-                FAULT_STREAM_DEFAULT_LIMITS: '1',
-              }),
-        },
-      },
-    );
+    const result = spawnSync(process.execPath, ['scripts/test.mjs', ...files], {
+      stdio: 'inherit',
+      env: { ...process.env, FAULT_REPORT: report, ...env },
+    });
     let figures: unknown[] = [];
     try {
       figures = readFileSync(report, 'utf8')
@@ -54,8 +59,8 @@ export function run(args: string[]): void {
       // no test reported figures
     }
     for (const f of figures) console.log(JSON.stringify(f));
-    const path = writeResult('faults', { quick, passed: result.status === 0, figures });
-    console.log(`faults: ${result.status === 0 ? 'passed' : 'FAILED'}; figures in ${path}`);
+    const path = writeResult(name, { quick, passed: result.status === 0, figures });
+    console.log(`${name}: ${result.status === 0 ? 'passed' : 'FAILED'}; figures in ${path}`);
     if (result.status !== 0) process.exitCode = 1;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -10,11 +10,12 @@ const scenarios: Record<string, () => Promise<{ run: (args: string[]) => Promise
   store: () => import('./store.bench.js'),
   fanout: () => import('./fanout.bench.js'),
   faults: () => import('./faults.bench.js'),
+  slowclients: () => import('./slowclients.bench.js'),
   soak: () => import('./soak.bench.js'),
   cluster: () => import('./cluster.bench.js'),
 };
 /** Long runs made only when named (minutes each), never by a run of every scenario. */
-const onlyWhenNamed = new Set(['faults', 'soak', 'cluster']);
+const onlyWhenNamed = new Set(['faults', 'slowclients', 'soak', 'cluster']);
 /** Options followed by a value (`--duration 5m`); the value is passed on with its option. */
 const valueOptions = new Set(['--duration', '--sample', '--max-seconds', '--rate']);
 

@@ -16,32 +16,8 @@ async function rawSocket(url: string): Promise<Socket> {
   return socket;
 }
 
-describe('shutdown and connections the server can no longer parse', () => {
-  it('ends the connection of an Upgrade request answered over HTTP (a route that is not a WebSocket)', async () => {
-    const server = await runningServer();
-    try {
-      const socket = await rawSocket(server.url);
-      let answer = '';
-      socket.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
-      const ended = new Promise<void>((resolve) => socket.once('end', resolve));
-      socket.write(
-        'GET /health HTTP/1.1\r\nHost: tickstream\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n' +
-          'Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
-      );
-      // Before: the socket, handed to the 'upgrade' listener, was never ended by either side.
-      await Promise.race([
-        ended,
-        new Promise((_, reject) =>
-          setTimeout(() => reject(new Error('the server kept the socket open')), 5000),
-        ),
-      ]);
-      assert.match(answer, /^HTTP\/1\.1 200 /);
-      socket.destroy();
-    } finally {
-      await server.close();
-    }
-  });
-
+// Upgrades answered over HTTP and sessions open at close: test/faults/shutdown.test.ts.
+describe('shutdown with an answer no client reads', () => {
   it('close() ends within http.shutdownGraceMs although a client stopped reading mid-answer', async () => {
     const server = await runningServer({ http: { shutdownGraceMs: 300 } });
     let socket: Socket | undefined;

@@ -173,7 +173,15 @@ for (const [policy, overrides] of configs) {
       // Something to read, so day feeds and aggregate streams answer.
       server.engine.ingest([{ symbol: SYMBOL, price: 100, volume: 1 }], 'test', Date.now());
     });
-    after(() => server.close());
+    // The server's close() must end with every kind of session having been opened (before the
+    // fix, the upgrade probes of routes that are not WebSockets left sockets that held it open).
+    after(async () => {
+      const started = Date.now();
+      await server.close();
+      const ms = Date.now() - started;
+      console.log(`# close: ${ms} ms`);
+      assert.ok(ms < 10_000, `close took ${ms} ms`);
+    });
 
     it('every caller gets exactly what its role allows, on every entry', async () => {
       const compat = overrides.compat as Record<string, { anonymousReads?: boolean }> | undefined;
