@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 
 import { configKeys, flagName, loadConfig } from '../config.js';
-import { startServer } from '../main.js';
 import { createLogger } from '../observability/logger.js';
 
 /**
@@ -38,6 +37,9 @@ Examples:
       }
       const config = loadConfig({ file: options.config as string | undefined, env: process.env, flags });
       const log = createLogger({ level: config.logLevel });
+      // Loaded here, not at the top: the server's modules (HTTP, gRPC, GraphQL, NATS, …) take
+      // seconds to load, and the other commands (analyze, user, --help, …) need none of them.
+      const { startServer } = await import('../main.js');
       const server = await startServer(config, log, {
         env: process.env,
         ingestServers: options.ingestServers !== false,
