@@ -589,7 +589,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Ticks by webhook (Express demo): idempotencyKey (default source:symbol:ts) deduplicates; 503 with Retry-After when storage is behind */
+    /** Ticks by webhook (Express demo): idempotencyKey (default source:symbol:ts) deduplicates; 503 with Retry-After when storage is behind (or, on a cluster node, NATS JetStream did not acknowledge) */
     post: operations['postApiV1WebhooksTicks'];
     delete?: never;
     options?: never;
@@ -3761,6 +3761,8 @@ export interface operations {
             activeSymbols?: number;
             queueSize?: number;
             throughputPerSecond?: number;
+            /** @description Ticks dropped from a full partition ring (overflowPolicy drop-oldest); 0 on the single-thread engine */
+            droppedTicks?: number;
             rejected?: {
               [key: string]: number;
             };
