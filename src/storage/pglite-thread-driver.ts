@@ -56,7 +56,7 @@ export const OPENED = 0;
  * the thread (structured clone; COPY input is copied, not moved, as the writer reuses its buffer).
  *
  * The directory's lock file is taken on this side, so a second open in the same process is still
- * refused. The thread keeps the process alive only while a call is outstanding.
+ * refused. The open thread keeps the process alive, as a connection would: close() ends it.
  */
 export class PgliteThreadDriver implements SqlDriver {
   readonly kind = DriverKind.Pglite;
@@ -146,7 +146,6 @@ export class PgliteThreadDriver implements SqlDriver {
 
   /** Stops the thread without closing the database, as a fatal error in it would (tests). */
   async terminateThread(): Promise<void> {
-    this.#worker.ref();
     await this.#worker.terminate();
   }
 
@@ -170,7 +169,6 @@ export class PgliteThreadDriver implements SqlDriver {
   }
 
   #call(id: number): Promise<unknown> {
-    if (this.#pending.size === 0) this.#worker.ref();
     return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
   }
 
@@ -178,7 +176,6 @@ export class PgliteThreadDriver implements SqlDriver {
     const waiting = this.#pending.get(message.id);
     if (waiting === undefined) return;
     this.#pending.delete(message.id);
-    if (this.#pending.size === 0) this.#worker.unref();
     if (message.ok) waiting.resolve(message.value);
     else waiting.reject(revive(message.error));
   }
@@ -204,9 +201,6 @@ export class PgliteThreadDriver implements SqlDriver {
 
   async #stop(): Promise<void> {
     this.#closing ??= Promise.resolve();
-    // An unreferenced thread does not hold the loop: without this, a process with nothing else to
-    // do would end while the close is still awaited.
-    this.#worker.ref();
     await this.#worker.terminate();
     this.#lock?.release();
   }
