@@ -152,8 +152,10 @@ async function diskFills(name: string, guardBytes: number): Promise<void> {
     assert.equal(load.figures.http503WithoutRetryAfter, 0, 'every 503 carries Retry-After');
     assert.equal(books.lostAcknowledged, 0, 'no acknowledged tick lost');
     assert.equal(books.duplicated, 0, 'no tick stored twice');
-    // Room again: everything sent is stored in the end (TCP had no answers, so all of it counts).
-    assert.equal(books.lostTcp, 0, 'no TCP tick lost');
+    // TCP has no answers. With the guard off every TCP tick is stored in the end; with it on, the
+    // raw ticks taken below its floor are not stored by design (docs/storage.md, the disk guard:
+    // they are analysed, their candles and anomalies stored), so they are only counted.
+    if (guardBytes === 0) assert.equal(books.lostTcp, 0, 'no TCP tick lost');
   } finally {
     load.halt();
     if (filler !== undefined) rmSync(filler, { force: true });
