@@ -75,13 +75,7 @@ export function addToSlot(f: Float64Array, o: number, ts: number, price: number,
     f[o + CLOSE_TS] = ts;
     f[o + CLOSE] = price;
   }
-  if (price > f[o + HIGH]!) f[o + HIGH] = price;
-  if (price < f[o + LOW]!) f[o + LOW] = price;
-  f[o + TRADES]!++;
-  if (volume > 0) {
-    f[o + VOLUME]! += volume;
-    f[o + PV_SUM]! += price * volume;
-  }
+  addTrade(f, o, price, volume);
 }
 
 /**
@@ -92,6 +86,11 @@ export function addToSlot(f: Float64Array, o: number, ts: number, price: number,
 export function addLatestToSlot(f: Float64Array, o: number, ts: number, price: number, volume: number): void {
   f[o + CLOSE_TS] = ts;
   f[o + CLOSE] = price;
+  addTrade(f, o, price, volume);
+}
+
+/** What every tick adds to its bucket whatever its time: high, low, the trade count and the sums. */
+function addTrade(f: Float64Array, o: number, price: number, volume: number): void {
   if (price > f[o + HIGH]!) f[o + HIGH] = price;
   if (price < f[o + LOW]!) f[o + LOW] = price;
   f[o + TRADES]!++;
