@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { faultParameter, reportFigures } from './fault-report.js';
 import { startFaultServer } from './fault-server.js';
-import { reconcile, SteadyLoad } from './steady-load.js';
+import { drainAndReconcile, SteadyLoad } from './steady-load.js';
 
 /**
  * Fault: the embedded database's disk fills up while ticks stream in steadily over HTTP
@@ -124,19 +124,7 @@ async function diskFills(name: string, guardBytes: number): Promise<void> {
     const resumeMs = load.ackTimes.find((at) => at > freedAt)! - freedAt;
     await sleep(1000);
     await load.stop();
-    const drainFrom = Date.now();
-    while (server.tcp!.counters().frames < load.figures.sent.tcp) {
-      assert.ok(
-        Date.now() - drainFrom < 30_000,
-        `TCP frames read ${server.tcp!.counters().frames} of ${load.figures.sent.tcp}`,
-      );
-      await sleep(20);
-    }
-    await server.storage.writer.persisted();
-    const stored = (
-      await server.storage.database.marketData.ticksAfter(0, Number.MAX_SAFE_INTEGER, 10_000_000)
-    ).filter((tick) => tick.id !== null);
-    const books = reconcile(load, stored);
+    const books = await drainAndReconcile(server, load, 30_000);
     const figures = {
       guardBytes,
       fullMs: FULL_MS,

@@ -11,7 +11,7 @@ import { TcpProxy } from '../support/tcp-proxy.js';
 import { faultParameter, reportFigures } from './fault-report.js';
 import { startFaultServer } from './fault-server.js';
 import { PostgresServer } from './postgres-server.js';
-import { SteadyLoad, reconcile } from './steady-load.js';
+import { drainAndReconcile, SteadyLoad } from './steady-load.js';
 
 /**
  * Fault: the PostgreSQL server goes away while ticks stream in steadily over HTTP (ack=persisted) and TCP. The outage lasts
@@ -102,28 +102,7 @@ async function measure(
   await sleep(2000);
   await load.stop();
   // Every TCP byte sent is read and ingested, then everything accepted is committed.
-  const drainFrom = Date.now();
-  while (server.tcp!.counters().frames < load.figures.sent.tcp) {
-    assert.ok(
-      Date.now() - drainFrom < 20_000,
-      `TCP frames read ${server.tcp!.counters().frames} of ${load.figures.sent.tcp} after 20 s`,
-    );
-    await sleep(20);
-  }
-  const committed = new AbortController();
-  await Promise.race([
-    server.storage.writer.persisted().finally(() => committed.abort()),
-    sleep(20_000, undefined, { signal: committed.signal }).then(
-      () =>
-        assert.fail(`not committed 20 s after the load: ${JSON.stringify(server.storage.writer.counters())}`),
-      () => undefined,
-    ),
-  ]);
-
-  const stored = (
-    await server.storage.database.marketData.ticksAfter(0, Number.MAX_SAFE_INTEGER, 10_000_000)
-  ).filter((tick) => tick.id !== null);
-  const books = reconcile(load, stored);
+  const books = await drainAndReconcile(server, load, 20_000);
   const figures = {
     fault: fault.how,
     outageMs: OUTAGE_MS,

@@ -1,8 +1,10 @@
+import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import type { WireTick } from '../../src/ingest/tick-encoder.js';
 import { TickEncoder } from '../../src/ingest/tick-encoder.js';
+import type { RunningServer } from '../../src/main.js';
 import type { StoredTick } from '../../src/storage/market-data-store.js';
 
 /**
@@ -275,4 +277,39 @@ export function reconcile(load: SteadyLoad, stored: readonly StoredTick[]): Reco
   let lostTcp = 0;
   for (const id of load.tcpIds) if (!counts.has(id)) lostTcp++;
   return { stored: stored.length, lostAcknowledged, lostTcp, duplicated };
+}
+
+/**
+ * After a stopped load: waits (up to `limitMs` each) until every TCP frame sent is read and
+ * everything accepted is committed, then reconciles the stored ticks with the load's books.
+ */
+export async function drainAndReconcile(
+  server: RunningServer,
+  load: SteadyLoad,
+  limitMs: number,
+): Promise<Reconciliation> {
+  const seconds = limitMs / 1000;
+  const drainFrom = Date.now();
+  while (server.tcp!.counters().frames < load.figures.sent.tcp) {
+    assert.ok(
+      Date.now() - drainFrom < limitMs,
+      `TCP frames read ${server.tcp!.counters().frames} of ${load.figures.sent.tcp} after ${seconds} s`,
+    );
+    await sleep(20);
+  }
+  const committed = new AbortController();
+  await Promise.race([
+    server.storage.writer.persisted().finally(() => committed.abort()),
+    sleep(limitMs, undefined, { signal: committed.signal }).then(
+      () =>
+        assert.fail(
+          `not committed ${seconds} s after the load: ${JSON.stringify(server.storage.writer.counters())}`,
+        ),
+      () => undefined,
+    ),
+  ]);
+  const stored = (
+    await server.storage.database.marketData.ticksAfter(0, Number.MAX_SAFE_INTEGER, 10_000_000)
+  ).filter((tick) => tick.id !== null);
+  return reconcile(load, stored);
 }
