@@ -60,6 +60,46 @@ describe('storage outage', () => {
   );
 
   it(
+    'PostgreSQL driver: a transaction begun right after its connection was reset runs (not lost between the error and the close)',
+    { skip, timeout: 30_000 },
+    async (t) => {
+      const { url, proxy } = await proxiedDatabase();
+      const driver = new PostgresDriver({ url: url.toString(), poolSize: 1, connectTimeoutMs: 1000 });
+      t.after(async () => {
+        await driver.close();
+        await proxy.stop();
+      });
+      const deadline = <T>(p: Promise<T>, what: string): Promise<T> =>
+        Promise.race([
+          p,
+          sleep(5000, undefined, { ref: false }).then(() => assert.fail(`${what}: no answer in 5 s`)),
+        ]);
+      for (let round = 0; round < 10; round++) {
+        // The reset lands while a statement waits for its answer; the next transaction starts as
+        // soon as the failure is seen, before the socket's close event.
+        const failing = driver.transaction(async (tx) => {
+          setTimeout(() => proxy.reset(), 20);
+          await tx.query('select pg_sleep(0.2)');
+        });
+        await assert.rejects(deadline(failing, `round ${round}: the reset transaction`));
+        const rows = await deadline(
+          driver.transaction((tx) => tx.query<{ one: number }>('select 1 as one')),
+          `round ${round}: the transaction after the reset`,
+        );
+        assert.deepEqual(rows, [{ one: 1 }]);
+        // The pool has the same race.
+        const pooled = deadline(driver.query('select pg_sleep(0.2)'), `round ${round}: the reset query`);
+        setTimeout(() => proxy.reset(), 20);
+        await assert.rejects(pooled);
+        assert.deepEqual(
+          await deadline(driver.query('select 1 as one'), `round ${round}: the query after the reset`),
+          [{ one: 1 }],
+        );
+      }
+    },
+  );
+
+  it(
     'PostgreSQL behind a proxy that dies: overloaded when full, recovers, loses nothing accepted',
     { skip, timeout: 60_000 },
     async (t) => {

@@ -18,12 +18,32 @@ export interface PostgresDriverOptions {
 
 type Sql = postgres.Sql<{ int8: number }>;
 
-/** A client of exactly one connection, for one transaction at a time. */
-interface TransactionConnection {
+/** A postgres.js client, and what this driver keeps about its connections' closes. */
+interface Client {
   readonly sql: Sql;
-  /** How often its connection has closed: a transaction must end on the connection it began on. */
+  /** How often one of its connections has closed: a transaction must end on the connection it began on. */
   closes: number;
+  /** Called (and emptied) at the next close. */
+  readonly onClose: Array<() => void>;
+  /** Set after a failure that was not the server's own: resolves at the next close, or after SETTLE_MS. */
+  settling: Promise<void> | undefined;
 }
+
+/** A client of exactly one connection, for one transaction at a time. */
+type TransactionConnection = Client;
+
+/**
+ * How long a client whose statement failed without an answer from the server (a reset, a cut) waits
+ * for its connection's close before it takes the next statement.
+ *
+ * postgres.js loses a statement sent on a connection between its socket's `error` and `close`
+ * events (Node emits `close` a loop turn after `error`): the statement is written to the dead
+ * socket, and the close, having had an error, rejects nothing, so the statement's promise never
+ * settles. A writer that retried at once waited on it for good (the PostgreSQL outage test, once
+ * in a few runs). So after such a failure the next statement on that client waits for the close;
+ * a connection that does not close (the failure was not the socket's) is used again after this.
+ */
+const SETTLE_MS = 250;
 
 /**
  * A PostgreSQL server through postgres.js: a pool for queries, and a few single-connection clients
@@ -41,7 +61,7 @@ interface TransactionConnection {
  */
 export class PostgresDriver implements SqlDriver {
   readonly kind = DriverKind.Postgres;
-  readonly #sql: Sql;
+  readonly #pool: Client;
   readonly #session: SqlSession;
   readonly #free: TransactionConnection[];
   readonly #all: TransactionConnection[];
@@ -54,7 +74,15 @@ export class PostgresDriver implements SqlDriver {
         openSocket(opts.host[0] ?? 'localhost', opts.port[0] ?? 5432),
     };
     const reconnectMaxDelayMs = options.reconnectMaxDelayMs ?? 5000;
-    const client = (max: number, onclose?: () => void): Sql =>
+    const client = (max: number): Client => {
+      const made: Client = { sql: undefined as unknown as Sql, closes: 0, onClose: [], settling: undefined };
+      (made as { sql: Sql }).sql = connectClient(max, () => {
+        made.closes++;
+        for (const f of made.onClose.splice(0)) f();
+      });
+      return made;
+    };
+    const connectClient = (max: number, onclose: () => void): Sql =>
       postgres(options.url, {
         ...common,
         max,
@@ -64,7 +92,7 @@ export class PostgresDriver implements SqlDriver {
         // postgres.js waits up to 20 s between reconnection attempts after repeated failures, so a
         // database that was back stayed unused that long; the writer's retries pace the attempts.
         backoff: (retries: number) => Math.min(0.05 * 2 ** retries, reconnectMaxDelayMs / 1000),
-        ...(onclose === undefined ? {} : { onclose }),
+        onclose,
         prepare: true,
         connection: { application_name: 'tickstream', TimeZone: 'UTC' },
         // Every int8 we store (sequences, counts, ids) is below 2^53: read it as a number.
@@ -77,16 +105,9 @@ export class PostgresDriver implements SqlDriver {
           },
         },
       });
-    this.#sql = client(options.poolSize);
-    this.#session = sessionOf(this.#sql);
-    this.#all = Array.from({ length: Math.max(1, options.transactionConnections ?? 3) }, () => {
-      const connection: TransactionConnection = {
-        sql: undefined as unknown as Sql,
-        closes: 0,
-      };
-      (connection as { sql: Sql }).sql = client(1, () => connection.closes++);
-      return connection;
-    });
+    this.#pool = client(options.poolSize);
+    this.#session = sessionOf(this.#pool);
+    this.#all = Array.from({ length: Math.max(1, options.transactionConnections ?? 3) }, () => client(1));
     this.#free = [...this.#all];
   }
 
@@ -115,7 +136,7 @@ export class PostgresDriver implements SqlDriver {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.#sql, ...this.#all.map((c) => c.sql)].map((sql) => sql.end({ timeout: 5 })));
+    await Promise.all([this.#pool, ...this.#all].map((c) => c.sql.end({ timeout: 5 })));
   }
 }
 
@@ -124,6 +145,7 @@ async function runTransaction<T>(
   fn: (tx: SqlSession) => Promise<T>,
 ): Promise<T> {
   const { sql } = connection;
+  await connection.settling;
   let closes = connection.closes;
   // A statement sent after the connection closed would go out on a new connection, outside the
   // transaction: refuse instead. (`begin` itself may open the connection: count from after it.)
@@ -134,7 +156,7 @@ async function runTransaction<T>(
     closes = connection.closes;
     begun = true;
     const result = await fn(
-      sessionOf(sql, () => {
+      sessionOf(connection, () => {
         if (lost()) throw connectionLost();
       }),
     );
@@ -142,34 +164,71 @@ async function runTransaction<T>(
     await sql.unsafe('commit');
     return result;
   } catch (err) {
+    // A rollback sent before a failing connection's close would be lost with it (see SETTLE_MS).
+    settleAfter(connection, err);
+    await connection.settling;
     if (begun && !lost()) {
       try {
         await sql.unsafe('rollback');
-      } catch {
+      } catch (rollbackErr) {
         // The transaction's own error is the one to report.
+        settleAfter(connection, rollbackErr);
       }
     }
     throw err;
   }
 }
 
-/** Statements on `sql`; `check` runs before each (a transaction refuses to go on without its connection). */
-function sessionOf(sql: Sql, check: () => void = () => {}): SqlSession {
+/** A failure of the connection itself (a reset, a cut, a timeout), not an answer of the server or an error of ours. */
+function isConnectionFailure(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null || err instanceof postgres.PostgresError) return false;
+  const { code, syscall } = err as { code?: unknown; syscall?: unknown };
+  return typeof syscall === 'string' || (typeof code === 'string' && /^CONNECT(ION)?_/.test(code));
+}
+
+/** After a failure of the connection, the client's next statement waits for its close (see SETTLE_MS). */
+function settleAfter(client: Client, err: unknown): void {
+  if (!isConnectionFailure(err) || client.settling !== undefined) return;
+  client.settling = new Promise<void>((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      client.settling = undefined;
+      resolve();
+    };
+    const timer = setTimeout(done, SETTLE_MS);
+    client.onClose.push(done);
+  });
+}
+
+/**
+ * Statements on `client`; `check` runs before each (a transaction refuses to go on without its
+ * connection). In a transaction the statements wait for no settling (the transaction's own
+ * statements stop at the first failure); outside one each waits for it.
+ */
+function sessionOf(client: Client, check?: () => void): SqlSession {
+  const { sql } = client;
+  const run = async <T>(statement: () => Promise<T>): Promise<T> => {
+    if (check !== undefined) check();
+    else await client.settling;
+    try {
+      return await statement();
+    } catch (err) {
+      if (check === undefined) settleAfter(client, err);
+      throw err;
+    }
+  };
   return {
-    async query<T extends Row = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> {
-      check();
-      const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
-      // A plain array, like the other driver (postgres.js answers an Array subclass with extras).
-      return Array.from(rows) as unknown as T[];
-    },
-    async exec(script: string): Promise<void> {
-      check();
-      await sql.unsafe(script).simple();
-    },
-    copyBinary: (target, data) => {
-      check();
-      return copyBinary(sql, target, data);
-    },
+    query: <T extends Row = Row>(text: string, params: readonly unknown[] = []): Promise<T[]> =>
+      run(async () => {
+        const rows = await sql.unsafe(text, params as postgres.ParameterOrJSON<never>[]);
+        // A plain array, like the other driver (postgres.js answers an Array subclass with extras).
+        return Array.from(rows) as unknown as T[];
+      }),
+    exec: (script: string): Promise<void> =>
+      run(async () => {
+        await sql.unsafe(script).simple();
+      }),
+    copyBinary: (target, data) => run(() => copyBinary(sql, target, data)),
   };
 }
 

@@ -95,7 +95,14 @@ async function measure(
   const ackedDuringOutage = load.ackTimes.filter((at) => at > downAt + 1500 && at < upAt).length;
   // Taking ticks again: the first acknowledgement after the database's return.
   while (!load.ackTimes.some((at) => at > backAt)) {
-    assert.ok(Date.now() - backAt < 15_000, 'no acknowledgement within 15 s of the return');
+    if (Date.now() - backAt >= 15_000) {
+      // Say what the writer and the server were doing: a hang here is otherwise a bare timeout.
+      const warnings = server.logs.lines.filter((l) => Number(l.level) >= 40).slice(-20);
+      assert.fail(
+        `no acknowledgement within 15 s of the return; writer ${JSON.stringify(server.storage.writer.counters())}; ` +
+          `load ${JSON.stringify(load.figures)}; last warnings ${JSON.stringify(warnings)}`,
+      );
+    }
     await sleep(20);
   }
   const resumeMs = load.ackTimes.find((at) => at > backAt)! - backAt;

@@ -35,6 +35,14 @@ export class TcpProxy {
     this.#server = server;
   }
 
+  /**
+   * Resets every connection (a TCP RST towards the client: it reads ECONNRESET) and keeps
+   * listening: a network fault that a new connection gets past at once.
+   */
+  reset(): void {
+    for (const s of this.#sockets) s.resetAndDestroy();
+  }
+
   /** Cuts every connection and stops listening (connecting is refused). */
   async stop(): Promise<void> {
     const server = this.#server;
