@@ -59,6 +59,8 @@ export class AuthService {
   readonly #notBefore = new Map<string, number>();
   readonly #tokenCache = new Map<string, SessionPrincipal>();
   readonly #keyCache = new Map<string, { principal: Principal; until: number }>();
+  /** Lookups under way, by key digest and address: requests with the same key wait for one. */
+  readonly #keyLookups = new Map<string, Promise<Principal>>();
   readonly #guard: BruteForceGuard | undefined;
 
   constructor(
@@ -331,6 +333,20 @@ export class AuthService {
     const hash = digest(key);
     const cached = this.#keyCache.get(hash);
     if (cached !== undefined && cached.until > now) return cached.principal;
+    // One lookup (and one attempt counted by the guard) for all the requests that carry the same
+    // key from one address at once. Counted each, a busy client's requests in flight when its key
+    // left the cache went over the guard's limit together and locked its own valid key out for
+    // the rest of the guard's window (the soak: every HTTP batch refused for 8 minutes).
+    const lookupKey = `${hash} ${address ?? ''}`;
+    let lookup = this.#keyLookups.get(lookupKey);
+    if (lookup === undefined) {
+      lookup = this.#lookUpKey(hash, address, now).finally(() => this.#keyLookups.delete(lookupKey));
+      this.#keyLookups.set(lookupKey, lookup);
+    }
+    return lookup;
+  }
+
+  async #lookUpKey(hash: string, address: string | undefined, now: number): Promise<Principal> {
     const attempt = await this.#guard?.apiKey(address);
     const record = await this.#store.findApiKeyByHash(hash);
     if (record === undefined || record.revokedAt !== null) {
