@@ -78,6 +78,8 @@ interface WindowReport {
   overloaded: number;
   otherRejected: number;
   httpErrors: number;
+  /** The failed requests by kind (`503 STORAGE_UNAVAILABLE`, `network ECONNRESET`, ...). */
+  httpErrorKinds: Record<string, number>;
   /** Batches not sent because 32 were already waiting for an answer. */
   skippedBatches: number;
   streamMessages: number;
@@ -162,6 +164,7 @@ async function driverProcess(): Promise<void> {
     overloaded: 0,
     otherRejected: 0,
     httpErrors: 0,
+    httpErrorKinds: {} as Record<string, number>,
     skippedBatches: 0,
     streamMessages: 0,
     streamGaps: 0,
@@ -170,6 +173,10 @@ async function driverProcess(): Promise<void> {
   let inFlight = 0;
   // Cumulative ticks sent (the window counters above are reset at every sample): the pacing.
   const total = { http: 0, tcp: 0 };
+
+  const countKind = (kind: string): void => {
+    w.httpErrorKinds[kind] = (w.httpErrorKinds[kind] ?? 0) + 1;
+  };
 
   const postBatch = (): Promise<void> => {
     const body = bodies[nextBody++ % bodies.length]!;
@@ -183,11 +190,12 @@ async function driverProcess(): Promise<void> {
       body,
     })
       .then(async (res) => {
-        const answer = (await res.json()) as { rejected?: Array<{ reason: string }> };
+        const answer = (await res.json()) as { rejected?: Array<{ reason: string }>; code?: string };
         http.add(performance.now() - started);
         w.httpRequests++;
         if (res.status !== 200) {
           w.httpErrors++;
+          countKind(`${res.status} ${answer.code ?? ''}`.trim());
           return;
         }
         for (const r of answer.rejected ?? []) {
@@ -195,8 +203,10 @@ async function driverProcess(): Promise<void> {
           else w.otherRejected++;
         }
       })
-      .catch(() => {
+      .catch((err: unknown) => {
         w.httpErrors++;
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        countKind(`network ${cause?.code ?? cause?.message ?? String(err)}`);
       })
       .finally(() => {
         inFlight--;
@@ -334,7 +344,8 @@ async function driverProcess(): Promise<void> {
           });
           http.reset();
           stream.reset();
-          for (const k of Object.keys(w) as Array<keyof typeof w>) w[k] = 0;
+          for (const k of Object.keys(w) as Array<keyof typeof w>) if (k !== 'httpErrorKinds') w[k] = 0;
+          w.httpErrorKinds = {};
           break;
         }
         case 'stop': {
@@ -448,6 +459,7 @@ interface Sample {
   committedPerSec: number;
   overloaded: number;
   httpErrors: number;
+  httpErrorKinds: Record<string, number>;
   skippedBatches: number;
   streamMessagesPerSec: number;
   streamP99Ms: number;
@@ -760,6 +772,7 @@ export async function run(args: string[]): Promise<void> {
         committedPerSec: (writer.committedSeq - prev.committed) / seconds,
         overloaded: win.overloaded,
         httpErrors: win.httpErrors,
+        httpErrorKinds: win.httpErrorKinds,
         skippedBatches: win.skippedBatches,
         streamMessagesPerSec: win.streamMessages / seconds,
         streamP99Ms: win.streamP99Ms,
@@ -776,7 +789,8 @@ export async function run(args: string[]): Promise<void> {
         `soak ${String(Math.round(sample.atSec)).padStart(5)} s: rss ${sample.rssMb.toFixed(0)} MB, ` +
           `loop p99 ${sample.eventLoopP99Ms?.toFixed(1) ?? '-'} ms, ingest p99 ${sample.ingestP99Ms.toFixed(1)} ms, ` +
           `lag ${sample.storageLagMs.toFixed(0)} ms, ${Math.round(sample.acceptedPerSec)} ticks/s, ` +
-          `${Math.round(sample.streamMessagesPerSec)} msgs/s, load ${sample.loadAverage1m.toFixed(1)}`,
+          `${Math.round(sample.streamMessagesPerSec)} msgs/s, load ${sample.loadAverage1m.toFixed(1)}` +
+          (sample.httpErrors > 0 ? `, failed requests ${JSON.stringify(sample.httpErrorKinds)}` : ''),
       );
     }
     clearInterval(lagPoller);
