@@ -446,6 +446,10 @@ interface Sample {
   rssMb: number;
   heapUsedMb: number;
   externalMb: number;
+  /** PGlite's WebAssembly memory (part of the resident size; it grows and never shrinks). */
+  pgliteWasmMb: number | null;
+  /** The V8 heap of PGlite's thread. */
+  pgliteThreadHeapMb: number | null;
   /** null when the histogram took no sample in the window (the loop never came round to it). */
   eventLoopP99Ms: number | null;
   eventLoopMaxMs: number | null;
@@ -753,6 +757,7 @@ export async function run(args: string[]): Promise<void> {
       const win = await driver.ask({ type: 'window' }, 'window');
       const now = performance.now();
       const mem = process.memoryUsage();
+      const embedded = await server.storage.database.driver.memory?.();
       const writer = server.storage.writer.counters();
       const seconds = (now - prev.at) / 1000;
       const sample: Sample = {
@@ -760,6 +765,8 @@ export async function run(args: string[]): Promise<void> {
         rssMb: mem.rss / 1048576,
         heapUsedMb: mem.heapUsed / 1048576,
         externalMb: mem.external / 1048576,
+        pgliteWasmMb: embedded === undefined ? null : embedded.wasmBytes / 1048576,
+        pgliteThreadHeapMb: embedded === undefined ? null : embedded.threadHeapBytes / 1048576,
         eventLoopP99Ms: eld.count > 0 ? eld.percentile(99) / 1e6 : null,
         eventLoopMaxMs: eld.count > 0 ? eld.max / 1e6 : null,
         ingestP50Ms: win.httpP50Ms,
@@ -786,7 +793,9 @@ export async function run(args: string[]): Promise<void> {
       eld.reset();
       lagMax = 0;
       console.log(
-        `soak ${String(Math.round(sample.atSec)).padStart(5)} s: rss ${sample.rssMb.toFixed(0)} MB, ` +
+        `soak ${String(Math.round(sample.atSec)).padStart(5)} s: rss ${sample.rssMb.toFixed(0)} MB ` +
+          `(heap ${sample.heapUsedMb.toFixed(0)}, PGlite wasm ${sample.pgliteWasmMb?.toFixed(0) ?? '-'}, ` +
+          `its thread's heap ${sample.pgliteThreadHeapMb?.toFixed(0) ?? '-'}), ` +
           `loop p99 ${sample.eventLoopP99Ms?.toFixed(1) ?? '-'} ms, ingest p99 ${sample.ingestP99Ms.toFixed(1)} ms, ` +
           `lag ${sample.storageLagMs.toFixed(0)} ms, ${Math.round(sample.acceptedPerSec)} ticks/s, ` +
           `${Math.round(sample.streamMessagesPerSec)} msgs/s, load ${sample.loadAverage1m.toFixed(1)}` +

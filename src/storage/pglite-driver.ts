@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 
 import { DirectoryLock } from './directory-lock.js';
-import { DriverKind, type Row, type SqlDriver, type SqlSession } from './sql-driver.js';
+import { DriverKind, type EmbeddedMemory, type Row, type SqlDriver, type SqlSession } from './sql-driver.js';
 
 export const MEMORY = 'memory://';
 
@@ -34,6 +34,16 @@ export class PgliteDriver implements SqlDriver {
     this.#db = db;
     this.#lock = lock;
     this.#session = sessionOf(db);
+  }
+
+  memory(): Promise<EmbeddedMemory> {
+    return Promise.resolve({ wasmBytes: this.wasmBytes(), threadHeapBytes: 0 });
+  }
+
+  /** The size of PGlite's WebAssembly memory. */
+  wasmBytes(): number {
+    // PGlite's Emscripten module: its typings name a type they do not export.
+    return (this.#db as unknown as { Module: { HEAPU8: Uint8Array } }).Module.HEAPU8.byteLength;
   }
 
   static async open(options: PgliteDriverOptions): Promise<PgliteDriver> {

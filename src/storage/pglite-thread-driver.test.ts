@@ -31,6 +31,24 @@ describe('PGlite on its own thread', () => {
     }
   });
 
+  it('reports its memory: the WebAssembly memory, as in this thread, and its own heap', async () => {
+    const [thread, local] = [
+      await open(),
+      await PgliteDriver.open({ path: MEMORY, loadDataDir: await pgliteTemplate() }),
+    ];
+    try {
+      const [there, here] = [await thread.memory(), await local.memory()];
+      // PGlite starts with tens of MB of WebAssembly memory; a page is 64 KiB.
+      assert.ok(there.wasmBytes > 16 * 1048576 && there.wasmBytes % 65536 === 0, String(there.wasmBytes));
+      assert.ok(here.wasmBytes > 16 * 1048576 && here.wasmBytes % 65536 === 0, String(here.wasmBytes));
+      assert.ok(there.threadHeapBytes > 0);
+      assert.equal(here.threadHeapBytes, 0);
+    } finally {
+      await thread.close();
+      await local.close();
+    }
+  });
+
   it('commits a transaction that resolves and rolls back one that throws, keeping the error', async () => {
     const db = await open();
     try {

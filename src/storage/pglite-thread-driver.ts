@@ -5,7 +5,7 @@ import { ErrorCode, TickstreamError } from '../errors.js';
 import { startModuleWorker } from '../runtime/module-worker.js';
 import { DirectoryLock } from './directory-lock.js';
 import { MEMORY } from './pglite-driver.js';
-import { DriverKind, type Row, type SqlDriver, type SqlSession } from './sql-driver.js';
+import { DriverKind, type EmbeddedMemory, type Row, type SqlDriver, type SqlSession } from './sql-driver.js';
 
 /** What the driver asks its thread (./pglite-thread.ts); `tx` names an open transaction. */
 export type ToPgliteThread =
@@ -26,6 +26,7 @@ export type ToPgliteThread =
     }
   | { readonly id: number; readonly op: 'begin' }
   | { readonly id: number; readonly op: 'end'; readonly tx: number; readonly commit: boolean }
+  | { readonly id: number; readonly op: 'memory' }
   | { readonly id: number; readonly op: 'close' };
 
 /** An error as it crosses the thread: its message and the fields callers read (`code`, `constraint`, …). */
@@ -131,6 +132,10 @@ export class PgliteThreadDriver implements SqlDriver {
     }
     await this.#ask({ op: 'end', tx, commit: true });
     return result;
+  }
+
+  memory(): Promise<EmbeddedMemory> {
+    return this.#ask({ op: 'memory' }) as Promise<EmbeddedMemory>;
   }
 
   close(): Promise<void> {

@@ -3,6 +3,7 @@
  * driver's requests in the order they arrive. PGlite itself runs one statement at a time; while a
  * transaction is open, statements outside it wait for it, as they do in one thread.
  */
+import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { PgliteDriver } from './pglite-driver.js';
@@ -91,6 +92,8 @@ async function run(request: ToPgliteThread): Promise<unknown> {
       return sessionFor(request.tx).exec(request.script);
     case 'copy':
       return sessionFor(request.tx).copyBinary(request.target, request.data);
+    case 'memory':
+      return { wasmBytes: driver.wasmBytes(), threadHeapBytes: getHeapStatistics().used_heap_size };
     case 'close':
       await driver.close();
       return null;

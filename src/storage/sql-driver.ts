@@ -32,6 +32,15 @@ export interface SqlDriver extends SqlSession {
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: SqlSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** The embedded database's own memory (PGlite's WebAssembly memory, its thread's heap); absent for a server. */
+  memory?(): Promise<EmbeddedMemory>;
+}
+
+export interface EmbeddedMemory {
+  /** PGlite's WebAssembly memory: it grows as PostgreSQL needs more and never shrinks. */
+  readonly wasmBytes: number;
+  /** The V8 heap used by the database's thread (0 when it runs in the server's thread). */
+  readonly threadHeapBytes: number;
 }
 
 /** SQLSTATE of a PostgreSQL error from either client, if it carries one. */
