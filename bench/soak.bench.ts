@@ -450,6 +450,9 @@ interface Sample {
   pgliteWasmMb: number | null;
   /** The V8 heap of PGlite's thread. */
   pgliteThreadHeapMb: number | null;
+  /** WAL written so far, and where the last checkpoint began (both MB from the WAL's start). */
+  walMb: number | null;
+  checkpointMb: number | null;
   /** null when the histogram took no sample in the window (the loop never came round to it). */
   eventLoopP99Ms: number | null;
   eventLoopMaxMs: number | null;
@@ -758,6 +761,12 @@ export async function run(args: string[]): Promise<void> {
       const now = performance.now();
       const mem = process.memoryUsage();
       const embedded = await server.storage.database.driver.memory?.();
+      const [wal] = await server.storage.database.driver
+        .query<{ wal: string; checkpoint: string }>(
+          `select (pg_current_wal_lsn() - '0/0'::pg_lsn)::text as wal,
+                  (checkpoint_lsn - '0/0'::pg_lsn)::text as checkpoint from pg_control_checkpoint()`,
+        )
+        .catch(() => []);
       const writer = server.storage.writer.counters();
       const seconds = (now - prev.at) / 1000;
       const sample: Sample = {
@@ -767,6 +776,8 @@ export async function run(args: string[]): Promise<void> {
         externalMb: mem.external / 1048576,
         pgliteWasmMb: embedded === undefined ? null : embedded.wasmBytes / 1048576,
         pgliteThreadHeapMb: embedded === undefined ? null : embedded.threadHeapBytes / 1048576,
+        walMb: wal === undefined ? null : Number(wal.wal) / 1048576,
+        checkpointMb: wal === undefined ? null : Number(wal.checkpoint) / 1048576,
         eventLoopP99Ms: eld.count > 0 ? eld.percentile(99) / 1e6 : null,
         eventLoopMaxMs: eld.count > 0 ? eld.max / 1e6 : null,
         ingestP50Ms: win.httpP50Ms,
@@ -796,6 +807,7 @@ export async function run(args: string[]): Promise<void> {
         `soak ${String(Math.round(sample.atSec)).padStart(5)} s: rss ${sample.rssMb.toFixed(0)} MB ` +
           `(heap ${sample.heapUsedMb.toFixed(0)}, PGlite wasm ${sample.pgliteWasmMb?.toFixed(0) ?? '-'}, ` +
           `its thread's heap ${sample.pgliteThreadHeapMb?.toFixed(0) ?? '-'}), ` +
+          `WAL ${sample.walMb?.toFixed(0) ?? '-'} MB (checkpoint at ${sample.checkpointMb?.toFixed(0) ?? '-'}), ` +
           `loop p99 ${sample.eventLoopP99Ms?.toFixed(1) ?? '-'} ms, ingest p99 ${sample.ingestP99Ms.toFixed(1)} ms, ` +
           `lag ${sample.storageLagMs.toFixed(0)} ms, ${Math.round(sample.acceptedPerSec)} ticks/s, ` +
           `${Math.round(sample.streamMessagesPerSec)} msgs/s, load ${sample.loadAverage1m.toFixed(1)}` +
