@@ -102,22 +102,27 @@ describe('brute force on logins', () => {
     assert.deepEqual(Object.fromEntries(counts), { 401: LIMITS.loginFailuresPerAddress, 429: 27 });
   });
 
-  it('refuses an address after its unknown API keys; a valid key from elsewhere goes on', async () => {
+  /** A new reader API key, made by the admin. */
+  const newKey = async (name: string): Promise<string> => {
     const admin = await login(server);
     const created = await server.app.inject({
       method: 'POST',
       url: '/api/auth/api-keys',
       headers: admin.headers,
-      payload: { name: 'brute', role: 'reader' },
+      payload: { name, role: 'reader' },
     });
-    const key = created.json<{ key: string }>().key;
-    const read = (remoteAddress: string, apiKey: string) =>
-      server.app.inject({
-        method: 'GET',
-        url: '/api/prices',
-        remoteAddress,
-        headers: { 'x-api-key': apiKey },
-      });
+    return created.json<{ key: string }>().key;
+  };
+  const read = (remoteAddress: string, apiKey: string) =>
+    server.app.inject({
+      method: 'GET',
+      url: '/api/prices',
+      remoteAddress,
+      headers: { 'x-api-key': apiKey },
+    });
+
+  it('refuses an address after its unknown API keys; a valid key from elsewhere goes on', async () => {
+    const key = await newKey('brute');
     for (let i = 0; i < LIMITS.apiKeyFailuresPerAddress; i++) {
       const res = await read('10.4.0.1', `tsk_00000000_guess${i}`);
       assert.equal(res.statusCode, 401, res.body);
@@ -133,25 +138,11 @@ describe('brute force on logins', () => {
   });
 
   it('a valid key on many requests at once is looked up once: its client does not lock itself out', async () => {
-    const admin = await login(server);
-    const created = await server.app.inject({
-      method: 'POST',
-      url: '/api/auth/api-keys',
-      headers: admin.headers,
-      payload: { name: 'busy', role: 'reader' },
-    });
-    const key = created.json<{ key: string }>().key;
+    const key = await newKey('busy');
     // Ten times the guard's limit, all before the first lookup answers (as when a busy
     // producer's key leaves the cache with requests in flight).
     const answers = await Promise.all(
-      Array.from({ length: LIMITS.apiKeyFailuresPerAddress * 10 }, () =>
-        server.app.inject({
-          method: 'GET',
-          url: '/api/prices',
-          remoteAddress: '10.5.0.1',
-          headers: { 'x-api-key': key },
-        }),
-      ),
+      Array.from({ length: LIMITS.apiKeyFailuresPerAddress * 10 }, () => read('10.5.0.1', key)),
     );
     assert.deepEqual(
       answers.map((res) => res.statusCode),
