@@ -389,6 +389,12 @@ const StorageSchema = Type.Object(
       description:
         'Run the embedded database (PGlite) on a worker thread of its own, so its statements do not hold the event loop. false runs it in the server thread.',
     }),
+    embeddedCheckpointWalBytes: Integer({
+      minimum: 0,
+      default: 536_870_912,
+      description:
+        'Embedded database only: take a checkpoint once this much WAL has been written since the last, so its WAL directory stays bounded (PGlite runs no checkpointer of its own). 0: never (the WAL grows until the next start).',
+    }),
     connectTimeoutMs: Integer({
       minimum: 100,
       maximum: 600_000,

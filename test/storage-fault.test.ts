@@ -117,6 +117,7 @@ describe('storage outage', () => {
             openCandleFlushMs: 50,
             statsIntervalMs: 100,
             embeddedThread: false,
+            embeddedCheckpointWalBytes: 0,
             poolSize: 3,
             connectTimeoutMs: 1000,
             retryInitialDelayMs: 10,

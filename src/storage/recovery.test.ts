@@ -35,6 +35,7 @@ const SETTINGS = (dataDir: string): StorageSettings => ({
   storage: {
     ...WRITER,
     embeddedThread: true,
+    embeddedCheckpointWalBytes: 536_870_912,
     poolSize: 2,
     connectTimeoutMs: 5000,
     partitionsAheadDays: 1,

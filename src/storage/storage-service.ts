@@ -5,7 +5,9 @@ import { BatchWriter } from './batch-writer.js';
 import { openDatabase, redactUrl, type Database } from './database.js';
 import type { MigrationStatus } from './migrate.js';
 import { recover, type RecoveryReport } from './recovery.js';
+import { DriverKind } from './sql-driver.js';
 import { maintainTickPartitions } from './tick-retention.js';
+import { WalCheckpoints } from './wal-checkpoints.js';
 
 export interface StorageSettings {
   readonly dataDir: string;
@@ -40,6 +42,8 @@ export interface StorageService {
 }
 
 const MAINTENANCE_MS = 3_600_000;
+/** How often the embedded database's WAL since its last checkpoint is looked at. */
+const WAL_CHECK_MS = 10_000;
 
 /**
  * Everything storage needs at start, in order: open the database (DATABASE_URL or the embedded
@@ -97,6 +101,15 @@ export async function startStorageService(
           storeLog.warn({ err: (err as Error).message }, 'tick partition upkeep failed; retrying in an hour'),
       );
     }, MAINTENANCE_MS).unref();
+    const checkpoints =
+      database.kind === DriverKind.Pglite
+        ? new WalCheckpoints(
+            database.driver,
+            { maxWalBytes: storage.embeddedCheckpointWalBytes, checkEveryMs: WAL_CHECK_MS },
+            storeLog,
+          )
+        : undefined;
+    checkpoints?.start();
     let closing: Promise<void> | undefined;
     return {
       database,
@@ -106,6 +119,7 @@ export async function startStorageService(
       close: () =>
         (closing ??= (async () => {
           clearInterval(maintenance);
+          await checkpoints?.stop();
           try {
             await writer.close(storage.closeTimeoutMs);
           } finally {

@@ -57,6 +57,7 @@ const storage = await startStorageService(
       openCandleFlushMs: 100,
       statsIntervalMs: 150,
       embeddedThread: true,
+      embeddedCheckpointWalBytes: 536_870_912,
       poolSize: 2,
       connectTimeoutMs: 5000,
       retryInitialDelayMs: 10,
