@@ -1,4 +1,5 @@
 import type { Logger } from '../observability/logger.js';
+import { summarizeNewBlockRanges } from './block-range-indexes.js';
 import type { Database } from './database.js';
 import { MS_PER_DAY } from './tick-copy-encoder.js';
 import { partitionName } from './tick-partitions.js';
@@ -17,15 +18,22 @@ export async function deleteSimulatedTicks(
 ): Promise<number> {
   if (retentionMs <= 0) return 0;
   const before = new Date(now - retentionMs);
-  const rows = await database.driver.query<{ n: number }>(
-    `with gone as (
-       delete from ticks
-       where received_at < $1 and (source = 'sim' or source like 'replay:%')
-       returning 1
-     )
-     select count(*)::int8 as n from gone`,
-    [before],
-  );
+  // The arrival-time index (BRIN) finds the old rows only once its new ranges are summarized, and
+  // the planner, without statistics (PGlite runs no autovacuum, so no ANALYZE), would read the
+  // whole table instead: it is told not to.
+  await summarizeNewBlockRanges(database.driver);
+  const rows = await database.driver.transaction(async (tx) => {
+    await tx.exec('set local enable_seqscan = off');
+    return tx.query<{ n: number }>(
+      `with gone as (
+         delete from ticks
+         where received_at < $1 and (source = 'sim' or source like 'replay:%')
+         returning 1
+       )
+       select count(*)::int8 as n from gone`,
+      [before],
+    );
+  });
   return Number(rows[0]?.n ?? 0);
 }
 

@@ -2,6 +2,7 @@ import type { RetentionConfig, StorageConfig } from '../config.js';
 import type { Engine } from '../engine/engine.js';
 import type { Logger } from '../observability/logger.js';
 import { BatchWriter } from './batch-writer.js';
+import { summarizeNewBlockRanges } from './block-range-indexes.js';
 import { openDatabase, redactUrl, type Database } from './database.js';
 import type { MigrationStatus } from './migrate.js';
 import { recover, type RecoveryReport } from './recovery.js';
@@ -89,6 +90,8 @@ export async function startStorageService(
       ticksDays: retention.ticksDays,
     };
     await maintainTickPartitions(database.tickPartitions, now(), partitionOptions, storeLog);
+    // Recovery reads the ticks after its snapshot by sequence number, through a BRIN index.
+    await summarizeNewBlockRanges(database.driver);
     const recovery = await recover(engine, database.marketData, storeLog);
     const writer = new BatchWriter(engine, database.marketData, storage, storeLog, {
       seq: recovery.committedSeq,
