@@ -1,4 +1,4 @@
-import type { SqlDriver } from './sql-driver.js';
+import { DriverKind, type SqlDriver } from './sql-driver.js';
 
 /**
  * Summarizes the block ranges added to the BRIN indexes (`ticks_ingest_seq`, `ticks_received_at`
@@ -12,6 +12,9 @@ import type { SqlDriver } from './sql-driver.js';
  * Cost: one read of the pages written since the last call.
  */
 export async function summarizeNewBlockRanges(driver: SqlDriver): Promise<number> {
+  // A PostgreSQL server's autovacuum summarizes them (its VACUUM of insert-heavy tables), and the
+  // server's role may not own the indexes: only the embedded database needs this.
+  if (driver.kind !== DriverKind.Pglite) return 0;
   const rows = await driver.query<{ n: number }>(
     `select coalesce(sum(brin_summarize_new_values(i.indexrelid::regclass)), 0)::int8 as n
        from pg_index i
