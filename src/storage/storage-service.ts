@@ -8,7 +8,7 @@ import type { MigrationStatus } from './migrate.js';
 import { recover, type RecoveryReport } from './recovery.js';
 import { DriverKind } from './sql-driver.js';
 import { maintainTickPartitions } from './tick-retention.js';
-import { WalCheckpoints } from './wal-checkpoints.js';
+import { EmbeddedUpkeep } from './embedded-upkeep.js';
 
 export interface StorageSettings {
   readonly dataDir: string;
@@ -43,8 +43,8 @@ export interface StorageService {
 }
 
 const MAINTENANCE_MS = 3_600_000;
-/** How often the embedded database's WAL since its last checkpoint is looked at. */
-const WAL_CHECK_MS = 10_000;
+/** How often the embedded database gets its upkeep (checkpoints, BRIN summaries). */
+const UPKEEP_MS = 10_000;
 
 /**
  * Everything storage needs at start, in order: open the database (DATABASE_URL or the embedded
@@ -104,15 +104,15 @@ export async function startStorageService(
           storeLog.warn({ err: (err as Error).message }, 'tick partition upkeep failed; retrying in an hour'),
       );
     }, MAINTENANCE_MS).unref();
-    const checkpoints =
+    const upkeep =
       database.kind === DriverKind.Pglite
-        ? new WalCheckpoints(
+        ? new EmbeddedUpkeep(
             database.driver,
-            { maxWalBytes: storage.embeddedCheckpointWalBytes, checkEveryMs: WAL_CHECK_MS },
+            { maxWalBytes: storage.embeddedCheckpointWalBytes, checkEveryMs: UPKEEP_MS },
             storeLog,
           )
         : undefined;
-    checkpoints?.start();
+    upkeep?.start();
     let closing: Promise<void> | undefined;
     return {
       database,
@@ -122,7 +122,7 @@ export async function startStorageService(
       close: () =>
         (closing ??= (async () => {
           clearInterval(maintenance);
-          await checkpoints?.stop();
+          await upkeep?.stop();
           try {
             await writer.close(storage.closeTimeoutMs);
           } finally {

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 
 import { createLogger } from '../observability/logger.js';
 import { PgliteDriver } from './pglite-driver.js';
-import { WalCheckpoints } from './wal-checkpoints.js';
+import { EmbeddedUpkeep } from './embedded-upkeep.js';
 
 const MB = 1_048_576;
 const walSinceCheckpoint = async (driver: PgliteDriver): Promise<number> => {
@@ -16,12 +16,12 @@ const walSinceCheckpoint = async (driver: PgliteDriver): Promise<number> => {
   return Number(row!.bytes);
 };
 
-describe('WAL checkpoints of the embedded database', () => {
+describe('upkeep of the embedded database: WAL checkpoints', () => {
   it('takes a checkpoint once enough WAL was written, so the WAL directory stops growing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tickstream-wal-'));
     const driver = await PgliteDriver.open({ path: dir });
     try {
-      const checkpoints = new WalCheckpoints(
+      const checkpoints = new EmbeddedUpkeep(
         driver,
         { maxWalBytes: 24 * MB, checkEveryMs: 60_000 },
         createLogger({ level: 'silent' }),
@@ -46,6 +46,14 @@ describe('WAL checkpoints of the embedded database', () => {
       assert.equal(checkpoints.taken, 4);
       const segmentsAfter = readdirSync(join(dir, 'pg_wal')).length;
       assert.ok(segmentsAfter <= segmentsBefore + 2, `${segmentsBefore} → ${segmentsAfter} files in pg_wal`);
+      // A round also summarizes the BRIN ranges written since the last.
+      await driver.exec('create index t_a on t using brin (a)');
+      await write();
+      await checkpoints.runOnce();
+      const [left] = await driver.query<{ n: number }>(
+        `select brin_summarize_new_values('t_a'::regclass)::int8 as n`,
+      );
+      assert.equal(Number(left!.n), 0);
     } finally {
       await driver.close();
       rmSync(dir, { recursive: true, force: true });
