@@ -15,11 +15,14 @@
  */
 import { spawn } from 'node:child_process';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { DayAggregates } from '../src/engine/day-aggregates.js';
 import { validateConfig } from '../src/config.js';
 import { Engine } from '../src/engine/engine.js';
+import type { EnginePort } from '../src/engine/engine-port.js';
+import { ParallelEngine } from '../src/engine/parallel/parallel-engine.js';
 import { TickBatch } from '../src/engine/tick-batch.js';
 import { Random } from '../src/feeds/random.js';
 import { FrameDecoder } from '../src/ingest/tcp/frame-decoder.js';
@@ -253,9 +256,21 @@ export async function run(options: string[]): Promise<void> {
   );
   const decodePerSec = await measure(total, startTs, decodeServer(total));
 
-  /** The TCP ingest into a fresh engine; `days`: with the day aggregates the gRPC server keeps. */
-  const ingest = async (days: boolean) => {
-    const e = engine();
+  /**
+   * The TCP ingest into a fresh engine; `days`: with the day aggregates the gRPC server keeps;
+   * `partitions` ≥ 2: the threaded engine serve runs, with a `tick` listener as serve has.
+   */
+  const ingest = async (days: boolean, partitions = 1) => {
+    const config = validateConfig({});
+    const e: EnginePort =
+      partitions === 1
+        ? engine()
+        : await ParallelEngine.start(config, {
+            partitions,
+            channelCapacity: config.channelCapacity,
+            overflowPolicy: config.overflowPolicy,
+          });
+    if (partitions > 1) e.on('tick', () => {});
     let closed = 0;
     e.on('candle', () => closed++);
     e.on('anomaly', () => {});
@@ -278,12 +293,15 @@ export async function run(options: string[]): Promise<void> {
         close: () => server.stop(),
       };
     });
+    if (e instanceof ParallelEngine) await e.close();
     const counters = tcp!.counters();
     const rejected = Object.values(counters.rejected).reduce((a, b) => a + b, 0);
     return { perSec, accepted: counters.accepted, rejected, closed };
   };
   const plain = await ingest(false);
   const withDays = await ingest(true);
+  const cores = availableParallelism();
+  const threaded = await ingest(false, Math.max(2, cores));
   const ingestPerSec = plain.perSec;
 
   const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -301,6 +319,13 @@ export async function run(options: string[]): Promise<void> {
       unit: 'ticks/s',
       ceiling: ceilingPerSec,
       note: `${fmt(withDays.accepted)} accepted`,
+    },
+    {
+      name: `tcp → engine on ${Math.max(2, cores)} partition threads (serve's default here)`,
+      value: threaded.perSec,
+      unit: 'ticks/s',
+      ceiling: ceilingPerSec,
+      note: `${fmt(threaded.accepted)} accepted, ${fmt(threaded.rejected)} rejected, ${fmt(threaded.closed)} candles closed`,
     },
     {
       name: 'tcp → frame decoder only (no engine)',
@@ -328,6 +353,9 @@ export async function run(options: string[]): Promise<void> {
     decoderAndEngineInProcessPerSec: Math.round(inProcessPerSec),
     engineShareInProcessPerSec: Math.round(enginePerSec),
     withDayAggregatesPerSec: Math.round(withDays.perSec),
+    partitions: Math.max(2, cores),
+    partitionsTicksPerSec: Math.round(threaded.perSec),
+    partitionsRatio: threaded.perSec / ceilingPerSec,
     accepted: plain.accepted,
     rejected: plain.rejected,
     goalPerSec: 2_000_000,

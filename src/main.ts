@@ -16,6 +16,8 @@ import { nameSymbols } from './compat/fastapi/default-names.js';
 import type { Config } from './config.js';
 import { DayAggregates } from './engine/day-aggregates.js';
 import { Engine } from './engine/engine.js';
+import type { EnginePort } from './engine/engine-port.js';
+import { ParallelEngine } from './engine/parallel/parallel-engine.js';
 import { LiveSimulation } from './feeds/live-simulation.js';
 import { resolveSymbols, simulatorOptions } from './feeds/market-profiles.js';
 import { Simulator } from './feeds/simulator.js';
@@ -71,7 +73,7 @@ export interface ServerOptions {
 /** Everything wired, the HTTP app built but not listening (what tests drive with inject()). */
 export interface Server {
   readonly app: FastifyInstance;
-  readonly engine: Engine;
+  readonly engine: EnginePort;
   readonly storage: StorageService;
   /** Users, refresh tokens and API keys, in the storage's database. */
   readonly accounts: AccountStore;
@@ -97,6 +99,19 @@ export interface RunningServer extends Server {
   readonly grpc: GrpcServer | undefined;
 }
 
+/** The engine on a worker thread per partition; a thread that fails is restarted and logged. */
+async function startParallelEngine(config: Readonly<Config>, log: Logger): Promise<ParallelEngine> {
+  const engine = await ParallelEngine.start(config, {
+    partitions: config.partitions,
+    channelCapacity: config.channelCapacity,
+    overflowPolicy: config.overflowPolicy,
+  });
+  engine.onThreadError((err, partition) =>
+    log.error({ err, partition }, 'engine partition thread failed: restarted from its last state'),
+  );
+  return engine;
+}
+
 /** Builds the engine, restores it from storage, and wires auth, metrics and the HTTP app. */
 export async function createServer(
   config: Readonly<Config>,
@@ -107,14 +122,28 @@ export async function createServer(
   // NATS_URL makes this process a cluster node: ingest goes to the cluster, and the engine here is
   // the node's view of every partition, fed by their owners (src/cluster, docs/scaling.md).
   const natsUrl = env.NATS_URL === undefined || env.NATS_URL === '' ? undefined : env.NATS_URL;
-  const engine = natsUrl === undefined ? new Engine(config) : new ClusterEngine(config);
+  // One thread (`partitions: 1`), or a partition per worker thread (src/engine/parallel).
+  const engine: EnginePort =
+    natsUrl !== undefined
+      ? new ClusterEngine(config)
+      : config.partitions === 1
+        ? new Engine(config)
+        : await startParallelEngine(config, log);
   engine.onListenerError((err, type) => log.error({ err, event: type }, 'engine listener failed'));
-  const storage = await startStorageService(engine, config, log, {
-    ...options.storage,
-    databaseUrl: env.DATABASE_URL,
-    startWriter: natsUrl === undefined,
-  });
-  const closers: Array<() => Promise<void> | void> = [() => storage.close()];
+  const closeEngine = (): Promise<void> | void => (engine instanceof ParallelEngine ? engine.close() : undefined);
+  let storage: StorageService;
+  try {
+    storage = await startStorageService(engine, config, log, {
+      ...options.storage,
+      databaseUrl: env.DATABASE_URL,
+      startWriter: natsUrl === undefined,
+    });
+  } catch (err) {
+    await closeEngine();
+    throw err;
+  }
+  // Storage closes before the engine: its last snapshot round asks the engine's partitions.
+  const closers: Array<() => Promise<void> | void> = [closeEngine, () => storage.close()];
   const onClose = (step: () => Promise<void> | void): void => {
     closers.push(step);
   };

@@ -17,7 +17,7 @@ after(() => server.close());
 describe('the simulator’s names on the FastAPI-compatible /symbols', () => {
   it('shows each simulated symbol’s name, and the symbol itself for others', async () => {
     const now = Date.now();
-    server.engine.ingest(
+    void server.engine.ingest(
       [
         { symbol: 'AAPL', price: 190, timestamp: now },
         { symbol: 'XYZ', price: 12.5, timestamp: now },

@@ -86,6 +86,8 @@ describe('tickstream serve, fed over every protocol', () => {
         ...auth.flatMap((flag) => [flag, apiKey]),
       ]);
       assert.equal(run.code, 0, run.stderr);
+      // The threaded engine's queries answer from views: brought up to date first.
+      await server.engine.refreshViews();
       const stats = server.engine.stats(symbol);
       assert.ok(
         stats !== undefined && stats.updateCount > 1000,

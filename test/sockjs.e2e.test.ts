@@ -103,8 +103,8 @@ describe('STOMP over SockJS in chromium', { timeout: 180_000 }, () => {
     await server?.close();
   });
 
-  const tick = (symbol: string, price: number) =>
-    server.engine.ingest([{ symbol, price, volume: 2, timestamp: ts++ }], 'tcp', Date.now());
+  const tick = (symbol: string, price: number): void =>
+    void server.engine.ingest([{ symbol, price, volume: 2, timestamp: ts++ }], 'tcp', Date.now());
 
   async function receives(browserPage: Page, transport: string): Promise<void> {
     const symbol = `SJS-${transport.toUpperCase()}`;

@@ -65,7 +65,7 @@ describe('retention of simulated and replayed ticks', () => {
       ['replay:abcd1234', recent],
       ['http', recent],
     ] as const) {
-      engine.ingest(tick(`R.${source.slice(0, 3).toUpperCase()}`, at), source, at);
+      void engine.ingest(tick(`R.${source.slice(0, 3).toUpperCase()}`, at), source, at);
     }
     await server.storage.writer.flush();
     assert.deepEqual(await storedSources(), { http: 2, 'replay:abcd1234': 2, sim: 2 });
@@ -160,7 +160,7 @@ describe('disk guard', () => {
       ),
     );
     // A 3 % jump: the engine still sees it, the anomaly and candle are stored, the raw rows are not.
-    const low = engine.ingest(
+    const low = await engine.ingest(
       [
         { symbol: 'DISK', price: 100, timestamp: T },
         { symbol: 'DISK', price: 103, timestamp: T + 10 },
@@ -206,7 +206,7 @@ describe('disk guard', () => {
     assert.equal(retried.statusCode, 200);
     assert.equal(retried.json<{ accepted: number }>().accepted, 1);
     assert.equal((await storedSources()).http, before + 1, 'the retried tick is stored once committed');
-    engine.ingest([{ symbol: 'DISK', price: 103.5, timestamp: T + 20 }], 'http', Date.now());
+    void engine.ingest([{ symbol: 'DISK', price: 103.5, timestamp: T + 20 }], 'http', Date.now());
     await server.storage.writer.flush();
     assert.equal((await storedSources()).http, before + 2);
   });

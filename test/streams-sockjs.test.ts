@@ -32,7 +32,7 @@ after(() => server.close());
 
 let ts = Math.max(Math.floor(Date.now() / 86_400_000) * 86_400_000, Date.now() - 60_000);
 function tick(symbol: string, price: number): void {
-  server.engine.ingest([{ symbol, price, volume: 1, timestamp: ts++ }], 'tcp', Date.now());
+  void server.engine.ingest([{ symbol, price, volume: 1, timestamp: ts++ }], 'tcp', Date.now());
 }
 
 /** The STOMP frames of a SockJS `a[...]` frame. */

@@ -12,7 +12,7 @@ describe('the wiring of src/main.ts', () => {
     t.after(() => server.close());
     const now = Date.now();
     const prices = [100, 100.5, 100.2, 110, 110.1, 90, 90.2];
-    const result = server.engine.ingest(
+    const result = await server.engine.ingest(
       prices.map((price, i) => ({ symbol: 'WIRE', price, timestamp: now - 1000 + i * 10 })),
       'test',
       now,
@@ -36,7 +36,7 @@ describe('the wiring of src/main.ts', () => {
     const off = server.engine.on('candleUpdate', () => updates++);
     t.after(off);
     const tick = (price: number): void => {
-      server.engine.ingest([{ symbol: 'WIRE', price }], 'test', Date.now());
+      void server.engine.ingest([{ symbol: 'WIRE', price }], 'test', Date.now());
     };
     tick(1);
     assert.equal(updates, 0, 'nobody wants them');

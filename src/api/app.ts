@@ -22,7 +22,7 @@ import type { AuthService } from '../auth/auth-service.js';
 import { roleAllows, type Principal, type Role } from '../auth/roles.js';
 import type { Config } from '../config.js';
 import type { DayAggregates } from '../engine/day-aggregates.js';
-import type { Engine } from '../engine/engine.js';
+import type { EnginePort } from '../engine/engine-port.js';
 import type { MarketDataStore } from '../storage/market-data-store.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
@@ -59,7 +59,7 @@ declare module 'fastify' {
 /** Everything the HTTP app uses, built by src/main.ts (or a test). */
 export interface AppDeps {
   readonly config: Readonly<Config>;
-  readonly engine: Engine;
+  readonly engine: EnginePort;
   readonly marketData: MarketDataStore;
   /** Current UTC-day aggregates (the earlier systems' "market data"). */
   readonly aggregates: DayAggregates;
@@ -241,6 +241,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       (err: Error) => done(err),
     );
   });
+
+  // The threaded engine's queries answer from the partitions' last views: a read brings them up
+  // to date first, so a client reads what its own earlier writes did (a message to each partition).
+  const engine = deps.engine;
+  if (engine.queriesLag)
+    app.addHook('preHandler', async (request) => {
+      if (request.method === 'GET') await engine.refreshViews();
+    });
 
   const durations = new Map<string, { observe(seconds: number): void }>();
   const logRequests = log.isLevelEnabled('info');

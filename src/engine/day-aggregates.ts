@@ -14,8 +14,8 @@ import {
   VOLUME,
   writeSlot,
 } from '../core/candle-slot.js';
-import type { Candle } from '../core/candles.js';
-import type { Engine, TickEvent } from './engine.js';
+import type { CandleInit } from '../core/candles.js';
+import type { EnginePort, PortTickEvent } from './engine-port.js';
 
 /**
  * Per-symbol open, high, low, close and volume of the current UTC day, kept from the engine's
@@ -79,21 +79,17 @@ export class DayAggregates {
    * Starts from `engine`'s open 1 d candles when it has that interval, so a restored engine serves
    * today's aggregate before its next tick. Call it before `onTick` follows the engine.
    */
-  restoreFrom(engine: Engine): void {
+  restoreFrom(engine: EnginePort): void {
     if (engine.intervals.some((i) => i.ms === DAY_MS)) {
       for (const symbol of engine.symbols()) {
-        const latest = engine
-          .state(symbol)
-          ?.openCandles()
-          .filter((c) => c.interval === '1d')
-          .at(-1);
+        const latest = engine.openCandleInits(symbol, '1d').at(-1);
         if (latest !== undefined && this.get(symbol) === undefined) this.#restore(symbol, latest);
       }
     }
   }
 
   /** The engine's `tick` listener (wired by src/main.ts). */
-  readonly onTick = (e: TickEvent): void => this.add(e.symbol, e.ts, e.price, e.volume);
+  readonly onTick = (e: PortTickEvent): void => this.add(e.symbol, e.ts, e.price, e.volume);
 
   /** Counts an accepted tick (symbol normalized, ts in epoch ms) and tells the listeners. */
   add(symbol: string, ts: number, price: number, volume: number): void {
@@ -186,8 +182,7 @@ export class DayAggregates {
     return o;
   }
 
-  #restore(symbol: string, day: Candle): void {
-    const init = day.toInit();
+  #restore(symbol: string, init: CandleInit): void {
     let o = this.#slots.get(symbol);
     if (o === undefined) o = this.#alloc(symbol);
     const f = this.#f;

@@ -1,4 +1,4 @@
-import type { Candle, CandleData } from '../core/candles.js';
+import type { Candle, CandleData, CandleInit } from '../core/candles.js';
 import { parseIntervals, type Interval } from '../core/interval.js';
 import type { Anomaly, AnomalyMode } from '../core/spike-detector.js';
 import {
@@ -19,6 +19,7 @@ import {
 } from '../core/tick.js';
 import { partitionOf } from './partition.js';
 import { EngineCounts } from './engine-counts.js';
+import type { PortTickEvent, SnapshotRecord, SymbolActivity } from './engine-port.js';
 import { TickBatch } from './tick-batch.js';
 
 /** The engine's slice of the configuration (names as in src/config.ts). */
@@ -51,15 +52,7 @@ export interface IngestResult {
  * An accepted tick. The engine reuses one object for every tick: read it during the call and copy
  * what you keep. `state` is the symbol's live state, already updated by this tick.
  */
-export interface TickEvent {
-  symbol: string;
-  ts: number;
-  price: number;
-  volume: number;
-  seq: number | undefined;
-  id: string | undefined;
-  source: string;
-  receivedAt: number;
+export interface TickEvent extends PortTickEvent {
   state: SymbolState;
 }
 
@@ -129,6 +122,7 @@ const ALIAS_CAPACITY = 10_000;
 export class Engine {
   readonly options: EngineOptions;
   readonly intervals: readonly Interval[];
+  readonly queriesLag = false;
   readonly #stateOptions: SymbolStateOptions;
   /** Per partition, its symbols. */
   readonly #partitions: Array<Map<string, SymbolState>>;
@@ -149,6 +143,8 @@ export class Engine {
   #onListenerError: ((err: unknown, type: EngineEventType) => void) | undefined;
 
   readonly #counts: EngineCounts;
+  /** Per symbol, its update count at its last snapshot round. */
+  readonly #snapshotMarks = new Map<string, number>();
 
   constructor(options: EngineOptions) {
     this.options = Object.freeze({ ...options, intervals: [...options.intervals] });
@@ -504,6 +500,15 @@ export class Engine {
       .map((c) => c.toJSON());
   }
 
+  openCandleInits(symbol: string, interval?: string): CandleInit[] {
+    const state = this.state(symbol);
+    if (state === undefined) return [];
+    return state
+      .openCandles()
+      .filter((c) => interval === undefined || c.interval === interval)
+      .map((c) => c.toInit());
+  }
+
   /** Recent anomalies, newest first, optionally of one symbol. */
   recentAnomalies(options: { symbol?: string; limit?: number } = {}): Anomaly[] {
     const symbol =
@@ -513,6 +518,40 @@ export class Engine {
 
   counters(): EngineCounters {
     return this.#counts.snapshot(this.#symbols.size);
+  }
+
+  /** When a symbol's last tick arrived and the latest event time it has seen. */
+  activity(symbol: string): SymbolActivity | undefined {
+    const state = this.state(symbol);
+    return state === undefined ? undefined : { lastArrival: state.lastArrival, lastTs: state.lastTs };
+  }
+
+  /** Nothing waits on one thread: every tick was answered when its ingest call returned. */
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** The queries are always up to date on one thread. */
+  refreshViews(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** A snapshot round (EnginePort): on one thread, now. */
+  snapshotRound(all: boolean, take: (records: SnapshotRecord[]) => void): void {
+    take(this.snapshotRecords(all));
+  }
+
+  /** Stats and state of the symbols changed since their last round (all of them when `all`). */
+  snapshotRecords(all: boolean): SnapshotRecord[] {
+    const records: SnapshotRecord[] = [];
+    const marks = this.#snapshotMarks;
+    for (const symbol of this.symbols()) {
+      const state = this.#symbols.get(symbol)!;
+      if (!all && marks.get(symbol) === state.updateCount) continue;
+      marks.set(symbol, state.updateCount);
+      records.push({ stats: state.stats(), snapshot: state.snapshot() });
+    }
+    return records;
   }
 
   /** Every symbol's state as plain data (for persistence). */

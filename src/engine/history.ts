@@ -1,7 +1,7 @@
 import type { CandleData } from '../core/candles.js';
 import type { Anomaly, Severity } from '../core/spike-detector.js';
 import type { AnomalyQuery, CandleQuery } from '../core/history-query.js';
-import type { Engine } from '../engine/engine.js';
+import type { EnginePort } from './engine-port.js';
 
 /**
  * Candles of a symbol and interval for a chart: the stored history merged with the engine's live
@@ -10,7 +10,7 @@ import type { Engine } from '../engine/engine.js';
  */
 export async function candleHistory(
   store: { candles(query: CandleQuery): Promise<CandleData[]> },
-  engine: Engine,
+  engine: EnginePort,
   query: CandleQuery,
 ): Promise<CandleData[]> {
   const stored = await store.candles(query);
@@ -42,7 +42,7 @@ export interface AnomalyHistoryQuery {
  */
 export async function anomalyHistory(
   store: { anomalies(query: AnomalyQuery): Promise<Anomaly[]> },
-  engine: Engine,
+  engine: EnginePort,
   query: AnomalyHistoryQuery,
 ): Promise<Anomaly[]> {
   const { symbol, since, severities, limit } = query;

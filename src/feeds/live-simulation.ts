@@ -1,12 +1,13 @@
 import type { RawTick } from '../core/tick.js';
 import type { Simulator } from './simulator.js';
 
-/** Where simulated ticks go: the engine's ingest, or anything with its shape. */
-export type Ingest = (
-  ticks: readonly RawTick[],
-  source: string,
-  receivedAt: number,
-) => { accepted: number; rejected: readonly unknown[] };
+interface Answer {
+  accepted: number;
+  rejected: readonly unknown[];
+}
+
+/** Where simulated ticks go: the engine's ingest (now or later), or anything with its shape. */
+export type Ingest = (ticks: readonly RawTick[], source: string, receivedAt: number) => Answer | Promise<Answer>;
 
 /**
  * Runs a simulator against the wall clock in a live server: every `periodMs` it produces the
@@ -54,7 +55,10 @@ export class LiveSimulation {
     );
     if (produced === 0) return;
     this.#generated += produced;
-    this.#accepted += this.#ingest(batch, 'sim', now).accepted;
+    // The batch is reused: the engine has read it when ingest returns, even if it answers later.
+    const answer = this.#ingest(batch, 'sim', now);
+    if (answer instanceof Promise) void answer.then((a) => (this.#accepted += a.accepted));
+    else this.#accepted += answer.accepted;
   }
 
   stop(): void {

@@ -13,6 +13,7 @@ import {
   Replay,
   ReplayState,
   type ReplayClock,
+  type ReplayIngestResult,
   type ReplayStatus,
   type ReplayTick,
 } from './replay.js';
@@ -85,7 +86,7 @@ export interface ReplayManagerOptions {
     ticks: readonly RawTick[],
     source: string,
     receivedAt: number,
-  ) => { readonly accepted: number; readonly rejected: ReadonlyArray<{ readonly reason: string }> };
+  ) => ReplayIngestResult | Promise<ReplayIngestResult>;
   /** Room downstream (the storage writer's admission): a replay waits for it. */
   readonly admission?: { available(): number } | undefined;
   /** Stored ticks, for replays of a stored range. */

@@ -1,5 +1,6 @@
 import { RejectReason } from '../core/tick.js';
-import type { Admission, Engine } from '../engine/engine.js';
+import type { Admission } from '../engine/engine.js';
+import type { EnginePort } from '../engine/engine-port.js';
 import type { TickBatch } from '../engine/tick-batch.js';
 
 /**
@@ -19,6 +20,8 @@ export interface IngestTally {
   accepted: number;
   /** Per reason: the engine's (`invalid_price`, `late`, …) and the decoder's `malformed`. */
   readonly rejected: Record<string, number>;
+  /** Resolves once the answers of every batch handed in so far are counted (threaded engine). */
+  settled?: Promise<void>;
 }
 
 /** The reason counted for a message that is not valid protobuf (TCP frame or gRPC message). */
@@ -43,12 +46,12 @@ const FIRST_WAIT_MS = 1;
 const LONGEST_WAIT_MS = 50;
 
 export class BatchIngester {
-  readonly #engine: Engine;
+  readonly #engine: EnginePort;
   readonly #source: string;
   readonly #admission: Admission | undefined;
   readonly #now: () => number;
 
-  constructor(engine: Engine, source: string, admission?: Admission, now: () => number = Date.now) {
+  constructor(engine: EnginePort, source: string, admission?: Admission, now: () => number = Date.now) {
     this.#engine = engine;
     this.#source = source;
     this.#admission = admission;
@@ -57,7 +60,14 @@ export class BatchIngester {
 
   /** Whether the downstream can take at least one tick now. */
   hasRoom(): boolean {
-    return this.#admission === undefined || this.#admission.available() > 0;
+    return this.#room() > 0;
+  }
+
+  /** Ticks that can be handed in now without one being refused as `overloaded`. */
+  #room(): number {
+    const downstream = this.#admission === undefined ? Infinity : this.#admission.available();
+    const engine = this.#engine.room?.() ?? Infinity;
+    return downstream < engine ? downstream : engine;
   }
 
   /**
@@ -68,12 +78,25 @@ export class BatchIngester {
   ingest(batch: TickBatch, tally: IngestTally): boolean {
     const n = batch.length;
     if (n === 0) return true;
-    const room = this.#admission === undefined ? n : this.#admission.available();
+    const room = this.#room();
     if (room <= 0) return false;
     const take = room < n ? Math.floor(room) : n;
     batch.length = take;
-    const result = this.#engine.ingestBatch(batch, this.#source, this.#now());
+    const answer = this.#engine.ingestBatch(batch, this.#source, this.#now());
     batch.length = n;
+    if (answer instanceof Promise) {
+      // The threaded engine took its copy of the rows (within its room: none is refused as
+      // overloaded for want of space) and answers later: the tally counts them then.
+      const counted = answer.then((result) => {
+        tally.accepted += result.accepted;
+        for (const { reason } of result.rejected) countRejected(tally, reason);
+      });
+      const before = tally.settled;
+      tally.settled = before === undefined ? counted : Promise.all([before, counted]).then(() => undefined);
+      for (let i = take; i < n; i++) move(batch, i, i - take);
+      return this.#keep(batch, n - take);
+    }
+    const result = answer;
     tally.accepted += result.accepted;
     let kept = 0;
     for (const { index, reason } of result.rejected) {
@@ -81,6 +104,12 @@ export class BatchIngester {
       else countRejected(tally, reason);
     }
     for (let i = take; i < n; i++) move(batch, i, kept++);
+    return this.#keep(batch, kept);
+  }
+
+  /** Leaves the first `kept` rows in the batch: true when none are left. */
+  #keep(batch: TickBatch, kept: number): boolean {
+    const n = batch.length;
     if (kept === 0) {
       batch.clear();
       return true;

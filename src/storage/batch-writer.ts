@@ -9,9 +9,10 @@ import {
   wrap,
 } from 'cockatiel';
 
-import type { Candle, CandleData } from '../core/candles.js';
+import type { CandleData } from '../core/candles.js';
 import type { Anomaly } from '../core/spike-detector.js';
-import type { Admission, Engine, TickEvent } from '../engine/engine.js';
+import type { Admission } from '../engine/engine.js';
+import { ownCandle, type EnginePort, type PortTickEvent } from '../engine/engine-port.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type {
@@ -119,7 +120,7 @@ export class BatchWriter {
   readonly options: BatchWriterOptions;
   /** The engine's admission: room left in the buffer. Also for producers that pause instead of refusing. */
   readonly admission: Admission;
-  readonly #engine: Engine;
+  readonly #engine: EnginePort;
   readonly #store: MarketDataStore;
   readonly #log: Logger;
   readonly #chunkSize: number;
@@ -136,9 +137,9 @@ export class BatchWriter {
   #committedCount = 0;
   /** Open candles as last written (trades count), so unchanged ones are not written again. */
   readonly #openWritten = new Map<string, number>();
-  /** updateCount of each symbol at its last snapshot. */
-  readonly #snapshotMarks = new Map<string, number>();
   readonly #timers: NodeJS.Timeout[] = [];
+  /** The one close() in progress or done. */
+  #closeCall: Promise<boolean> | undefined;
   readonly #abort = new AbortController();
   readonly #policy;
   readonly #breaker;
@@ -171,7 +172,7 @@ export class BatchWriter {
   #ticksNotStored = 0;
 
   constructor(
-    engine: Engine,
+    engine: EnginePort,
     store: MarketDataStore,
     options: BatchWriterOptions,
     log: Logger,
@@ -237,7 +238,7 @@ export class BatchWriter {
     if (this.#loop !== undefined) return;
     this.#timers.push(
       setInterval(() => this.#collectOpenCandles(), this.options.openCandleFlushMs).unref(),
-      setInterval(() => this.#collectSnapshot(false), this.options.statsIntervalMs).unref(),
+      setInterval(() => void this.#collectSnapshot(false), this.options.statsIntervalMs).unref(),
     );
     this.#loop = this.#run().catch((err: unknown) => {
       // Not a storage failure (those are retried): a defect. Ticks stay buffered; ingest turns to overloaded.
@@ -280,16 +281,25 @@ export class BatchWriter {
     return new Promise((resolve, reject) => this.#waiters.push({ target, resolve, reject }));
   }
 
-  /** Writes everything accepted so far (and the open candles) and resolves when it is committed. */
-  flush(): Promise<void> {
-    if (this.#loop === undefined || this.#closed) return Promise.resolve();
+  /**
+   * Writes everything accepted so far (and the open candles) and resolves when it is committed.
+   * A threaded engine's ticks handed in and not yet answered are waited for first.
+   */
+  async flush(): Promise<void> {
+    if (this.#loop === undefined || this.#closed) return;
+    if (this.#engine.queriesLag) {
+      // And its views of the open candles brought up to date.
+      await this.#engine.flush();
+      await this.#engine.refreshViews();
+      if (this.#closed) return;
+    }
     this.#collectOpenCandles();
     if (!isEmpty(this.#open)) {
       this.#seal();
       this.#wakeUp();
     }
     const target = this.#sealedCount;
-    if (this.#committedCount >= target) return Promise.resolve();
+    if (this.#committedCount >= target) return;
     return new Promise((resolve, reject) => this.#flushWaiters.push({ target, resolve, reject }));
   }
 
@@ -298,9 +308,9 @@ export class BatchWriter {
    * interval, and resolves when it and everything before it is committed. A restart then replays
    * only what comes after (e.g. before a planned stop that may not be graceful).
    */
-  checkpoint(): Promise<void> {
-    if (this.#loop === undefined || this.#closed) return Promise.resolve();
-    this.#collectSnapshot(false);
+  async checkpoint(): Promise<void> {
+    if (this.#loop === undefined || this.#closed) return;
+    await this.#collectSnapshot(false);
     return this.flush();
   }
 
@@ -334,20 +344,23 @@ export class BatchWriter {
    * committed, at most `timeoutMs`. Then, if storage is still failing, gives up and says so: it
    * logs the number of ticks not written, rejects their `persisted()` waiters, and answers false.
    */
-  async close(timeoutMs = 30_000): Promise<boolean> {
-    if (this.#closing) {
-      await this.#loop;
-      return this.#buffered === 0;
-    }
-    this.#closing = true;
-    for (const timer of this.#timers) clearInterval(timer);
-    if (this.#loop !== undefined) {
-      this.#collectOpenCandles();
-      this.#collectSnapshot(true);
-    }
-    this.#wakeUp();
+  close(timeoutMs = 30_000): Promise<boolean> {
+    return (this.#closeCall ??= this.#close(timeoutMs));
+  }
+
+  async #close(timeoutMs: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    // A threaded engine may still be answering ticks handed in: they are the writer's too.
+    if (this.#loop !== undefined) await Promise.race([this.#engine.flush(), timedOut]);
+    this.#closing = true;
+    for (const t of this.#timers) clearInterval(t);
+    if (this.#loop !== undefined) {
+      await Promise.race([this.#engine.refreshViews(), timedOut]);
+      this.#collectOpenCandles();
+      await Promise.race([this.#collectSnapshot(true), timedOut]);
+    }
+    this.#wakeUp();
     await Promise.race([this.#loop ?? Promise.resolve(), timedOut]);
     clearTimeout(timer);
     if (this.#loop !== undefined && (this.#sealed.length > 0 || !isEmpty(this.#open))) {
@@ -374,7 +387,7 @@ export class BatchWriter {
    * The engine's `tick` listener. The writer's row is its own copy of the tick (into column
    * chunks, no allocation): the engine reuses its event, and the row waits for its commit.
    */
-  readonly onTick = (e: TickEvent): void => {
+  readonly onTick = (e: PortTickEvent): void => {
     if (this.#closing) return;
     if (this.#storesTick !== undefined && !this.#storesTick(e.source)) {
       this.#ticksNotStored++;
@@ -401,12 +414,12 @@ export class BatchWriter {
   };
 
   /** The engine's `candle` listener (closed and revised candles). */
-  readonly onCandle = (candle: Candle): void => {
+  readonly onCandle = (candle: CandleData): void => {
     if (this.#closing) return;
     const key = candleKey(candle);
     this.#openWritten.delete(key);
     // Kept past the event, so a plain copy (the engine may reuse the Candle it emitted).
-    this.#touch().candles.set(key, candle.toJSON());
+    this.#touch().candles.set(key, ownCandle(candle));
   };
 
   /**
@@ -474,20 +487,18 @@ export class BatchWriter {
    * Adds a snapshot round: statistics and engine state of the symbols that changed since their last
    * snapshot (all of them when `all`), valid at the current ingest sequence number.
    */
-  #collectSnapshot(all: boolean): void {
-    const engine = this.#engine;
-    const records: SnapshotRecord[] = [];
-    for (const symbol of engine.symbols()) {
-      const state = engine.state(symbol);
-      if (state === undefined) continue;
-      if (!all && this.#snapshotMarks.get(symbol) === state.updateCount) continue;
-      this.#snapshotMarks.set(symbol, state.updateCount);
-      records.push({ stats: state.stats(), snapshot: state.snapshot() });
-    }
-    if (records.length === 0 && !all && this.#seq === this.#lastSnapshotSeq) return;
-    this.#lastSnapshotSeq = this.#seq;
-    const open = this.#touch();
-    open.snapshot = mergeSnapshots(open.snapshot, { seq: this.#seq, symbols: records });
+  #collectSnapshot(all: boolean): Promise<void> {
+    // The engine calls back between its events (at once on one thread, once every partition has
+    // answered on the threaded engine), where the records hold exactly the ticks counted in #seq.
+    return new Promise((resolve) =>
+      this.#engine.snapshotRound(all, (records) => {
+        resolve();
+        if (records.length === 0 && !all && this.#seq === this.#lastSnapshotSeq) return;
+        this.#lastSnapshotSeq = this.#seq;
+        const open = this.#touch();
+        open.snapshot = mergeSnapshots(open.snapshot, { seq: this.#seq, symbols: records });
+      }),
+    );
   }
 
   // -- the write loop ------------------------------------------------------------------------------

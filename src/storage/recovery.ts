@@ -2,7 +2,8 @@ import { pickFields } from '../core/record-fields.js';
 import { ANOMALY_FIELDS, type Anomaly } from '../core/spike-detector.js';
 import type { SymbolSnapshot } from '../core/symbol-state.js';
 import type { RawTick } from '../core/tick.js';
-import type { Engine } from '../engine/engine.js';
+import type { IngestResult } from '../engine/engine.js';
+import type { EnginePort } from '../engine/engine-port.js';
 import type { Logger } from '../observability/logger.js';
 import type { MarketDataStore, StoredAnomaly, StoredTick } from './market-data-store.js';
 
@@ -37,11 +38,11 @@ const PAGE = 10_000;
  * they produced (candles, anomalies) is already stored with them. The engine must be new, and
  * configured like the run that wrote the snapshots.
  */
-export async function recover(engine: Engine, store: MarketDataStore, log: Logger): Promise<RecoveryReport> {
+export async function recover(engine: EnginePort, store: MarketDataStore, log: Logger): Promise<RecoveryReport> {
   const started = performance.now();
   const point = await store.recoveryPoint();
   // Opaque to storage: the engine wrote them (SymbolState.snapshot) and reads them back.
-  engine.restore(point.snapshots as SymbolSnapshot[]);
+  await engine.restore(point.snapshots as SymbolSnapshot[]);
   const anomalies = await store.anomaliesUpTo(point.snapshotSeq, engine.options.recentAnomaliesCapacity);
   engine.restoreAnomalies(anomalies.map(withoutStorageFields));
 
@@ -51,7 +52,7 @@ export async function recover(engine: Engine, store: MarketDataStore, log: Logge
   while (after < point.committedSeq) {
     const ticks = await store.ticksAfter(after, point.committedSeq, PAGE);
     if (ticks.length === 0) break; // the rest was dropped by retention
-    refused += replay(engine, ticks);
+    refused += await replay(engine, ticks);
     replayed += ticks.length;
     after = ticks[ticks.length - 1]!.ingestSeq;
   }
@@ -75,8 +76,9 @@ export async function recover(engine: Engine, store: MarketDataStore, log: Logge
  * Ingests stored ticks in runs of equal arrival time (one ingest call each, as originally every
  * call had one receive time). Answers how many the engine refused.
  */
-function replay(engine: Engine, ticks: readonly StoredTick[]): number {
-  let refused = 0;
+async function replay(engine: EnginePort, ticks: readonly StoredTick[]): Promise<number> {
+  // Handed in without waiting (a threaded engine keeps their order), answers counted at the end.
+  const answers: Array<IngestResult | Promise<IngestResult>> = [];
   let i = 0;
   while (i < ticks.length) {
     const receivedAt = ticks[i]!.receivedAt;
@@ -93,8 +95,10 @@ function replay(engine: Engine, ticks: readonly StoredTick[]): number {
         source: t.source,
       });
     }
-    refused += engine.replay(run, run[0]!.source as string, receivedAt ?? NaN).rejected.length;
+    answers.push(engine.replay(run, run[0]!.source as string, receivedAt ?? NaN));
   }
+  let refused = 0;
+  for (const answer of answers) refused += (await answer).rejected.length;
   return refused;
 }
 

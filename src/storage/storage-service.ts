@@ -1,5 +1,5 @@
 import type { RetentionConfig, StorageConfig } from '../config.js';
-import type { Engine } from '../engine/engine.js';
+import type { EnginePort } from '../engine/engine-port.js';
 import type { Logger } from '../observability/logger.js';
 import { BatchWriter } from './batch-writer.js';
 import { summarizeNewBlockRanges } from './block-range-indexes.js';
@@ -54,7 +54,7 @@ const UPKEEP_MS = 10_000;
  * (its listeners and its admission: src/main.ts).
  */
 export async function startStorageService(
-  engine: Engine,
+  engine: EnginePort,
   settings: StorageSettings,
   log: Logger,
   options: StorageServiceOptions = {},

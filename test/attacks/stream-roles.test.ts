@@ -171,7 +171,7 @@ for (const [policy, overrides] of configs) {
         callers.push({ name: `${role} API key`, role, caller: { apiKey: key.key } });
       }
       // Something to read, so day feeds and aggregate streams answer.
-      server.engine.ingest([{ symbol: SYMBOL, price: 100, volume: 1 }], 'test', Date.now());
+      void server.engine.ingest([{ symbol: SYMBOL, price: 100, volume: 1 }], 'test', Date.now());
     });
     // The server's close() must end with every kind of session having been opened (before the
     // fix, the upgrade probes of routes that are not WebSockets left sockets that held it open).

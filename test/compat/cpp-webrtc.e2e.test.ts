@@ -114,7 +114,7 @@ describe('WebRTC in chromium against tickstream', { timeout: 120_000 }, () => {
     let sent = 0;
     const feed = setInterval(() => {
       sent++;
-      server.engine.ingest(
+      void server.engine.ingest(
         [{ symbol: 'BRWS', price: 50 + (sent % 7), volume: 1, timestamp: t0 + sent }],
         'tcp',
         Date.now(),

@@ -213,7 +213,7 @@ describe('tickstream as a WebRTC peer', () => {
     let sent = 0;
     const feed = setInterval(() => {
       sent++;
-      server.engine.ingest(
+      void server.engine.ingest(
         [{ symbol: 'WRTC', price: 100 + sent, volume: 1, timestamp: t0 + sent }],
         'tcp',
         Date.now(),
@@ -283,7 +283,7 @@ describe('tickstream as a WebRTC peer', () => {
     let sent = 0;
     const feed = setInterval(() => {
       sent++;
-      server.engine.ingest(
+      void server.engine.ingest(
         [{ symbol: 'ONE', price: 10 + sent, volume: 1, timestamp: t0 + sent }],
         'tcp',
         Date.now(),

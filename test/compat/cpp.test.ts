@@ -72,7 +72,7 @@ describe('the C++/Java server live clients, without credentials', () => {
   const t0 = Math.max(Math.floor(Date.now() / 86_400_000) * 86_400_000, Date.now() - 60_000);
   before(async () => {
     url = (await server.app.listen({ host: '127.0.0.1', port: 0 })).replace('http', 'ws');
-    server.engine.ingest([{ symbol: 'AAPL', price: 100, volume: 3, timestamp: t0 }], 'tcp', Date.now());
+    void server.engine.ingest([{ symbol: 'AAPL', price: 100, volume: 3, timestamp: t0 }], 'tcp', Date.now());
   });
 
   const frames = (socket: WebSocket): string[] => {

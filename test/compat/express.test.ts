@@ -96,7 +96,7 @@ describe('the Express demo feeder', () => {
     });
     assert.equal(res.statusCode, 202, res.body);
     assert.deepEqual(res.json(), { accepted: 3, duplicates: 0, queued: 3, rejected: 0, skipped: 0 });
-    assert.equal(server.engine.state('BTCUSDT')!.lastUpdateTime, ts * 1000);
+    assert.equal(server.engine.stats('BTCUSDT')!.lastUpdateTime, ts * 1000);
     const again = await inject({
       method: 'POST',
       url: '/api/v1/webhooks/ticks',

@@ -240,7 +240,7 @@ describe('FastAPI price service: test_api.sh against a listening server with the
       };
       // The simulator needs a moment for its first tick of every symbol.
       const deadline = Date.now() + 10_000;
-      while (FIVE.some((symbol) => running.engine.state(symbol) === undefined) && Date.now() < deadline)
+      while (FIVE.some((symbol) => running.engine.stats(symbol) === undefined) && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 50));
 
       const health = await curlJson('/health');

@@ -24,7 +24,7 @@ describe('fuzzing the stream inputs', () => {
   before(async () => {
     server = await runningServer({ auth: { apiKeyFailuresPerAddress: 100_000 } });
     token = (await server.auth.login('admin', ADMIN_PASSWORD)).accessToken;
-    server.engine.ingest([{ symbol: 'FUZZ', price: 100, volume: 1 }], 'test', Date.now());
+    void server.engine.ingest([{ symbol: 'FUZZ', price: 100, volume: 1 }], 'test', Date.now());
   });
   after(() => server.close());
 

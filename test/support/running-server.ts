@@ -4,7 +4,7 @@ import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { pgliteTemplate } from '../../src/storage/pglite-template.test-support.js';
 import { grpcClient, type GrpcStub } from './protocol-clients.js';
-import { ADMIN_PASSWORD, LogLines } from './test-server.js';
+import { ADMIN_PASSWORD, LogLines, testPartitions } from './test-server.js';
 
 /**
  * A whole server listening on ephemeral ports of 127.0.0.1 (HTTP with the live streams, TCP and
@@ -15,6 +15,7 @@ export async function runningServer(
   config: Record<string, Record<string, unknown>> = {},
 ): Promise<RunningServer & { wsUrl: string; grpcClient: GrpcStub; logs: LogLines }> {
   const merged = validateConfig({
+    partitions: testPartitions(),
     ...config,
     dataDir: 'memory://',
     logLevel: 'warn',

@@ -24,6 +24,14 @@ export class LogLines extends Writable {
  * A whole server on a fresh in-memory embedded database, the app not listening (drive it with
  * `inject()`). `config` overrides defaults; the simulator is off.
  */
+/**
+ * The engine shape test servers run: one thread unless TEST_PARTITIONS says otherwise (the
+ * threaded engine has tests of its own; TEST_PARTITIONS=2 runs the whole suite on it).
+ */
+export function testPartitions(): number {
+  return Number(process.env.TEST_PARTITIONS ?? 1);
+}
+
 export async function testServer(
   config: Record<string, unknown> = {},
   env: NodeJS.ProcessEnv = {},
@@ -32,6 +40,7 @@ export async function testServer(
     dataDir: 'memory://',
     logLevel: 'info',
     auth: { jwtSecret: 'test-secret-'.padEnd(48, 'x') },
+    partitions: testPartitions(),
     ...config,
     simulation: { enabled: false, ...(config.simulation as object | undefined) },
   });

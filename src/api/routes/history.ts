@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 
 import { compute, parseIndicators, type IndicatorSpec } from '../../core/indicators.js';
-import type { Engine } from '../../engine/engine.js';
+import type { EnginePort } from '../../engine/engine-port.js';
 import { ErrorCode, TickstreamError } from '../../errors.js';
 import { anomalyHistory, candleHistory } from '../../engine/history.js';
 import type { MarketDataStore } from '../../storage/market-data-store.js';
@@ -12,7 +12,7 @@ import { anomalyBody, anomalySchema, candleBody, candleSchema, iso } from '../wi
 import { CREDENTIALS } from '../../http/request-credentials.js';
 
 export interface HistoryRouteOptions {
-  readonly engine: Engine;
+  readonly engine: EnginePort;
   readonly store: MarketDataStore;
   /** Anomalies also carry the .NET system's PriceAnomalyDto fields (compat.dotnet.enabled). */
   readonly dotnetAnomalies?: boolean;
@@ -259,14 +259,14 @@ export const historyRoutes: FastifyPluginAsync<HistoryRouteOptions> = async (
       const stored = new Map((await store.symbols()).map((s) => [s.symbol, s]));
       const names = new Set([...stored.keys(), ...engine.symbols()]);
       return [...names].sort().map((symbol) => {
-        const live = engine.state(symbol);
+        const live = engine.stats(symbol);
         const kept = stored.get(symbol);
         return {
           symbol,
           // The engine is ahead of storage: prefer its figures when it knows the symbol.
           lastPrice: live?.currentPrice ?? kept!.lastPrice,
           firstSeen: kept === undefined ? null : iso(kept.firstSeen),
-          lastSeen: iso(live?.lastTs ?? kept!.lastSeen),
+          lastSeen: iso(engine.activity(symbol)?.lastTs ?? kept!.lastSeen),
         };
       });
     },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 
-import type { Engine } from '../../engine/engine.js';
+import type { EnginePort } from '../../engine/engine-port.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { ThroughputMeter } from '../../observability/throughput-meter.js';
 import { CREDENTIALS } from '../../http/request-credentials.js';
@@ -18,7 +18,7 @@ export interface StatusSources {
 }
 
 export interface MetricsRouteOptions {
-  readonly engine: Engine;
+  readonly engine: EnginePort;
   readonly metrics: Metrics;
   readonly meter: ThroughputMeter;
   readonly status: StatusSources | undefined;

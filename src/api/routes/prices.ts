@@ -2,14 +2,15 @@ import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 
 import type { Config } from '../../config.js';
 import type { RawTick, RejectReason } from '../../core/tick.js';
-import type { Engine, IngestResult } from '../../engine/engine.js';
+import type { IngestResult } from '../../engine/engine.js';
+import type { EnginePort } from '../../engine/engine-port.js';
 import { ErrorCode } from '../../errors.js';
 import { errorBody } from '../../http/http-errors.js';
 import { iso, statsBody, statsSchema } from '../wire.js';
 import { CREDENTIALS } from '../../http/request-credentials.js';
 
 export interface PriceRouteOptions {
-  readonly engine: Engine;
+  readonly engine: EnginePort;
   readonly config: Readonly<Config>;
   readonly persisted?: (() => Promise<void>) | undefined;
   /** On a cluster node: JetStream's acknowledgement, which every answer with accepted ticks waits for. */
@@ -124,11 +125,11 @@ export const priceRoutes: FastifyPluginAsync<PriceRouteOptions> = async (
       },
       config: { role: 'writer' },
     },
-    (request, reply) => {
+    async (request, reply) => {
       const refused = refusePersisted(request.query.ack, reply);
       if (refused !== undefined) return refused;
       const now = Date.now();
-      const tick = engine.ingestOne(request.body, 'http', now);
+      const tick = await engine.ingestOne(request.body, 'http', now);
       if (typeof tick === 'string') return rejectTick(reply, tick);
       const answer = {
         symbol: tick.symbol,
@@ -197,7 +198,7 @@ export const priceRoutes: FastifyPluginAsync<PriceRouteOptions> = async (
           }
         }
       }
-      const result = engine.ingest(ticks as RawTick[], 'http', Date.now());
+      const result = await engine.ingest(ticks as RawTick[], 'http', Date.now());
       await waitIfAsked(request.query.ack, result);
       return result;
     },

@@ -1,5 +1,5 @@
-import type { Candle } from '../../core/candles.js';
-import type { TickEvent } from '../../engine/engine.js';
+import type { CandleData } from '../../core/candles.js';
+import type { PortTickEvent } from '../../engine/engine-port.js';
 import { ALL_SYMBOLS } from '../../streams/hub/channel-name.js';
 import type { Outgoing } from '../../streams/hub/hub-message.js';
 
@@ -45,7 +45,7 @@ class SymbolTail {
   }
 
   /** The engine's open 1m candle changed: keep it if it is the latest bucket. */
-  takeCandle(c: Candle): void {
+  takeCandle(c: CandleData): void {
     if (c.start < this.start) return;
     this.start = c.start;
     this.open = c.open;
@@ -144,12 +144,12 @@ export class RealtimeFeed {
   }
 
   /** The engine's `candleUpdate` listener. */
-  readonly onCandleUpdate = (candle: Candle): void => {
+  readonly onCandleUpdate = (candle: CandleData): void => {
     if (this.wantsCandleUpdates() && candle.interval === '1m') this.#tail(candle.symbol).takeCandle(candle);
   };
 
   /** The engine's `tick` listener. */
-  readonly onTick = (e: TickEvent): void => {
+  readonly onTick = (e: PortTickEvent): void => {
     const tail = this.#tail(e.symbol);
     tail.push(e.price);
     if (!this.#engineCandles) tail.addToCandle(e.ts, e.price, e.volume);

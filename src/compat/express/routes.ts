@@ -2,7 +2,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 
 import type { CandleData } from '../../core/candles.js';
 import { normalizeSymbol, RejectReason, type RawTick } from '../../core/tick.js';
-import type { Engine } from '../../engine/engine.js';
+import type { EnginePort } from '../../engine/engine-port.js';
 import { ErrorCode, isTickstreamError } from '../../errors.js';
 import { CLUSTER_RETRY_AFTER_S, errorBody, errorHandler } from '../../http/http-errors.js';
 import { CREDENTIALS } from '../../http/request-credentials.js';
@@ -22,7 +22,7 @@ import { symbolPair } from './symbol-pair.js';
  * (src/streams/stream-routes.ts with ./realtime-feed.ts).
  */
 export interface ExpressRouteOptions {
-  readonly engine: Engine;
+  readonly engine: EnginePort;
   readonly store: MarketDataStore;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -247,7 +247,7 @@ export const expressRoutes: FastifyPluginAsync<ExpressRouteOptions> = async (app
     },
     async (request, reply) => {
       const symbol = normalizeSymbol(request.params.symbol);
-      const state = symbol === undefined ? undefined : engine.state(symbol);
+      const state = symbol === undefined ? undefined : engine.stats(symbol);
       if (symbol === undefined || state === undefined) return noData(reply);
       const last = (await store.ticks({ symbol, order: 'desc', limit: 1 })).ticks[0];
       // The engine is ahead of storage; the stored tick gives the volume when it is the same one.
@@ -532,7 +532,7 @@ export const expressRoutes: FastifyPluginAsync<ExpressRouteOptions> = async (app
         id: item.idempotencyKey ?? `${source}:${item.symbol}:${item.ts}`.slice(0, 128),
       }));
       // Metrics count the batch as `webhook`, so a client cannot mint new metric labels.
-      const result = engine.ingest(ticks, 'webhook', Date.now());
+      const result = await engine.ingest(ticks, 'webhook', Date.now());
       let duplicates = 0;
       let skipped = 0;
       let overloaded = 0;
@@ -601,7 +601,7 @@ interface WebhookItem {
  * stored ones and the engine's open one. Without a configured `1m` interval there are none.
  */
 async function minuteCandles(
-  engine: Engine,
+  engine: EnginePort,
   store: MarketDataStore,
   symbol: string,
   beforeMs: number | undefined,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 
 import { normalizeSymbol } from '../../core/tick.js';
-import type { Engine } from '../../engine/engine.js';
+import type { EnginePort } from '../../engine/engine-port.js';
 import { CREDENTIALS } from '../../http/request-credentials.js';
 import type { MarketDataStore } from '../../storage/market-data-store.js';
 import { fastapiReadRole } from './policy.js';
@@ -12,7 +12,7 @@ import { fastapiReadRole } from './policy.js';
  * bodies (`{"detail": ...}`), over the same engine and store. /health is shared (routes/health.ts).
  */
 export interface FastapiRouteOptions {
-  readonly engine: Engine;
+  readonly engine: EnginePort;
   readonly store: MarketDataStore;
   readonly anonymousReads: boolean;
 }
@@ -67,7 +67,7 @@ export const fastapiRoutes: FastifyPluginAsync<FastapiRouteOptions> = async (
         return {
           symbol,
           name: kept?.name ?? symbol,
-          created_at: iso(kept?.createdAt ?? engine.state(symbol)?.lastArrival ?? Date.now()),
+          created_at: iso(kept?.createdAt ?? engine.activity(symbol)?.lastArrival ?? Date.now()),
         };
       });
       return { symbols, count: symbols.length };
@@ -141,7 +141,7 @@ export const fastapiRoutes: FastifyPluginAsync<FastapiRouteOptions> = async (
         return reply.status(404).send({ detail: `Symbol ${String(given)} not found` });
       }
       const symbol = normalizeSymbol(request.query.symbol);
-      const state = symbol === undefined ? undefined : engine.state(symbol);
+      const state = symbol === undefined ? undefined : engine.stats(symbol);
       if (symbol === undefined || state === undefined) {
         return reply.status(404).send({ detail: `Symbol ${request.query.symbol} not found` });
       }

@@ -1,18 +1,26 @@
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 
-import type { CandleData } from '../../core/candles.js';
+import { Candle, type CandleData, type CandleInit } from '../../core/candles.js';
 import { parseIntervals, type Interval } from '../../core/interval.js';
 import type { Anomaly } from '../../core/spike-detector.js';
 import type { SymbolSnapshot, SymbolStats } from '../../core/symbol-state.js';
-import { normalizeSymbol, REJECT_REASONS, RejectReason, type RawTick } from '../../core/tick.js';
+import { normalizeSymbol, REJECT_REASONS, RejectReason, type RawTick, type Tick } from '../../core/tick.js';
 import type {
   Admission,
+  BatchObserver,
   EngineCounters,
   EngineOptions,
-  GapEvent,
   IngestResult,
   Rejection,
 } from '../engine.js';
+import type {
+  EnginePort,
+  PortEvents,
+  PortEventType,
+  PortTickEvent,
+  SnapshotRecord,
+  SymbolActivity,
+} from '../engine-port.js';
 import { startModuleWorker } from '../../runtime/module-worker.js';
 import { partitionOf } from '../partition.js';
 import { EngineCounts } from '../engine-counts.js';
@@ -45,25 +53,9 @@ export interface ParallelOptions {
 }
 
 /** An accepted tick, as the engine normalized it. Reused: copy what you keep. */
-export interface ParallelTickEvent {
-  symbol: string;
-  ts: number;
-  price: number;
-  volume: number;
-  seq: number | undefined;
-  id: string | undefined;
-  source: string;
-  receivedAt: number;
-}
-
-export interface ParallelEvents {
-  tick: ParallelTickEvent;
-  candle: CandleData;
-  candleUpdate: CandleData;
-  anomaly: Anomaly;
-  gap: GapEvent;
-}
-export type ParallelEventType = keyof ParallelEvents;
+export type ParallelTickEvent = PortTickEvent;
+export type ParallelEvents = PortEvents;
+export type ParallelEventType = PortEventType;
 
 export interface ParallelCounters extends EngineCounters {
   /** Ticks dropped from a full ring (drop-oldest). */
@@ -81,6 +73,16 @@ const CHUNK_ROWS = 4096;
 /** Raw symbols remembered with their normalized name (−1: invalid), to route without normalizing. */
 const ROUTE_CAPACITY = 10_000;
 const DROPPED = 255;
+/** Views keep coming unasked for this long after the last query. */
+const VIEWS_WANTED_MS = 2000;
+
+/** A snapshot round in progress: per partition, undefined until it answers, then its later answers. */
+interface Round {
+  readonly take: (records: SnapshotRecord[]) => void;
+  left: number;
+  readonly records: SnapshotRecord[];
+  readonly held: Array<Array<Extract<FromThread, { type: 'done' }>> | undefined>;
+}
 
 /** One ingest call: answered when every row has its answer. */
 class Call implements RowOwner {
@@ -88,6 +90,9 @@ class Call implements RowOwner {
   readonly counts: boolean;
   accepted = 0;
   readonly rejected: Rejection[] = [];
+  /** Set by `ingestOne`: the accepted tick is copied here. */
+  keepTick = false;
+  tick: Tick | undefined;
   #outstanding: number;
   readonly #resolve: (result: IngestResult) => void;
   readonly promise: Promise<IngestResult>;
@@ -137,6 +142,8 @@ interface Partition {
   readonly symbols: Set<string>;
   /** By symbol number: true once it has an accepted tick. */
   readonly accepting: boolean[];
+  /** `views` requests this partition has answered. */
+  viewsAnswered: number;
   /** Resolves once the partition's current thread has started. */
   ready: Promise<void>;
 }
@@ -154,10 +161,11 @@ interface Partition {
  * partitions at most every `viewsEveryMs`. A partition thread that throws is restarted from its
  * last snapshot plus the rows sent since (kept here), and answers the rows it had not answered.
  */
-export class ParallelEngine {
+export class ParallelEngine implements EnginePort {
   readonly options: EngineOptions;
   readonly parallel: Required<ParallelOptions>;
   readonly intervals: readonly Interval[];
+  readonly queriesLag = true;
   readonly #partitions: Partition[];
   readonly #listeners: Listeners = { tick: [], candle: [], candleUpdate: [], anomaly: [], gap: [] };
   readonly #routes = new Map<string, string | null>();
@@ -180,9 +188,16 @@ export class ParallelEngine {
   #onThreadError: ((err: unknown, partition: number) => void) | undefined;
   #waiters: Array<{ until: number[]; resolve: () => void }> = [];
   #closeAllWaiting: { left: number; resolve: () => void } | undefined;
-  #viewsWaiting: { left: number; resolve: () => void; promise: Promise<void> } | undefined;
+  /** Refreshes asked for, and those waiting for every partition's answer (oldest first). */
+  #viewsAsked = 0;
+  readonly #viewsWaiting: Array<{ n: number; resolve: () => void }> = [];
   #viewsWanted: NodeJS.Timeout | undefined;
+  #viewsAskedAt = 0;
   #closed = false;
+  #batchObserver: BatchObserver | undefined;
+  /** The snapshot round in progress (see `snapshotRound`), and the ones asked for meanwhile. */
+  #round: Round | undefined;
+  readonly #rounds: Array<{ all: boolean; take: (records: SnapshotRecord[]) => void }> = [];
 
   readonly #counts: EngineCounts;
   #dropped = 0;
@@ -222,6 +237,7 @@ export class ParallelEngine {
         blocked: undefined,
         symbols: new Set(),
         accepting: [],
+        viewsAnswered: 0,
         ready: Promise.resolve(),
       };
       this.#spawn(p, undefined);
@@ -254,8 +270,9 @@ export class ParallelEngine {
     p.ready = new Promise((resolve) => (ready = resolve));
     worker.on('message', (message: FromThread) => {
       if (p.worker !== worker) return;
-      if (message.type === 'done') this.#answer(p, message);
-      else ready();
+      if (message.type !== 'done') ready();
+      else if (this.#round?.held[p.index] !== undefined) this.#round.held[p.index]!.push(message);
+      else this.#answer(p, message);
     });
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`partition ${p.index} thread exited with code ${code}`)));
@@ -292,6 +309,16 @@ export class ParallelEngine {
       redo: p.log.rows(p.answered, taken, []),
       redoFrom: p.answered | 0,
     });
+    // Refreshes the dead thread had not answered are asked of the new one.
+    for (let k = p.viewsAnswered; k < this.#viewsAsked; k++)
+      p.worker.postMessage({ type: 'views' } satisfies ToThread);
+    const round = this.#round;
+    if (round !== undefined) {
+      // Held answers came from the dead thread: the new one redoes those rows. A round it had not
+      // answered is asked again (its marks died with it: it answers every symbol).
+      if (round.held[p.index] !== undefined) round.held[p.index] = [];
+      else p.worker.postMessage({ type: 'round', all: true } satisfies ToThread);
+    }
   }
 
   /** Test hook: the partition's thread throws after processing its next chunk of rows. */
@@ -328,6 +355,11 @@ export class ParallelEngine {
     this.#admission = admission;
   }
 
+  /** Sets (or clears) who is told each ingest call's time, from handing in to its last answer. */
+  observeBatches(observer: BatchObserver | undefined): void {
+    this.#batchObserver = observer;
+  }
+
   #refreshCandleUpdates(): void {
     const want =
       this.#listeners.candleUpdate.length > 0 &&
@@ -362,6 +394,7 @@ export class ParallelEngine {
         return;
       case 'candle':
         if (counts) this.#counts.candlesClosed++;
+        this.#closeInView(e.event);
         this.#emit('candle', e.event);
         return;
       case 'candleUpdate':
@@ -407,6 +440,7 @@ export class ParallelEngine {
         tick.source = source;
         tick.receivedAt = log.receivedAt[i]!;
         if (this.#listeners.tick.length > 0) this.#emit('tick', tick);
+        if (owner.keepTick) owner.tick = { ...tick };
         owner.answer(row, undefined);
       } else {
         const reason = REJECT_REASONS[status - 1]!;
@@ -426,11 +460,8 @@ export class ParallelEngine {
       log.trim(p.snapshotAt);
     }
     if (m.views !== undefined) for (const v of m.views) this.#views.set(v.stats.symbol, v);
-    if (m.viewsAnswer === true && this.#viewsWaiting !== undefined && --this.#viewsWaiting.left === 0) {
-      const { resolve } = this.#viewsWaiting;
-      this.#viewsWaiting = undefined;
-      resolve();
-    }
+    if (m.viewsAnswer === true) this.#viewsAnswered(p);
+    if (m.round !== undefined) this.#roundAnswer(p, m.round);
     if (m.closedAll === true && this.#closeAllWaiting !== undefined && --this.#closeAllWaiting.left === 0) {
       const { resolve } = this.#closeAllWaiting;
       this.#closeAllWaiting = undefined;
@@ -438,6 +469,51 @@ export class ParallelEngine {
     }
     this.#refreshCandleUpdates();
     this.#wakeWaiters();
+  }
+
+  /** A closed candle leaves its symbol's open candles (views come later in the same order). */
+  #closeInView(candle: CandleData): void {
+    const view = this.#views.get(candle.symbol);
+    if (view === undefined) return;
+    const at = view.open.findIndex((c) => c.interval === candle.interval && c.start === candle.start);
+    if (at >= 0) view.open.splice(at, 1);
+  }
+
+  /**
+   * A snapshot round (EnginePort). Each partition answers after the rows published before the
+   * request; from its answer on, its later answers are held until every partition has answered.
+   * So when `take` runs, the events emitted are exactly those of the ticks the records hold.
+   * Holding costs at most the time the slowest partition takes to reach the request.
+   */
+  snapshotRound(all: boolean, take: (records: SnapshotRecord[]) => void): void {
+    this.#rounds.push({ all, take });
+    if (this.#round === undefined) this.#nextRound();
+  }
+
+  #nextRound(): void {
+    const next = this.#rounds.shift();
+    if (next === undefined || this.#closed) return;
+    this.#round = {
+      take: next.take,
+      left: this.#partitions.length,
+      records: [],
+      held: this.#partitions.map(() => undefined),
+    };
+    for (const p of this.#partitions) p.worker.postMessage({ type: 'round', all: next.all } satisfies ToThread);
+  }
+
+  #roundAnswer(p: Partition, records: SnapshotRecord[]): void {
+    const round = this.#round;
+    if (round === undefined || round.held[p.index] !== undefined) return;
+    for (const r of records) round.records.push(r);
+    round.held[p.index] = [];
+    if (--round.left > 0) return;
+    round.records.sort((a, b) => (a.stats.symbol < b.stats.symbol ? -1 : a.stats.symbol > b.stats.symbol ? 1 : 0));
+    round.take(round.records);
+    this.#round = undefined;
+    // Answers held are older than any answer to a round started meanwhile: none of them is held.
+    for (const part of this.#partitions) for (const m of round.held[part.index]!) this.#answer(part, m);
+    if (this.#round === undefined) this.#nextRound();
   }
 
   #wakeWaiters(): void {
@@ -465,6 +541,15 @@ export class ParallelEngine {
   /** Raw ticks, as Engine.ingest: answered once every partition has processed its rows. */
   ingest(ticks: readonly RawTick[], source: string, receivedAt: number): Promise<IngestResult> {
     return this.#ingestRaw(ticks, source, receivedAt, true);
+  }
+
+  /** One raw tick, as Engine.ingestOne: the accepted tick as normalized, or why it was refused. */
+  async ingestOne(raw: RawTick, source: string, receivedAt: number): Promise<Tick | RejectReason> {
+    const batch = new TickBatch(1);
+    batch.fillFromRaw([raw], 0);
+    const call = this.#ingestBatch(batch, source, receivedAt, true, true);
+    const result = await call.promise;
+    return call.tick ?? result.rejected[0]!.reason;
   }
 
   /**
@@ -515,7 +600,7 @@ export class ParallelEngine {
     const answers: Array<Promise<IngestResult>> = [];
     for (let from = 0; from < ticks.length; from += batch.capacity) {
       batch.fillFromRaw(ticks, from);
-      answers.push(this.#ingestBatch(batch, source, receivedAt, counts));
+      answers.push(this.#ingestBatch(batch, source, receivedAt, counts).promise);
       batch.clear();
     }
     let accepted = 0;
@@ -533,13 +618,19 @@ export class ParallelEngine {
    * soon as this returns: its rows are in the rings (or queued behind a full one, `block`).
    */
   ingestBatch(batch: TickBatch, source: string, receivedAt: number): Promise<IngestResult> {
-    return this.#ingestBatch(batch, source, receivedAt, true);
+    return this.#ingestBatch(batch, source, receivedAt, true).promise;
   }
 
-  #ingestBatch(batch: TickBatch, source: string, receivedAt: number, counts: boolean): Promise<IngestResult> {
+  #ingestBatch(batch: TickBatch, source: string, receivedAt: number, counts: boolean, keepTick = false): Call {
     if (this.#closed) throw new Error('the engine is closed');
     const n = batch.length;
     const call = new Call(n, counts);
+    call.keepTick = keepTick;
+    const observer = this.#batchObserver;
+    if (observer !== undefined && counts) {
+      const started = observer.now();
+      void call.promise.then(() => observer.observe(source, n, observer.now() - started));
+    }
     const partitions = this.#partitions;
     const rowsOf: number[][] = partitions.map(() => []);
     const symbolOf: Array<string | null> = new Array<string | null>(n);
@@ -591,7 +682,7 @@ export class ParallelEngine {
         p.blocked = blocked;
       }
     }
-    return call.promise;
+    return call;
   }
 
   #refuse(call: Call, row: number, reason: RejectReason, source: string): void {
@@ -744,6 +835,20 @@ export class ParallelEngine {
     return partitionOf(symbol, this.#partitions.length);
   }
 
+  /**
+   * Ticks that can be handed in now with none refused as `overloaded`: the room in the fullest
+   * ring (a batch may route every tick to one partition), within the admission's room.
+   */
+  room(): number {
+    let room = this.#admission === undefined ? Infinity : this.#admission.available() - this.#inFlight;
+    for (const p of this.#partitions) {
+      if (p.blocked !== undefined) return 0;
+      const free = p.writer.free();
+      if (free < room) room = free;
+    }
+    return room > 0 ? room : 0;
+  }
+
   /** Per partition: rows written (or waiting for room) and not yet answered. */
   queueDepths(): number[] {
     return this.#partitions.map((p) => p.tail - p.answered);
@@ -764,22 +869,33 @@ export class ParallelEngine {
    */
   refreshViews(): Promise<void> {
     this.#wantViews();
-    if (this.#viewsWaiting !== undefined) return this.#viewsWaiting.promise;
-    let resolve!: () => void;
-    const promise = new Promise<void>((r) => (resolve = r));
-    this.#viewsWaiting = { left: this.#partitions.length, resolve, promise };
+    if (this.#closed) return Promise.resolve();
+    // Each call asks anew: one asked earlier may have passed a partition before the caller's ticks.
+    const n = ++this.#viewsAsked;
     for (const p of this.#partitions) p.worker.postMessage({ type: 'views' } satisfies ToThread);
-    return promise;
+    return new Promise((resolve) => this.#viewsWaiting.push({ n, resolve }));
+  }
+
+  /** Resolves the refreshes every partition has answered (each answers them in order). */
+  #viewsAnswered(p: Partition): void {
+    p.viewsAnswered++;
+    let least = Infinity;
+    for (const q of this.#partitions) if (q.viewsAnswered < least) least = q.viewsAnswered;
+    while (this.#viewsWaiting.length > 0 && this.#viewsWaiting[0]!.n <= least) this.#viewsWaiting.shift()!.resolve();
   }
 
   /** Views cost the partitions a copy per changed symbol: sent periodically only while asked for. */
   #wantViews(): void {
-    if (this.#viewsWanted === undefined) for (const p of this.#partitions) p.writer.setWantViews(true);
-    else clearTimeout(this.#viewsWanted);
-    this.#viewsWanted = setTimeout(() => {
+    // Called per tick by a live stats channel: a clock reading, no timer per call.
+    this.#viewsAskedAt = performance.now();
+    if (this.#viewsWanted !== undefined) return;
+    for (const p of this.#partitions) p.writer.setWantViews(true);
+    this.#viewsWanted = setInterval(() => {
+      if (performance.now() - this.#viewsAskedAt < VIEWS_WANTED_MS) return;
+      clearInterval(this.#viewsWanted);
       this.#viewsWanted = undefined;
       for (const p of this.#partitions) p.writer.setWantViews(false);
-    }, 2000);
+    }, VIEWS_WANTED_MS / 4);
     this.#viewsWanted.unref();
   }
 
@@ -789,12 +905,21 @@ export class ParallelEngine {
     return this.#views.get(normalizeSymbol(symbol) ?? symbol)?.stats;
   }
 
+  activity(symbol: string): SymbolActivity | undefined {
+    this.#wantViews();
+    return this.#views.get(normalizeSymbol(symbol) ?? symbol)?.activity;
+  }
+
   allStats(): SymbolStats[] {
     this.#wantViews();
     return [...this.#views.keys()].sort().map((s) => this.#views.get(s)!.stats);
   }
 
   openCandles(symbol: string, interval?: string): CandleData[] {
+    return this.openCandleInits(symbol, interval).map((init) => new Candle(init).toJSON());
+  }
+
+  openCandleInits(symbol: string, interval?: string): CandleInit[] {
     this.#wantViews();
     const open = this.#views.get(normalizeSymbol(symbol) ?? symbol)?.open ?? [];
     return open.filter((c) => interval === undefined || c.interval === interval);
@@ -819,7 +944,7 @@ export class ParallelEngine {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#viewsWanted);
+    clearInterval(this.#viewsWanted);
     for (const p of this.#partitions) p.writer.close();
     await Promise.all(
       this.#partitions.map(async (p) => {

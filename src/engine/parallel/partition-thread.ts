@@ -6,11 +6,19 @@
  */
 import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 
-import type { CandleData } from '../../core/candles.js';
 import { REJECT_REASONS, type RawTick } from '../../core/tick.js';
 import { Engine } from '../engine.js';
 import { TickBatch } from '../tick-batch.js';
-import type { FromThread, NameEntry, ReplayRows, ThreadEvent, ThreadInit, ToThread } from './thread-wire.js';
+import type { SnapshotRecord } from '../engine-port.js';
+import type {
+  FromThread,
+  NameEntry,
+  ReplayRows,
+  SymbolView,
+  ThreadEvent,
+  ThreadInit,
+  ToThread,
+} from './thread-wire.js';
 import { RingReader, type RingRows } from './tick-ring.js';
 
 const port = parentPort;
@@ -165,15 +173,14 @@ function takeSnapshot(): ReturnType<Engine['snapshot']> {
 }
 
 /** Stats and open candles of the symbols changed since the last views (at most every viewsEveryMs). */
-function views(
-  force: boolean,
-): Array<{ stats: ReturnType<Engine['allStats']>[number]; open: CandleData[] }> | undefined {
+function views(force: boolean): SymbolView[] | undefined {
   if (dirty.size === 0) return undefined;
   const now = performance.now();
   if (!force && (!reader.wantsViews || now - lastViews < init.viewsEveryMs)) return undefined;
   lastViews = now;
-  const out = [];
-  for (const symbol of dirty) out.push({ stats: engine.stats(symbol)!, open: engine.openCandles(symbol) });
+  const out: SymbolView[] = [];
+  for (const symbol of dirty)
+    out.push({ stats: engine.stats(symbol)!, open: engine.openCandleInits(symbol), activity: engine.activity(symbol)! });
   dirty.clear();
   return out;
 }
@@ -181,7 +188,7 @@ function views(
 /** Events of a clock step or of the end, posted as a `done` of no rows. */
 function postSteps(
   stepEvents: ThreadEvent[],
-  extra: { advanced?: number; closedAll?: boolean; viewsAnswer?: boolean },
+  extra: { advanced?: number; closedAll?: boolean; viewsAnswer?: boolean; round?: SnapshotRecord[] },
   ready = views(stepEvents.length > 0 || extra.viewsAnswer === true),
 ): void {
   const eventRows = new Int32Array(stepEvents.length).fill(-1);
@@ -285,6 +292,9 @@ port.on('message', (message: ToThread) => {
     } else if (message.type === 'views') {
       drain();
       postSteps([], { viewsAnswer: true });
+    } else if (message.type === 'round') {
+      drain();
+      postSteps([], { round: engine.snapshotRecords(message.all) });
     } else if (message.type === 'advance') {
       // The rows published before the step come first, as on one thread.
       drain();

@@ -1,9 +1,10 @@
 import type { MessagePort } from 'node:worker_threads';
 
-import type { CandleData } from '../../core/candles.js';
+import type { CandleData, CandleInit } from '../../core/candles.js';
 import type { Anomaly } from '../../core/spike-detector.js';
 import type { SymbolSnapshot, SymbolStats } from '../../core/symbol-state.js';
 import type { EngineOptions, GapEvent } from '../engine.js';
+import type { SnapshotRecord, SymbolActivity } from '../engine-port.js';
 import type { TickColumnData } from './tick-columns.js';
 import type { RingBuffers } from './tick-ring.js';
 
@@ -62,6 +63,8 @@ export type ToThread =
   | { readonly type: 'restore'; readonly snapshots: readonly SymbolSnapshot[] }
   /** Send the views of every symbol changed since they were last sent, now. */
   | { readonly type: 'views' }
+  /** A snapshot round for storage (after every row published before it): see `round` below. */
+  | { readonly type: 'round'; readonly all: boolean }
   /** Test hook: the thread throws after processing its next chunk, before answering it. */
   | { readonly type: 'crash' };
 
@@ -73,7 +76,9 @@ export type ThreadEvent =
 
 export interface SymbolView {
   readonly stats: SymbolStats;
-  readonly open: CandleData[];
+  /** Open candles with their continuation fields (openCandles strips those). */
+  readonly open: CandleInit[];
+  readonly activity: SymbolActivity;
 }
 
 export type FromThread =
@@ -98,4 +103,6 @@ export type FromThread =
       readonly closedAll?: boolean;
       /** The answer to a `views` request. */
       readonly viewsAnswer?: boolean;
+      /** The answer to a `round` request: the symbols changed since the last round (or all). */
+      readonly round?: SnapshotRecord[];
     };

@@ -15,7 +15,8 @@ import type { Role } from '../../auth/roles.js';
 import type { GrpcConfig } from '../../config.js';
 import { normalizeSymbol } from '../../core/tick.js';
 import type { DayAggregate, DayAggregates } from '../../engine/day-aggregates.js';
-import type { Admission, Engine } from '../../engine/engine.js';
+import type { Admission } from '../../engine/engine.js';
+import type { EnginePort } from '../../engine/engine-port.js';
 import { ErrorCode, TickstreamError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { addTally, BatchIngester, emptyTally, type IngestTally } from '../batch-ingester.js';
@@ -107,7 +108,7 @@ export class GrpcServer {
   #port = 0;
   #stopping: Promise<void> | undefined;
 
-  private constructor(engine: Engine, logger: Logger, options: GrpcServerOptions) {
+  private constructor(engine: EnginePort, logger: Logger, options: GrpcServerOptions) {
     this.#log = logger.child({ component: 'grpc' });
     this.#authenticator = options.authenticator;
     this.#anonymousFrom = options.anonymousFrom;
@@ -125,7 +126,7 @@ export class GrpcServer {
 
   /** Listens on `config.host:config.port`; throws LISTEN_FAILED when it cannot. */
   static async start(
-    engine: Engine,
+    engine: EnginePort,
     config: Pick<GrpcConfig, 'host' | 'port'>,
     logger: Logger,
     options: GrpcServerOptions,

@@ -141,6 +141,12 @@ export class TickStream {
     if (this.#done) return;
     this.#done = true;
     const tally = this.#tally;
+    // A threaded engine answers after the stream ended: the Ack counts every answer.
+    if (tally.settled !== undefined) void tally.settled.then(() => this.#acknowledge(tally));
+    else this.#acknowledge(tally);
+  }
+
+  #acknowledge(tally: IngestTally): void {
     this.#options.onDone(tally);
     const published = this.#options.published;
     if (published === undefined || tally.accepted === 0) {

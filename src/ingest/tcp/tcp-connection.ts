@@ -261,6 +261,13 @@ export class TcpConnection {
     this.#finished = true;
     this.#paused = false;
     this.#socket.destroy();
+    // A threaded engine may still be answering: the connection is reported closed once it has.
+    const settled = this.#tally.settled;
+    if (settled !== undefined) void settled.then(() => this.#report());
+    else this.#report();
+  }
+
+  #report(): void {
     const stats = this.stats();
     this.#log.info(
       {

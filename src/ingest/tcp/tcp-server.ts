@@ -1,7 +1,8 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 import type { TcpConfig } from '../../config.js';
-import type { Admission, Engine } from '../../engine/engine.js';
+import type { Admission } from '../../engine/engine.js';
+import type { EnginePort } from '../../engine/engine-port.js';
 import { ErrorCode, TickstreamError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import { addTally, BatchIngester, emptyTally, type IngestTally } from '../batch-ingester.js';
@@ -82,7 +83,7 @@ export class TcpIngestServer {
 
   /** Listens on `config.host:config.port`; throws LISTEN_FAILED or, for a bad allow-list, CONFIG_INVALID. */
   static async start(
-    engine: Engine,
+    engine: EnginePort,
     config: TcpConfig,
     logger: Logger,
     options: TcpIngestOptions = {},

@@ -1,8 +1,8 @@
-import type { Candle, CandleData } from '../../core/candles.js';
+import type { CandleData } from '../../core/candles.js';
 import type { AnomalyQuery, CandleQuery } from '../../core/history-query.js';
 import type { Anomaly } from '../../core/spike-detector.js';
 import type { DayAggregates } from '../../engine/day-aggregates.js';
-import type { Engine, TickEvent } from '../../engine/engine.js';
+import type { EnginePort, PortTickEvent } from '../../engine/engine-port.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { StreamsConfig } from '../../config.js';
 import { Channel, type HubSubscriber } from './channel.js';
@@ -35,7 +35,7 @@ const NOTHING_STORED: StoredHistory = {
 export const SNAPSHOT_ANOMALIES = 50;
 
 export interface HubDeps {
-  readonly engine: Engine;
+  readonly engine: EnginePort;
   readonly options: StreamsConfig;
   /** Registers the hub's Prometheus collectors (once per registry). */
   readonly metrics?: Metrics | undefined;
@@ -58,12 +58,12 @@ export interface HubDeps {
  *
  * The engine calls it synchronously on its hot path. Per event it does one map lookup and a few
  * field writes; a message is built only for a channel that is live, serialized once, and the same
- * string (and bytes) go to every subscriber. Engine and hub share one thread, so a subscription
+ * string (and bytes) go to every subscriber. EnginePort and hub share one thread, so a subscription
  * is atomic: its snapshot reflects exactly the updates up to its sequence number, and the next
  * update carries the one after.
  */
 export class Hub implements SessionContext {
-  readonly engine: Engine;
+  readonly engine: EnginePort;
   readonly options: StreamsConfig;
   readonly days: DayFeed;
   readonly history: StoredHistory;
@@ -324,7 +324,7 @@ export class Hub implements SessionContext {
    * The engine's `tick` listener. The symbol's `SymbolChannels` keeps its own copy of the last
    * tick: a channel snapshot is asked for between ticks, when the engine's reused event is gone.
    */
-  readonly onTick = (e: TickEvent): void => {
+  readonly onTick = (e: PortTickEvent): void => {
     let symbol = this.#symbols.get(e.symbol);
     if (symbol === undefined) symbol = this.#symbol(e.symbol);
     symbol.record(e);
@@ -340,14 +340,14 @@ export class Hub implements SessionContext {
     const allStats = this.#allStats;
     const statsLive = stats !== undefined && stats.live;
     if (statsLive || allStats.live) {
-      const data = JSON.stringify(e.state.stats());
+      const data = JSON.stringify(this.engine.stats(e.symbol) ?? null);
       if (statsLive) stats.publish(data, e.symbol);
       if (allStats.live) allStats.publish(data, e.symbol);
     }
   };
 
   /** The engine's `candle` and `candleUpdate` listener. */
-  readonly onCandle = (candle: Candle): void => {
+  readonly onCandle = (candle: CandleData): void => {
     if (this.#liveCandleChannels === 0) return;
     const channel = this.#symbols.get(candle.symbol)?.candles?.get(candle.interval);
     const all = this.#allCandles.get(candle.interval);

@@ -1,4 +1,4 @@
-import type { TickEvent } from '../../engine/engine.js';
+import type { PortTickEvent } from '../../engine/engine-port.js';
 import type { Channel } from './channel.js';
 
 /**
@@ -27,7 +27,7 @@ export class SymbolChannels {
     this.symbol = symbol;
   }
 
-  record(e: TickEvent): void {
+  record(e: PortTickEvent): void {
     this.hasTick = true;
     this.ts = e.ts;
     this.price = e.price;
