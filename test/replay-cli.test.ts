@@ -44,6 +44,7 @@ describe('tickstream replay --target', () => {
     assert.equal(status.accepted, status.sent);
     assert.match(stderr.text, /\[#{20}\] 100% {2}2023-09-05T16:59:58Z {2}max {2}sent [\d,]+/);
     assert.match(stderr.text, /tickstream replay: finished: sent \d+ ticks to http:/);
+    await server.engine.refreshViews();
     const stats = server.engine.stats('BTC-USD')!;
     assert.equal(stats.updateCount, status.sent);
     assert.equal(stats.lastUpdateTime, Date.parse('2023-09-05T16:59:58.761Z'));

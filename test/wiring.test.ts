@@ -35,20 +35,20 @@ describe('the wiring of src/main.ts', () => {
     let updates = 0;
     const off = server.engine.on('candleUpdate', () => updates++);
     t.after(off);
-    const tick = (price: number): void => {
-      void server.engine.ingest([{ symbol: 'WIRE', price }], 'test', Date.now());
+    const tick = async (price: number): Promise<void> => {
+      await server.engine.ingest([{ symbol: 'WIRE', price }], 'test', Date.now());
     };
-    tick(1);
+    await tick(1);
     assert.equal(updates, 0, 'nobody wants them');
     const spec = server.hub.parse('candles.1m.WIRE') as ChannelSpec;
     const subscriber: HubSubscriber = { deliver: () => {} };
     const { channel } = server.hub.subscribe(subscriber, spec);
-    tick(2);
+    await tick(2);
     assert.ok(updates > 0, 'a live candle channel wants them');
     server.hub.unsubscribe(subscriber, channel, 0);
     server.hub.sweep(Number.MAX_SAFE_INTEGER);
     const swept = updates;
-    tick(3);
+    await tick(3);
     assert.equal(updates, swept);
   });
 });

@@ -242,12 +242,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     );
   });
 
-  // The threaded engine's queries answer from the partitions' last views: a read brings them up
-  // to date first, so a client reads what its own earlier writes did (a message to each partition).
+  // The threaded engine's queries answer from the partitions' last views: a read (a GET, a GraphQL
+  // query) brings them up to date first, so a client reads what its own earlier writes did (a
+  // message to each partition).
   const engine = deps.engine;
   if (engine.queriesLag)
     app.addHook('preHandler', async (request) => {
-      if (request.method === 'GET') await engine.refreshViews();
+      if (request.method === 'GET' || request.url.startsWith('/graphql')) await engine.refreshViews();
     });
 
   const durations = new Map<string, { observe(seconds: number): void }>();

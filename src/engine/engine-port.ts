@@ -45,6 +45,8 @@ export interface EnginePort {
    * (the threaded shape's partition rings); absent when the engine has no such limit.
    */
   room?(): number;
+  /** Resolves when the engine next answers ticks (and so has made room); threaded shape only. */
+  answered?(): Promise<void>;
   /** Puts back symbols from snapshots (on start, before any tick). */
   restore(snapshots: readonly SymbolSnapshot[]): void | Promise<void>;
   restoreAnomalies(anomalies: readonly Anomaly[]): void;

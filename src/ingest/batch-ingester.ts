@@ -123,6 +123,8 @@ export class BatchIngester {
   async waitForRoom(signal?: AbortSignal): Promise<void> {
     let wait = FIRST_WAIT_MS;
     do {
+      // A threaded engine makes room as its partitions answer: woken by that, not only the timer.
+      const answered = this.#engine.answered?.();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, wait);
         function done(): void {
@@ -131,6 +133,7 @@ export class BatchIngester {
           resolve();
         }
         signal?.addEventListener('abort', done, { once: true });
+        void answered?.then(done);
       });
       wait = Math.min(wait * 2, LONGEST_WAIT_MS);
     } while (!this.hasRoom() && signal?.aborted !== true);

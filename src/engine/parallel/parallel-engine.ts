@@ -193,6 +193,7 @@ export class ParallelEngine implements EnginePort {
   readonly #viewsWaiting: Array<{ n: number; resolve: () => void }> = [];
   #viewsWanted: NodeJS.Timeout | undefined;
   #viewsAskedAt = 0;
+  readonly #answeredWaiters: Array<() => void> = [];
   #closed = false;
   #batchObserver: BatchObserver | undefined;
   /** The snapshot round in progress (see `snapshotRound`), and the ones asked for meanwhile. */
@@ -451,7 +452,10 @@ export class ParallelEngine implements EnginePort {
       }
     }
     while (e < m.events.length) this.#event(m.events[e++]!, true);
-    if (m.count > 0) p.answered = from + m.count;
+    if (m.count > 0) {
+      p.answered = from + m.count;
+      if (this.#answeredWaiters.length > 0) for (const wake of this.#answeredWaiters.splice(0)) wake();
+    }
     if (m.advanced !== undefined) p.advances.push({ at: p.answered, now: m.advanced });
     if (m.snapshot !== undefined) {
       p.snapshot = m.snapshot;
@@ -623,6 +627,8 @@ export class ParallelEngine implements EnginePort {
 
   #ingestBatch(batch: TickBatch, source: string, receivedAt: number, counts: boolean, keepTick = false): Call {
     if (this.#closed) throw new Error('the engine is closed');
+    // Asked once per call, as Engine does: a client that just subscribed gets this call's updates.
+    this.#refreshCandleUpdates();
     const n = batch.length;
     const call = new Call(n, counts);
     call.keepTick = keepTick;
@@ -847,6 +853,10 @@ export class ParallelEngine implements EnginePort {
       if (free < room) room = free;
     }
     return room > 0 ? room : 0;
+  }
+
+  answered(): Promise<void> {
+    return new Promise((resolve) => this.#answeredWaiters.push(resolve));
   }
 
   /** Per partition: rows written (or waiting for room) and not yet answered. */
