@@ -340,7 +340,10 @@ export class Hub implements SessionContext {
     const allStats = this.#allStats;
     const statsLive = stats !== undefined && stats.live;
     if (statsLive || allStats.live) {
-      const data = JSON.stringify(this.engine.stats(e.symbol) ?? null);
+      // The threaded engine has none until its partition first sends the symbol's view.
+      const current = this.engine.stats(e.symbol);
+      if (current === undefined) return;
+      const data = JSON.stringify(current);
       if (statsLive) stats.publish(data, e.symbol);
       if (allStats.live) allStats.publish(data, e.symbol);
     }
