@@ -492,21 +492,17 @@ export class Engine {
 
   /** Copies of the open candles of a symbol, optionally of one interval label. */
   openCandles(symbol: string, interval?: string): CandleData[] {
-    const state = this.state(symbol);
-    if (state === undefined) return [];
-    return state
-      .openCandles()
-      .filter((c) => interval === undefined || c.interval === interval)
-      .map((c) => c.toJSON());
+    return this.#open(symbol, interval).map((c) => c.toJSON());
   }
 
+  /** The same with what continuing them needs (pvSum, open and close times). */
   openCandleInits(symbol: string, interval?: string): CandleInit[] {
-    const state = this.state(symbol);
-    if (state === undefined) return [];
-    return state
-      .openCandles()
-      .filter((c) => interval === undefined || c.interval === interval)
-      .map((c) => c.toInit());
+    return this.#open(symbol, interval).map((c) => c.toInit());
+  }
+
+  #open(symbol: string, interval: string | undefined): readonly Candle[] {
+    const open = this.state(symbol)?.openCandles() ?? [];
+    return interval === undefined ? open : open.filter((c) => c.interval === interval);
   }
 
   /** Recent anomalies, newest first, optionally of one symbol. */

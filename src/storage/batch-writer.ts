@@ -352,11 +352,12 @@ export class BatchWriter {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
     // A threaded engine may still be answering ticks handed in: they are the writer's too.
-    if (this.#loop !== undefined) await Promise.race([this.#engine.flush(), timedOut]);
+    const threaded = this.#loop !== undefined && this.#engine.queriesLag;
+    if (threaded) await Promise.race([this.#engine.flush(), timedOut]);
     this.#closing = true;
     for (const t of this.#timers) clearInterval(t);
     if (this.#loop !== undefined) {
-      await Promise.race([this.#engine.refreshViews(), timedOut]);
+      if (threaded) await Promise.race([this.#engine.refreshViews(), timedOut]);
       this.#collectOpenCandles();
       await Promise.race([this.#collectSnapshot(true), timedOut]);
     }
