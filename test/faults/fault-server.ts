@@ -3,7 +3,7 @@ import { startServer, type RunningServer } from '../../src/main.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { pgliteTemplate } from '../../src/storage/pglite-template.test-support.js';
-import { ADMIN_PASSWORD, LogLines } from '../support/test-server.js';
+import { ADMIN_PASSWORD, LogLines, testPartitions } from '../support/test-server.js';
 
 /**
  * The whole server listening on ephemeral ports (HTTP, TCP, gRPC), as an operator runs it, with
@@ -23,6 +23,8 @@ export async function startFaultServer(options: {
   const config = validateConfig({
     dataDir: options.dataDir ?? 'memory://',
     logLevel: 'info',
+    // One thread in CI, as the fault figures were taken; TEST_PARTITIONS=2 runs them threaded.
+    partitions: testPartitions(),
     simulation: { enabled: false },
     auth: { jwtSecret: 'test-secret-'.padEnd(48, 'x') },
     http: { host: '127.0.0.1', port: 0, rateLimitPerMinute: 1_000_000 },

@@ -131,6 +131,10 @@ export const priceRoutes: FastifyPluginAsync<PriceRouteOptions> = async (
       const now = Date.now();
       const tick = await engine.ingestOne(request.body, 'http', now);
       if (typeof tick === 'string') return rejectTick(reply, tick);
+      // A threaded engine answers later: the disk guard may have closed meanwhile, and the tick
+      // may not be stored. Refused then (the client sends it again), never acknowledged unkept.
+      const late = refusePersisted(request.query.ack, reply);
+      if (late !== undefined) return late;
       const answer = {
         symbol: tick.symbol,
         price: tick.price,
@@ -199,6 +203,8 @@ export const priceRoutes: FastifyPluginAsync<PriceRouteOptions> = async (
         }
       }
       const result = await engine.ingest(ticks as RawTick[], 'http', Date.now());
+      const late = refusePersisted(request.query.ack, reply);
+      if (late !== undefined) return late;
       await waitIfAsked(request.query.ack, result);
       return result;
     },
