@@ -692,14 +692,14 @@ export const ConfigSchema = Type.Object(
       minimum: 1,
       maximum: 1024,
       default: availableParallelism(),
-      description: 'Symbol partitions, each on a worker thread of its own when ≥ 2 (1: the engine on the main thread). Default: the CPU count.',
+      description:
+        'Symbol partitions, each on a worker thread of its own when ≥ 2 (1: the engine on the main thread). Default: the CPU count.',
     }),
     channelCapacity: Integer({
       minimum: 1,
       maximum: 10_000_000,
       default: 10_000,
-      description:
-        'Ticks each worker-thread partition ring holds (partitions ≥ 2).',
+      description: 'Ticks each worker-thread partition ring holds (partitions ≥ 2).',
     }),
     overflowPolicy: Type.Union([Type.Literal('reject'), Type.Literal('drop-oldest'), Type.Literal('block')], {
       default: 'reject',

@@ -130,7 +130,8 @@ export async function createServer(
         ? new Engine(config)
         : await startParallelEngine(config, log);
   engine.onListenerError((err, type) => log.error({ err, event: type }, 'engine listener failed'));
-  const closeEngine = (): Promise<void> | void => (engine instanceof ParallelEngine ? engine.close() : undefined);
+  const closeEngine = (): Promise<void> | void =>
+    engine instanceof ParallelEngine ? engine.close() : undefined;
   let storage: StorageService;
   try {
     storage = await startStorageService(engine, config, log, {

@@ -39,7 +39,11 @@ export interface EnginePort {
   /** Ticks an earlier run accepted (recovery): state and events as `ingest`, no counter moves. */
   replay(ticks: readonly RawTick[], source: string, receivedAt: number): IngestResult | Promise<IngestResult>;
   /** One raw tick: the accepted tick as the engine normalized it, or why it was refused. */
-  ingestOne(raw: RawTick, source: string, receivedAt: number): Tick | RejectReason | Promise<Tick | RejectReason>;
+  ingestOne(
+    raw: RawTick,
+    source: string,
+    receivedAt: number,
+  ): Tick | RejectReason | Promise<Tick | RejectReason>;
   /**
    * Ticks that can be handed in now without any being refused for want of room in the engine
    * (the threaded shape's partition rings); absent when the engine has no such limit.

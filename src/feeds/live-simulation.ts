@@ -7,7 +7,11 @@ interface Answer {
 }
 
 /** Where simulated ticks go: the engine's ingest (now or later), or anything with its shape. */
-export type Ingest = (ticks: readonly RawTick[], source: string, receivedAt: number) => Answer | Promise<Answer>;
+export type Ingest = (
+  ticks: readonly RawTick[],
+  source: string,
+  receivedAt: number,
+) => Answer | Promise<Answer>;
 
 /**
  * Runs a simulator against the wall clock in a live server: every `periodMs` it produces the

@@ -38,7 +38,11 @@ const PAGE = 10_000;
  * they produced (candles, anomalies) is already stored with them. The engine must be new, and
  * configured like the run that wrote the snapshots.
  */
-export async function recover(engine: EnginePort, store: MarketDataStore, log: Logger): Promise<RecoveryReport> {
+export async function recover(
+  engine: EnginePort,
+  store: MarketDataStore,
+  log: Logger,
+): Promise<RecoveryReport> {
   const started = performance.now();
   const point = await store.recoveryPoint();
   // Opaque to storage: the engine wrote them (SymbolState.snapshot) and reads them back.

@@ -503,7 +503,8 @@ export class ParallelEngine implements EnginePort {
       records: [],
       held: this.#partitions.map(() => undefined),
     };
-    for (const p of this.#partitions) p.worker.postMessage({ type: 'round', all: next.all } satisfies ToThread);
+    for (const p of this.#partitions)
+      p.worker.postMessage({ type: 'round', all: next.all } satisfies ToThread);
   }
 
   #roundAnswer(p: Partition, records: SnapshotRecord[]): void {
@@ -512,7 +513,9 @@ export class ParallelEngine implements EnginePort {
     for (const r of records) round.records.push(r);
     round.held[p.index] = [];
     if (--round.left > 0) return;
-    round.records.sort((a, b) => (a.stats.symbol < b.stats.symbol ? -1 : a.stats.symbol > b.stats.symbol ? 1 : 0));
+    round.records.sort((a, b) =>
+      a.stats.symbol < b.stats.symbol ? -1 : a.stats.symbol > b.stats.symbol ? 1 : 0,
+    );
     round.take(round.records);
     this.#round = undefined;
     // Answers held are older than any answer to a round started meanwhile: none of them is held.
@@ -625,7 +628,13 @@ export class ParallelEngine implements EnginePort {
     return this.#ingestBatch(batch, source, receivedAt, true).promise;
   }
 
-  #ingestBatch(batch: TickBatch, source: string, receivedAt: number, counts: boolean, keepTick = false): Call {
+  #ingestBatch(
+    batch: TickBatch,
+    source: string,
+    receivedAt: number,
+    counts: boolean,
+    keepTick = false,
+  ): Call {
     if (this.#closed) throw new Error('the engine is closed');
     // Asked once per call, as Engine does: a client that just subscribed gets this call's updates.
     this.#refreshCandleUpdates();
@@ -891,7 +900,8 @@ export class ParallelEngine implements EnginePort {
     p.viewsAnswered++;
     let least = Infinity;
     for (const q of this.#partitions) if (q.viewsAnswered < least) least = q.viewsAnswered;
-    while (this.#viewsWaiting.length > 0 && this.#viewsWaiting[0]!.n <= least) this.#viewsWaiting.shift()!.resolve();
+    while (this.#viewsWaiting.length > 0 && this.#viewsWaiting[0]!.n <= least)
+      this.#viewsWaiting.shift()!.resolve();
   }
 
   /** Views cost the partitions a copy per changed symbol: sent periodically only while asked for. */

@@ -180,7 +180,11 @@ function views(force: boolean): SymbolView[] | undefined {
   lastViews = now;
   const out: SymbolView[] = [];
   for (const symbol of dirty)
-    out.push({ stats: engine.stats(symbol)!, open: engine.openCandleInits(symbol), activity: engine.activity(symbol)! });
+    out.push({
+      stats: engine.stats(symbol)!,
+      open: engine.openCandleInits(symbol),
+      activity: engine.activity(symbol)!,
+    });
   dirty.clear();
   return out;
 }
