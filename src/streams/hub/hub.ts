@@ -340,14 +340,41 @@ export class Hub implements SessionContext {
     const allStats = this.#allStats;
     const statsLive = stats !== undefined && stats.live;
     if (statsLive || allStats.live) {
-      // The threaded engine has none until its partition first sends the symbol's view.
-      const current = this.engine.stats(e.symbol);
-      if (current === undefined) return;
-      const data = JSON.stringify(current);
-      if (statsLive) stats.publish(data, e.symbol);
-      if (allStats.live) allStats.publish(data, e.symbol);
+      if (this.engine.queriesLag) this.#statsLater(e.symbol);
+      else this.#publishStats(e.symbol);
     }
   };
+
+  /** Symbols whose stats are published once the threaded engine's views are up to date. */
+  readonly #statsPending = new Set<string>();
+  #statsRefreshing = false;
+
+  /**
+   * The threaded engine's stats come from its partitions' views: the symbols' updates wait for one
+   * refresh (one in flight at a time), then carry the stats after their ticks, conflated as usual.
+   */
+  #statsLater(symbol: string): void {
+    this.#statsPending.add(symbol);
+    if (this.#statsRefreshing) return;
+    this.#statsRefreshing = true;
+    void this.engine.refreshViews().then(() => {
+      this.#statsRefreshing = false;
+      for (const pending of this.#statsPending) this.#publishStats(pending);
+      this.#statsPending.clear();
+    });
+  }
+
+  #publishStats(symbol: string): void {
+    const current = this.engine.stats(symbol);
+    if (current === undefined) return;
+    const stats = this.#symbols.get(symbol)?.stats;
+    const statsLive = stats !== undefined && stats.live;
+    const allStats = this.#allStats;
+    if (!statsLive && !allStats.live) return;
+    const data = JSON.stringify(current);
+    if (statsLive) stats.publish(data, symbol);
+    if (allStats.live) allStats.publish(data, symbol);
+  }
 
   /** The engine's `candle` and `candleUpdate` listener. */
   readonly onCandle = (candle: CandleData): void => {
