@@ -89,7 +89,13 @@ describe('serve with worker partitions', { skip }, () => {
       const half = FIRST.length / 2;
       await feed(two, FIRST.slice(0, half));
       two.engine.crashPartition(1);
-      await feed(two, FIRST.slice(half));
+      // The thread throws after the next chunk it processes: one call at a time, so it is idle (and
+      // takes the request) before the next rows arrive, then its failure reaches this thread.
+      for (const call of ingestCalls(FIRST.slice(half), 250))
+        await two.engine.ingest(call.ticks, 'test', call.receivedAt);
+      const deadline = Date.now() + 10_000;
+      while (two.engine.counters().restarts === 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 20));
       assert.equal(two.engine.counters().restarts, 1);
       assert.ok(two.logs.lines.some((l) => String(l.msg).startsWith('engine partition thread failed')));
       const expected = await observed(one);
