@@ -52,11 +52,6 @@ export interface ParallelOptions {
   readonly viewsEveryMs?: number;
 }
 
-/** An accepted tick, as the engine normalized it. Reused: copy what you keep. */
-export type ParallelTickEvent = PortTickEvent;
-export type ParallelEvents = PortEvents;
-export type ParallelEventType = PortEventType;
-
 export interface ParallelCounters extends EngineCounters {
   /** Ticks dropped from a full ring (drop-oldest). */
   readonly dropped: number;
@@ -66,7 +61,7 @@ export interface ParallelCounters extends EngineCounters {
   readonly restarts: number;
 }
 
-type Listeners = { [K in ParallelEventType]: Array<(event: ParallelEvents[K]) => void> };
+type Listeners = { [K in PortEventType]: Array<(event: PortEvents[K]) => void> };
 
 /** Rows a partition thread takes from its ring at once. */
 const CHUNK_ROWS = 4096;
@@ -170,7 +165,7 @@ export class ParallelEngine implements EnginePort {
   readonly #listeners: Listeners = { tick: [], candle: [], candleUpdate: [], anomaly: [], gap: [] };
   readonly #routes = new Map<string, string | null>();
   readonly #views = new Map<string, SymbolView>();
-  readonly #tickEvent: ParallelTickEvent = {
+  readonly #tickEvent: PortTickEvent = {
     symbol: '',
     ts: 0,
     price: 0,
@@ -184,7 +179,7 @@ export class ParallelEngine implements EnginePort {
   #inFlight = 0;
   #candleUpdateDemand: (() => boolean) | undefined;
   #wantsCandleUpdates = false;
-  #onListenerError: ((err: unknown, type: ParallelEventType) => void) | undefined;
+  #onListenerError: ((err: unknown, type: PortEventType) => void) | undefined;
   #onThreadError: ((err: unknown, partition: number) => void) | undefined;
   #waiters: Array<{ until: number[]; resolve: () => void }> = [];
   #closeAllWaiting: { left: number; resolve: () => void } | undefined;
@@ -329,7 +324,7 @@ export class ParallelEngine implements EnginePort {
 
   // -- events --------------------------------------------------------------------------------------
 
-  on<K extends ParallelEventType>(type: K, listener: (event: ParallelEvents[K]) => void): () => void {
+  on<K extends PortEventType>(type: K, listener: (event: PortEvents[K]) => void): () => void {
     const list = this.#listeners[type];
     list.push(listener);
     return () => {
@@ -338,7 +333,7 @@ export class ParallelEngine implements EnginePort {
     };
   }
 
-  onListenerError(handler: (err: unknown, type: ParallelEventType) => void): void {
+  onListenerError(handler: (err: unknown, type: PortEventType) => void): void {
     this.#onListenerError = handler;
   }
 
@@ -370,7 +365,7 @@ export class ParallelEngine implements EnginePort {
     for (const p of this.#partitions) p.writer.setWantCandleUpdates(want);
   }
 
-  #emit<K extends ParallelEventType>(type: K, event: ParallelEvents[K]): void {
+  #emit<K extends PortEventType>(type: K, event: PortEvents[K]): void {
     const list = this.#listeners[type];
     for (let i = 0; i < list.length; i++) {
       try {
@@ -921,13 +916,17 @@ export class ParallelEngine implements EnginePort {
 
   /** A symbol's stats as its partition last sent them (see `refreshViews`). */
   stats(symbol: string): SymbolStats | undefined {
+    return this.#view(symbol)?.stats;
+  }
+
+  /** A symbol's last view (normalized or raw spelling); asking keeps the views coming. */
+  #view(symbol: string): SymbolView | undefined {
     this.#wantViews();
-    return this.#views.get(normalizeSymbol(symbol) ?? symbol)?.stats;
+    return this.#views.get(symbol) ?? this.#views.get(normalizeSymbol(symbol) ?? symbol);
   }
 
   activity(symbol: string): SymbolActivity | undefined {
-    this.#wantViews();
-    return this.#views.get(normalizeSymbol(symbol) ?? symbol)?.activity;
+    return this.#view(symbol)?.activity;
   }
 
   allStats(): SymbolStats[] {
@@ -940,8 +939,7 @@ export class ParallelEngine implements EnginePort {
   }
 
   openCandleInits(symbol: string, interval?: string): CandleInit[] {
-    this.#wantViews();
-    const open = this.#views.get(normalizeSymbol(symbol) ?? symbol)?.open ?? [];
+    const open = this.#view(symbol)?.open ?? [];
     return open.filter((c) => interval === undefined || c.interval === interval);
   }
 
