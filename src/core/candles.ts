@@ -129,6 +129,22 @@ export class Candle implements CandleData {
     return this;
   }
 
+  /** Writes this candle into slot `o` of `f` (what `load` reads back): a copy without an object. */
+  store(f: Float64Array, o: number): void {
+    f[o + START] = this.start;
+    f[o + END] = this.end;
+    f[o + OPEN] = this.open;
+    f[o + HIGH] = this.high;
+    f[o + LOW] = this.low;
+    f[o + CLOSE] = this.close;
+    f[o + VOLUME] = this.volume;
+    f[o + TRADES] = this.trades;
+    f[o + PV_SUM] = this.#pvSum;
+    f[o + OPEN_TS] = this.#openTs;
+    f[o + CLOSE_TS] = this.#closeTs;
+    f[o + REVISION] = this.revision;
+  }
+
   /** Everything needed to rebuild this candle exactly. */
   toInit(): CandleInit {
     return { ...this.toJSON(), pvSum: this.#pvSum, openTs: this.#openTs, closeTs: this.#closeTs };

@@ -1,5 +1,6 @@
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 
+import { SLOT, START } from '../../core/candle-slot.js';
 import { Candle, type CandleData, type CandleInit } from '../../core/candles.js';
 import { parseIntervals, type Interval } from '../../core/interval.js';
 import type { Anomaly } from '../../core/spike-detector.js';
@@ -25,7 +26,14 @@ import { startModuleWorker } from '../../runtime/module-worker.js';
 import { partitionOf } from '../partition.js';
 import { EngineCounts } from '../engine-counts.js';
 import { TickBatch } from '../tick-batch.js';
-import type { FromThread, NameEntry, SymbolView, ThreadEvent, ToThread } from './thread-wire.js';
+import { candleAt, type CandleColumnData } from './candle-columns.js';
+import {
+  CANDLE_EVENT,
+  type FromThread,
+  type NameEntry,
+  type SymbolView,
+  type ToThread,
+} from './thread-wire.js';
 import { TickLog, type RowOwner } from './tick-log.js';
 import { ringBuffers, RingWriter, type RingBuffers } from './tick-ring.js';
 
@@ -62,10 +70,22 @@ export interface ParallelCounters extends EngineCounters {
 }
 
 type Listeners = { [K in PortEventType]: Array<(event: PortEvents[K]) => void> };
+type DoneMessage = Extract<FromThread, { type: 'done' }>;
+/** A raw symbol's partition and its number there (partition −1: not a valid symbol). */
+interface Route {
+  readonly partition: number;
+  readonly id: number;
+}
+const INVALID_ROUTE: Route = { partition: -1, id: -1 };
+/** Where the next object event and the next candle of a message are. */
+interface EventCursor {
+  object: number;
+  candle: number;
+}
 
 /** Rows a partition thread takes from its ring at once. */
 const CHUNK_ROWS = 4096;
-/** Raw symbols remembered with their normalized name (−1: invalid), to route without normalizing. */
+/** Raw symbols remembered with their route, to route without normalizing or hashing. */
 const ROUTE_CAPACITY = 10_000;
 const DROPPED = 255;
 /** Views keep coming unasked for this long after the last query. */
@@ -163,7 +183,9 @@ export class ParallelEngine implements EnginePort {
   readonly queriesLag = true;
   readonly #partitions: Partition[];
   readonly #listeners: Listeners = { tick: [], candle: [], candleUpdate: [], anomaly: [], gap: [] };
-  readonly #routes = new Map<string, string | null>();
+  readonly #routes = new Map<string, Route>();
+  /** Interval labels by index, as the partition threads number them. */
+  readonly #intervalLabels: readonly string[];
   readonly #views = new Map<string, SymbolView>();
   readonly #tickEvent: PortTickEvent = {
     symbol: '',
@@ -210,6 +232,7 @@ export class ParallelEngine implements EnginePort {
     });
     this.parallel = Object.freeze({ snapshotEveryTicks: 250_000, viewsEveryMs: 250, ...parallel });
     this.intervals = parseIntervals(options.intervals);
+    this.#intervalLabels = this.intervals.map((i) => i.label);
     this.#counts = new EngineCounts(options.recentAnomaliesCapacity);
     this.#partitions = Array.from({ length: parallel.partitions }, (_, index) => {
       const buffers = ringBuffers(parallel.channelCapacity);
@@ -377,31 +400,36 @@ export class ParallelEngine implements EnginePort {
     }
   }
 
-  #event(e: ThreadEvent, counts: boolean): void {
-    switch (e.type) {
-      case 'anomaly':
-        if (counts) this.#counts.anomaly(e.event);
-        else this.#counts.recent.add(e.event);
-        this.#emit('anomaly', e.event);
-        return;
-      case 'gap':
-        if (counts) this.#counts.gaps++;
-        this.#emit('gap', e.event);
-        return;
-      case 'candle':
-        if (counts) this.#counts.candlesClosed++;
-        this.#closeInView(e.event);
-        this.#emit('candle', e.event);
-        return;
-      case 'candleUpdate':
-        this.#emit('candleUpdate', e.event);
+  /** Emits event `k` of a message: the next object event or the next candle (`at` moves on). */
+  #event(p: Partition, m: DoneMessage, k: number, at: EventCursor, counts: boolean): void {
+    if (m.kinds[k] === CANDLE_EVENT) {
+      const c = at.candle++;
+      const closed = m.candles.closed[c] === 1;
+      const listeners = closed ? this.#listeners.candle : this.#listeners.candleUpdate;
+      if (closed && counts) this.#counts.candlesClosed++;
+      if (closed) this.#closeInView(m.candles, c, p.symbolNames);
+      if (listeners.length === 0) return;
+      const candle = candleAt(m.candles, c, p.symbolNames, this.#intervalLabels);
+      this.#emit(closed ? 'candle' : 'candleUpdate', candle);
+      return;
+    }
+    const e = m.events[at.object++]!;
+    if (e.type === 'anomaly') {
+      if (counts) this.#counts.anomaly(e.event);
+      else this.#counts.recent.add(e.event);
+      this.#emit('anomaly', e.event);
+    } else {
+      if (counts) this.#counts.gaps++;
+      this.#emit('gap', e.event);
     }
   }
 
   /** A partition's answer to a chunk of rows (or a clock step): its events, in its order. */
-  #answer(p: Partition, m: Extract<FromThread, { type: 'done' }>): void {
+  #answer(p: Partition, m: DoneMessage): void {
     const log = p.log;
     const from = m.count === 0 ? p.answered : p.answered + ((m.from - (p.answered | 0)) | 0);
+    const at: EventCursor = { object: 0, candle: 0 };
+    const events = m.kinds.length;
     let e = 0;
     const tick = this.#tickEvent;
     for (let r = 0; r < m.count; r++) {
@@ -410,7 +438,7 @@ export class ParallelEngine implements EnginePort {
       const i = log.at(from + r);
       const owner = log.owner[i] as Call;
       const counts = owner.counts;
-      while (e < m.events.length && m.eventRows[e] === r) this.#event(m.events[e++]!, counts);
+      while (e < events && m.eventRows[e] === r) this.#event(p, m, e++, at, counts);
       const row = log.row[i]!;
       log.owner[i] = undefined;
       this.#inFlight--;
@@ -446,7 +474,7 @@ export class ParallelEngine implements EnginePort {
         owner.answer(row, reason);
       }
     }
-    while (e < m.events.length) this.#event(m.events[e++]!, true);
+    while (e < events) this.#event(p, m, e++, at, true);
     if (m.count > 0) {
       p.answered = from + m.count;
       if (this.#answeredWaiters.length > 0) for (const wake of this.#answeredWaiters.splice(0)) wake();
@@ -471,10 +499,12 @@ export class ParallelEngine implements EnginePort {
   }
 
   /** A closed candle leaves its symbol's open candles (views come later in the same order). */
-  #closeInView(candle: CandleData): void {
-    const view = this.#views.get(candle.symbol);
+  #closeInView(candles: CandleColumnData, k: number, symbols: readonly string[]): void {
+    const view = this.#views.get(symbols[candles.symbol[k]!]!);
     if (view === undefined) return;
-    const at = view.open.findIndex((c) => c.interval === candle.interval && c.start === candle.start);
+    const interval = this.#intervalLabels[candles.interval[k]!];
+    const start = candles.slots[k * SLOT + START];
+    const at = view.open.findIndex((c) => c.interval === interval && c.start === start);
     if (at >= 0) view.open.splice(at, 1);
   }
 
@@ -529,15 +559,23 @@ export class ParallelEngine implements EnginePort {
 
   // -- ingest --------------------------------------------------------------------------------------
 
-  /** The normalized symbol of a raw one (null when invalid), remembered. */
-  #route(raw: string): string | null {
-    let symbol = this.#routes.get(raw);
-    if (symbol === undefined) {
-      symbol = normalizeSymbol(raw) ?? null;
+  /**
+   * Where a raw symbol goes: its partition (by the stable hash of its normalized spelling) and its
+   * number there; remembered, so a tick costs one lookup.
+   */
+  #route(raw: string): Route {
+    let route = this.#routes.get(raw);
+    if (route === undefined) {
+      const symbol = normalizeSymbol(raw);
+      if (symbol === undefined) route = INVALID_ROUTE;
+      else {
+        const partition = partitionOf(symbol, this.#partitions.length);
+        route = { partition, id: this.#nameId(this.#partitions[partition]!, 'symbol', symbol) };
+      }
       if (this.#routes.size >= ROUTE_CAPACITY) this.#routes.clear();
-      this.#routes.set(raw, symbol);
+      this.#routes.set(raw, route);
     }
-    return symbol;
+    return route;
   }
 
   /** Raw ticks, as Engine.ingest: answered once every partition has processed its rows. */
@@ -581,6 +619,8 @@ export class ParallelEngine implements EnginePort {
         p.symbols.add(x.symbol);
       }
       p.snapshot = [...kept.values()];
+      // Their names first: the thread numbers the candles it closes for them.
+      this.#postNames(p);
       p.worker.postMessage({ type: 'restore', snapshots: mine } satisfies ToThread);
     }
     // Answered after the restores (each thread handles its messages in order).
@@ -643,13 +683,12 @@ export class ParallelEngine implements EnginePort {
     }
     const partitions = this.#partitions;
     const rowsOf: number[][] = partitions.map(() => []);
-    const symbolOf: Array<string | null> = new Array<string | null>(n);
+    const idOf = new Int32Array(n);
     let budget = this.#admission === undefined ? Infinity : this.#admission.available() - this.#inFlight;
     for (let i = 0; i < n; i++) {
       const raw = batch.symbols[i];
-      const symbol = typeof raw === 'string' && raw !== '' ? this.#route(raw) : null;
-      symbolOf[i] = symbol;
-      if (symbol === null) {
+      const route = typeof raw === 'string' && raw !== '' ? this.#route(raw) : INVALID_ROUTE;
+      if (route === INVALID_ROUTE) {
         this.#refuse(call, i, RejectReason.InvalidSymbol, source);
         continue;
       }
@@ -658,7 +697,8 @@ export class ParallelEngine implements EnginePort {
         continue;
       }
       budget--;
-      rowsOf[partitionOf(symbol, partitions.length)]!.push(i);
+      idOf[i] = route.id;
+      rowsOf[route.partition]!.push(i);
     }
     for (const p of partitions) {
       const rows = rowsOf[p.index]!;
@@ -668,7 +708,7 @@ export class ParallelEngine implements EnginePort {
         length: rows.length,
         rows,
         col: rows,
-        symbols: symbolOf,
+        symbolIds: idOf,
         sources: batch.sources,
         price: batch.price,
         volume: batch.volume,
@@ -761,10 +801,9 @@ export class ParallelEngine implements EnginePort {
       const name = rows.sources[c] || rows.source;
       if (name !== sourceName) source = this.#nameId(p, 'source', (sourceName = name));
       const i = log.append(call, rows.rows[k]!);
-      const symbol = this.#nameId(p, 'symbol', rows.symbols[c]!);
       log.set(
         i,
-        symbol,
+        rows.symbolIds[c]!,
         source,
         rows.price[c]!,
         rows.volume[c]!,
@@ -776,15 +815,19 @@ export class ParallelEngine implements EnginePort {
     }
     // The ring is written from the log's columns, in one pass.
     writer.writeFrom(tail, log, log.at(log.end - n), n);
-    if (p.newNames.length > 0) {
-      // Before the rows are published, so the thread finds every name they use.
-      p.names.postMessage(p.newNames);
-      p.newNames = [];
-    }
+    // Before the rows are published, so the thread finds every name they use.
+    this.#postNames(p);
     this.#inFlight += n;
     p.tail += n;
     p.writer.publish(n);
     return handled;
+  }
+
+  /** Sends the names numbered since the last time on the partition's names port. */
+  #postNames(p: Partition): void {
+    if (p.newNames.length === 0) return;
+    p.names.postMessage(p.newNames);
+    p.newNames = [];
   }
 
   /** Drops the `n` oldest rows still in a partition's ring (drop-oldest), answering them. */
@@ -979,8 +1022,8 @@ interface PendingRows {
   /** Each row's index in its ingest call. */
   readonly rows: readonly number[];
   readonly col: ArrayLike<number>;
-  /** Normalized symbols. */
-  readonly symbols: ArrayLike<string | null>;
+  /** Each row's symbol, by its number in the partition. */
+  readonly symbolIds: ArrayLike<number>;
   /** Per-row sources ('' for the call's). */
   readonly sources: ArrayLike<string>;
   readonly price: ArrayLike<number>;
@@ -1005,7 +1048,7 @@ function copyRows(rows: PendingRows, from: number): PendingRows {
     length: n,
     rows: rows.rows.slice(from),
     col: Array.from({ length: n }, (_, k) => k),
-    symbols: pick(rows.symbols),
+    symbolIds: pick(rows.symbolIds),
     sources: pick(rows.sources),
     price: pick(rows.price),
     volume: pick(rows.volume),

@@ -6,18 +6,23 @@
  */
 import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 
+import type { Candle } from '../../core/candles.js';
+import { parseIntervals } from '../../core/interval.js';
 import { REJECT_REASONS, type RawTick } from '../../core/tick.js';
 import { Engine } from '../engine.js';
 import { TickBatch } from '../tick-batch.js';
 import type { SnapshotRecord } from '../engine-port.js';
-import type {
-  FromThread,
-  NameEntry,
-  ReplayRows,
-  SymbolView,
-  ThreadEvent,
-  ThreadInit,
-  ToThread,
+import { CandleColumnWriter, candleBuffers } from './candle-columns.js';
+import {
+  CANDLE_EVENT,
+  OBJECT_EVENT,
+  type FromThread,
+  type NameEntry,
+  type ReplayRows,
+  type SymbolView,
+  type ThreadEvent,
+  type ThreadInit,
+  type ToThread,
 } from './thread-wire.js';
 import { RingReader, type RingRows } from './tick-ring.js';
 
@@ -36,12 +41,18 @@ const symbols: string[] = [];
 const sources: string[] = [];
 let namesPort: MessagePort;
 
-// Per chunk: events, with the ordinal (among the accepted ticks of the run) they came before.
-let events: ThreadEvent[] = [];
-let ordinals: number[] = [];
-let acceptedTs: number[] = [];
+// The events of the message being made, in order: their kinds, their rows (while a run is
+// processed: the ordinal among the run's accepted ticks they came before; −1 outside a run), the
+// object events and the candles.
+let kinds: number[] = [];
+let eventRows: number[] = [];
+let objects: ThreadEvent[] = [];
+const candles = new CandleColumnWriter();
+let inRun = false;
+const acceptedTs: number[] = [];
 let replaying = false;
-let closing: ThreadEvent[] | undefined;
+const symbolIds = new Map<string, number>();
+let intervalIndex: Map<string, number>;
 const dirty = new Set<string>();
 let lastViews = 0;
 let ticksSinceSnapshot = 0;
@@ -52,7 +63,25 @@ function post(message: FromThread, transfer: ArrayBuffer[] = []): void {
 }
 
 function learnNames(entries: readonly NameEntry[]): void {
-  for (const e of entries) (e.kind === 'symbol' ? symbols : sources)[e.id] = e.name;
+  for (const e of entries) {
+    if (e.kind === 'symbol') {
+      symbols[e.id] = e.name;
+      symbolIds.set(e.name, e.id);
+    } else sources[e.id] = e.name;
+  }
+}
+
+/** The number of a symbol (the producer numbers every symbol before sending its rows or state). */
+function symbolId(name: string): number {
+  let id = symbolIds.get(name);
+  while (id === undefined) {
+    const received = receiveMessageOnPort(namesPort);
+    if (received === undefined)
+      throw new Error(`partition ${init.partition}: symbol ${name} was never numbered`);
+    learnNames(received.message as NameEntry[]);
+    id = symbolIds.get(name);
+  }
+  return id;
 }
 
 /** A name by number: one the producer sent on the names port before publishing its first row. */
@@ -74,21 +103,47 @@ function startEngine(): Engine {
     dirty.add(tick.symbol);
     if (!replaying) acceptedTs.push(tick.ts);
   });
+  const note = (kind: number, symbol: string): void => {
+    // A clock step changes open candles too: their symbol's view is sent again.
+    dirty.add(symbol);
+    kinds.push(kind);
+    eventRows.push(inRun ? acceptedTs.length : -1);
+  };
   const push = (event: ThreadEvent): void => {
     if (replaying) return;
-    // A clock step changes open candles too: their symbol's view is sent again.
-    dirty.add(event.event.symbol);
-    if (closing !== undefined) closing.push(event);
-    else {
-      events.push(event);
-      ordinals.push(acceptedTs.length);
-    }
+    objects.push(event);
+    note(OBJECT_EVENT, event.event.symbol);
+  };
+  const pushCandle = (candle: Candle): void => {
+    if (replaying) return;
+    candles.push(candle, symbolId(candle.symbol), intervalIndex.get(candle.interval)!);
+    note(CANDLE_EVENT, candle.symbol);
   };
   e.on('anomaly', (event) => push({ type: 'anomaly', event }));
   e.on('gap', (event) => push({ type: 'gap', event }));
-  e.on('candle', (candle) => push({ type: 'candle', event: candle.toJSON() }));
-  e.on('candleUpdate', (candle) => push({ type: 'candleUpdate', event: candle.toJSON() }));
+  e.on('candle', pushCandle);
+  e.on('candleUpdate', pushCandle);
   return e;
+}
+
+/** Posts a `done` message with the events made since the last one. */
+function postDone(
+  fields: Omit<Extract<FromThread, { type: 'done' }>, 'type' | 'kinds' | 'eventRows' | 'events' | 'candles'>,
+  transfer: ArrayBuffer[] = [],
+): void {
+  const kindsOut = Uint8Array.from(kinds);
+  const rowsOut = Int32Array.from(eventRows);
+  const candlesOut = candles.take();
+  const events = objects;
+  kinds = [];
+  eventRows = [];
+  objects = [];
+  post({ type: 'done', ...fields, kinds: kindsOut, eventRows: rowsOut, events, candles: candlesOut }, [
+    ...transfer,
+    kindsOut.buffer,
+    rowsOut.buffer,
+    ...candleBuffers(candlesOut),
+  ]);
 }
 
 /**
@@ -98,8 +153,7 @@ function startEngine(): Engine {
 function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?: Uint8Array): void {
   const status = new Uint8Array(n);
   const ts = new Float64Array(n);
-  const eventRows: number[] = [];
-  const chunkEvents: ThreadEvent[] = [];
+  const acceptedRows: number[] = [];
   let start = 0;
   while (start < n) {
     if (skip !== undefined && skip[start] === 1) {
@@ -128,21 +182,24 @@ function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?
         rows.ids[k],
       );
     }
-    events = [];
-    ordinals = [];
-    acceptedTs = [];
-    const result = engine.ingestBatch(batch, nameOf(sources, source), receivedAt);
+    acceptedTs.length = 0;
+    acceptedRows.length = 0;
+    const firstEvent = kinds.length;
+    inRun = true;
+    let result: ReturnType<Engine['ingestBatch']>;
+    try {
+      result = engine.ingestBatch(batch, nameOf(sources, source), receivedAt);
+    } finally {
+      inRun = false;
+    }
     for (const r of result.rejected) status[start + r.index] = REASON_CODE.get(r.reason)!;
-    const acceptedRows: number[] = [];
     for (let k = start; k < end; k++) {
       if (status[k] !== 0) continue;
       ts[k] = acceptedTs[acceptedRows.length]!;
       acceptedRows.push(k);
     }
-    for (let e = 0; e < events.length; e++) {
-      chunkEvents.push(events[e]!);
-      eventRows.push(acceptedRows[ordinals[e]!]!);
-    }
+    // The run's events came before the accepted tick of their ordinal: their row is that tick's.
+    for (let e = firstEvent; e < kinds.length; e++) eventRows[e] = acceptedRows[eventRows[e]!]!;
     start = end;
   }
   ticksSinceSnapshot += n;
@@ -150,20 +207,16 @@ function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?
     crashNext = false;
     throw new Error(`partition ${init.partition}: crash requested (test hook)`);
   }
-  const rowsOfEvents = Int32Array.from(eventRows);
-  post(
+  postDone(
     {
-      type: 'done',
       from,
       count: n,
       status,
       ts,
-      events: chunkEvents,
-      eventRows: rowsOfEvents,
       views: views(false),
       snapshot: ticksSinceSnapshot >= init.snapshotEveryTicks ? takeSnapshot() : undefined,
     },
-    [status.buffer, ts.buffer, rowsOfEvents.buffer],
+    [status.buffer, ts.buffer],
   );
 }
 
@@ -189,21 +242,16 @@ function views(force: boolean): SymbolView[] | undefined {
   return out;
 }
 
-/** Events of a clock step or of the end, posted as a `done` of no rows. */
+/** Events of a clock step or of the end (made since the last message), posted as a `done` of no rows. */
 function postSteps(
-  stepEvents: ThreadEvent[],
   extra: { advanced?: number; closedAll?: boolean; viewsAnswer?: boolean; round?: SnapshotRecord[] },
-  ready = views(stepEvents.length > 0 || extra.viewsAnswer === true),
+  ready = views(kinds.length > 0 || extra.viewsAnswer === true),
 ): void {
-  const eventRows = new Int32Array(stepEvents.length).fill(-1);
-  post({
-    type: 'done',
+  postDone({
     from: 0,
     count: 0,
     status: new Uint8Array(0),
     ts: new Float64Array(0),
-    events: stepEvents,
-    eventRows,
     views: ready,
     ...extra,
   });
@@ -256,7 +304,7 @@ async function loop(): Promise<void> {
   while (!reader.closed) {
     drain();
     const pending = views(false);
-    if (pending !== undefined) postSteps([], {}, pending);
+    if (pending !== undefined) postSteps({}, pending);
     await reader.waitForRows(dirty.size > 0 && reader.wantsViews ? init.viewsEveryMs : 1000);
   }
 }
@@ -273,7 +321,11 @@ port.on('message', (message: ToThread) => {
     init = message;
     namesPort = message.names;
     symbols.push(...message.symbols);
+    message.symbols.forEach((name, id) => symbolIds.set(name, id));
     sources.push(...message.sources);
+    intervalIndex = new Map(
+      parseIntervals(message.options.intervals).map((interval, k) => [interval.label, k]),
+    );
     reader = new RingReader(message.ring, message.chunkRows);
     batch = new TickBatch(message.chunkRows);
     engine = startEngine();
@@ -295,25 +347,19 @@ port.on('message', (message: ToThread) => {
       for (const x of message.snapshots) dirty.add(x.symbol);
     } else if (message.type === 'views') {
       drain();
-      postSteps([], { viewsAnswer: true });
+      postSteps({ viewsAnswer: true });
     } else if (message.type === 'round') {
       drain();
-      postSteps([], { round: engine.snapshotRecords(message.all) });
+      postSteps({ round: engine.snapshotRecords(message.all) });
     } else if (message.type === 'advance') {
       // The rows published before the step come first, as on one thread.
       drain();
-      closing = [];
       engine.advance(message.now);
-      const stepEvents = closing;
-      closing = undefined;
-      postSteps(stepEvents, { advanced: message.now });
+      postSteps({ advanced: message.now });
     } else {
       drain();
-      closing = [];
       engine.closeAll();
-      const stepEvents = closing;
-      closing = undefined;
-      postSteps(stepEvents, { closedAll: true });
+      postSteps({ closedAll: true });
     }
   } catch (err) {
     crash(err);

@@ -1,10 +1,11 @@
 import type { MessagePort } from 'node:worker_threads';
 
-import type { CandleData, CandleInit } from '../../core/candles.js';
+import type { CandleInit } from '../../core/candles.js';
 import type { Anomaly } from '../../core/spike-detector.js';
 import type { SymbolSnapshot, SymbolStats } from '../../core/symbol-state.js';
 import type { EngineOptions, GapEvent } from '../engine.js';
 import type { SnapshotRecord, SymbolActivity } from '../engine-port.js';
+import type { CandleColumnData } from './candle-columns.js';
 import type { TickColumnData } from './tick-columns.js';
 import type { RingBuffers } from './tick-ring.js';
 
@@ -68,11 +69,13 @@ export type ToThread =
   /** Test hook: the thread throws after processing its next chunk, before answering it. */
   | { readonly type: 'crash' };
 
+/** The events that travel as objects (rare); candles travel in columns (candle-columns.ts). */
 export type ThreadEvent =
-  | { readonly type: 'anomaly'; readonly event: Anomaly }
-  | { readonly type: 'candle'; readonly event: CandleData }
-  | { readonly type: 'candleUpdate'; readonly event: CandleData }
-  | { readonly type: 'gap'; readonly event: GapEvent };
+  { readonly type: 'anomaly'; readonly event: Anomaly } | { readonly type: 'gap'; readonly event: GapEvent };
+
+/** Kind of an event in a `done` message's order: the next object event, or the next candle. */
+export const OBJECT_EVENT = 0;
+export const CANDLE_EVENT = 1;
 
 export interface SymbolView {
   readonly stats: SymbolStats;
@@ -92,9 +95,14 @@ export type FromThread =
       readonly status: Uint8Array;
       /** Per row: the event time the engine used (accepted rows). */
       readonly ts: Float64Array;
-      readonly events: ThreadEvent[];
+      /** Per event, in the order the engine made them: OBJECT_EVENT or CANDLE_EVENT. */
+      readonly kinds: Uint8Array;
       /** Per event: the row it came with, −1 for a clock step's or the end's. */
       readonly eventRows: Int32Array;
+      /** The object events, in order. */
+      readonly events: ThreadEvent[];
+      /** The candles (closed: `candle`, open: `candleUpdate`), in order. */
+      readonly candles: CandleColumnData;
       /** The clock step this answers (events of `advance`), if any. */
       readonly advanced?: number;
       readonly views?: SymbolView[];

@@ -81,9 +81,7 @@ export class TickColumns implements TickColumnData {
     this.ts = move(this.ts, (c) => new Float64Array(c));
     this.seq = move(this.seq, (c) => new Float64Array(c));
     this.receivedAt = move(this.receivedAt, (c) => new Float64Array(c));
-    const ids = this.ids.slice(from, from + n);
-    ids.length = capacity;
-    this.ids = ids;
+    this.ids = moveToFrontOf(this.ids, from, n, capacity);
   }
 
   /** A copy of rows [from, from + n), as plain data (it can be posted to a thread). */
@@ -100,4 +98,25 @@ export class TickColumns implements TickColumnData {
       ids: this.ids.slice(from, to),
     };
   }
+}
+
+/**
+ * Moves `a[from, from + n)` to the front of an array of `capacity` slots (the same array when its
+ * length is `capacity`), the rest undefined. No slice and no `length` set: both allocate, and a
+ * grown length leaves holes that slow every later access.
+ */
+export function moveToFrontOf<T>(
+  a: Array<T | undefined>,
+  from: number,
+  n: number,
+  capacity: number,
+): Array<T | undefined> {
+  if (a.length === capacity) {
+    for (let k = 0; k < n; k++) a[k] = a[from + k];
+    a.fill(undefined, n, Math.min(from + n, capacity));
+    return a;
+  }
+  const b = new Array<T | undefined>(capacity).fill(undefined);
+  for (let k = 0; k < n; k++) b[k] = a[from + k];
+  return b;
 }

@@ -1,5 +1,5 @@
 import type { ReplayRows } from './thread-wire.js';
-import { TickColumns } from './tick-columns.js';
+import { moveToFrontOf, TickColumns } from './tick-columns.js';
 
 /** The ingest call a row belongs to: told each row's answer, resolved when all are in. */
 export interface RowOwner {
@@ -25,7 +25,7 @@ export class TickLog extends TickColumns {
 
   constructor(capacity = 1024) {
     super(capacity);
-    this.owner = new Array<RowOwner | undefined>(capacity);
+    this.owner = new Array<RowOwner | undefined>(capacity).fill(undefined);
     this.row = new Int32Array(capacity);
     this.dropped = new Uint8Array(capacity);
   }
@@ -77,9 +77,7 @@ export class TickLog extends TickColumns {
       this.row.copyWithin(0, s, s + n);
       this.dropped.copyWithin(0, s, s + n);
     }
-    const owner = this.owner.slice(s, s + n);
-    owner.length = cap;
-    this.owner = owner;
+    this.owner = moveToFrontOf(this.owner, s, n, cap);
     this.moveToFront(s, n, cap);
     this.#start = 0;
   }

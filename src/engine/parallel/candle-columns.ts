@@ -1,0 +1,113 @@
+import {
+  CLOSE,
+  END,
+  HIGH,
+  LOW,
+  OPEN,
+  PV_SUM,
+  REVISION,
+  SLOT,
+  START,
+  TRADES,
+  VOLUME,
+} from '../../core/candle-slot.js';
+import type { Candle, CandleData } from '../../core/candles.js';
+
+/**
+ * Candles as they travel from a partition thread to the main thread: one slot of SLOT doubles per
+ * candle (candle-slot.ts, as `Candle.store` writes it), its symbol by number (the producer's name
+ * table), its interval by index (the engine's intervals, in order) and whether it closed. A chunk
+ * closes about one candle every ten ticks: in columns they cost one copy each way, not an object
+ * on each thread and a structured clone between them.
+ */
+export interface CandleColumnData {
+  readonly length: number;
+  readonly slots: Float64Array;
+  readonly symbol: Int32Array;
+  readonly interval: Uint8Array;
+  readonly closed: Uint8Array;
+}
+
+/** Collects candles on a partition thread; `take` hands them over (transferable) and starts again. */
+export class CandleColumnWriter {
+  #length = 0;
+  #slots = new Float64Array(256 * SLOT);
+  #symbol = new Int32Array(256);
+  #interval = new Uint8Array(256);
+  #closed = new Uint8Array(256);
+
+  get length(): number {
+    return this.#length;
+  }
+
+  push(candle: Candle, symbol: number, interval: number): void {
+    const k = this.#length;
+    if (k === this.#symbol.length) this.#grow();
+    candle.store(this.#slots, k * SLOT);
+    this.#symbol[k] = symbol;
+    this.#interval[k] = interval;
+    this.#closed[k] = candle.closed ? 1 : 0;
+    this.#length = k + 1;
+  }
+
+  /** The candles pushed since the last `take`, in their own buffers. */
+  take(): CandleColumnData {
+    const n = this.#length;
+    this.#length = 0;
+    return {
+      length: n,
+      slots: this.#slots.slice(0, n * SLOT),
+      symbol: this.#symbol.slice(0, n),
+      interval: this.#interval.slice(0, n),
+      closed: this.#closed.slice(0, n),
+    };
+  }
+
+  #grow(): void {
+    const capacity = this.#symbol.length * 2;
+    const slots = new Float64Array(capacity * SLOT);
+    slots.set(this.#slots);
+    this.#slots = slots;
+    const symbol = new Int32Array(capacity);
+    symbol.set(this.#symbol);
+    this.#symbol = symbol;
+    const interval = new Uint8Array(capacity);
+    interval.set(this.#interval);
+    this.#interval = interval;
+    const closed = new Uint8Array(capacity);
+    closed.set(this.#closed);
+    this.#closed = closed;
+  }
+}
+
+/** Buffers of a CandleColumnData, to transfer with the message that carries it. */
+export function candleBuffers(c: CandleColumnData): ArrayBuffer[] {
+  return [c.slots.buffer, c.symbol.buffer, c.interval.buffer, c.closed.buffer] as ArrayBuffer[];
+}
+
+/** Candle `k` of the columns as plain data (what `Candle.toJSON` gives). */
+export function candleAt(
+  c: CandleColumnData,
+  k: number,
+  symbols: readonly string[],
+  intervals: readonly string[],
+): CandleData {
+  const f = c.slots;
+  const o = k * SLOT;
+  const volume = f[o + VOLUME]!;
+  return {
+    symbol: symbols[c.symbol[k]!]!,
+    interval: intervals[c.interval[k]!]!,
+    start: f[o + START]!,
+    end: f[o + END]!,
+    open: f[o + OPEN]!,
+    high: f[o + HIGH]!,
+    low: f[o + LOW]!,
+    close: f[o + CLOSE]!,
+    volume,
+    trades: f[o + TRADES]!,
+    vwap: volume > 0 ? f[o + PV_SUM]! / volume : null,
+    revision: f[o + REVISION]!,
+    closed: c.closed[k] === 1,
+  };
+}
