@@ -39,38 +39,8 @@ export const Ctrl = {
   WantCandleUpdates: 3,
   /** 1 while stats and open candles are being asked for: the partition sends them periodically. */
   WantViews: 4,
-  /** Waiters for rows (the consumer) and for room (the producer): a move of the other end
-   *  notifies only while there is one, since a notify costs a system call. */
-  RowWaiters: 5,
-  RoomWaiters: 6,
 } as const;
-const CTRL_WORDS = 7;
-
-/**
- * Waits until `ctrl[index]` is no longer `seen` (or `timeoutMs`), counted in `ctrl[waiters]` so the
- * other end notifies. The value is read again after the count went up: a move before that was not
- * notified, and is seen here; a move after it is (Atomics are sequentially consistent).
- */
-async function waitForChange(
-  ctrl: Int32Array,
-  index: number,
-  seen: number,
-  waiters: number,
-  timeoutMs: number,
-): Promise<void> {
-  Atomics.add(ctrl, waiters, 1);
-  try {
-    const waited = waitAsync(ctrl, index, seen, timeoutMs);
-    if (waited.async) await waited.value;
-  } finally {
-    Atomics.sub(ctrl, waiters, 1);
-  }
-}
-
-/** Wakes the waiters for a change of `ctrl[index]`, if there are any. */
-function notifyChange(ctrl: Int32Array, index: number, waiters: number): void {
-  if (Atomics.load(ctrl, waiters) > 0) Atomics.notify(ctrl, index);
-}
+const CTRL_WORDS = 5;
 
 export interface RingBuffers {
   readonly capacity: number;
@@ -198,7 +168,7 @@ export class RingWriter extends RingView {
   /** Makes `n` written rows visible and wakes the consumer. */
   publish(n: number): void {
     Atomics.add(this.ctrl, Ctrl.Tail, n);
-    notifyChange(this.ctrl, Ctrl.Tail, Ctrl.RowWaiters);
+    Atomics.notify(this.ctrl, Ctrl.Tail);
   }
 
   close(): void {
@@ -218,7 +188,8 @@ export class RingWriter extends RingView {
   async waitForRoom(timeoutMs: number): Promise<void> {
     const head = Atomics.load(this.ctrl, Ctrl.Head);
     if (this.free() > 0) return;
-    await waitForChange(this.ctrl, Ctrl.Head, head, Ctrl.RoomWaiters, timeoutMs);
+    const waited = waitAsync(this.ctrl, Ctrl.Head, head, timeoutMs);
+    if (waited.async) await waited.value;
   }
 }
 
@@ -296,7 +267,7 @@ export class RingReader extends RingView {
       }
       head = seen;
     }
-    notifyChange(ctrl, Ctrl.Head, Ctrl.RoomWaiters);
+    Atomics.notify(ctrl, Ctrl.Head);
     if (skip > 0) {
       rows.moveToFront(skip, n - skip);
       n -= skip;
@@ -310,6 +281,7 @@ export class RingReader extends RingView {
   async waitForRows(timeoutMs: number): Promise<void> {
     const tail = Atomics.load(this.ctrl, Ctrl.Tail);
     if (((tail - Atomics.load(this.ctrl, Ctrl.Head)) | 0) > 0 || this.closed) return;
-    await waitForChange(this.ctrl, Ctrl.Tail, tail, Ctrl.RowWaiters, timeoutMs);
+    const waited = waitAsync(this.ctrl, Ctrl.Tail, tail, timeoutMs);
+    if (waited.async) await waited.value;
   }
 }
