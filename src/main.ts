@@ -288,7 +288,7 @@ export async function createServer(
       storage.writer.setTickFilter(
         diskGuard.storesTicks && replays.storesAll
           ? undefined
-          : (source) => diskGuard.storesTicks && replays.stores(source),
+          : (source, receivedAt) => diskGuard.storesTickReceivedAt(receivedAt) && replays.stores(source),
       );
     const replays = new ReplayManager({
       ingest: (ticks, source, receivedAt) => engine.ingest(ticks, source, receivedAt),

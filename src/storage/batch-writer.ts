@@ -168,7 +168,7 @@ export class BatchWriter {
   #lastWriteMs = 0;
   #onCommit: ((rows: number, seconds: number) => void) | undefined;
   #lastError: string | null = null;
-  #storesTick: ((source: string) => boolean) | undefined;
+  #storesTick: ((source: string, receivedAt: number) => boolean) | undefined;
   #ticksNotStored = 0;
 
   constructor(
@@ -256,7 +256,7 @@ export class BatchWriter {
    * Decides per accepted tick whether its raw row is stored; the engine's candles, anomalies and
    * statistics are stored either way. Absent: every tick is.
    */
-  setTickFilter(filter: ((source: string) => boolean) | undefined): void {
+  setTickFilter(filter: ((source: string, receivedAt: number) => boolean) | undefined): void {
     this.#storesTick = filter;
   }
 
@@ -390,7 +390,7 @@ export class BatchWriter {
    */
   readonly onTick = (e: PortTickEvent): void => {
     if (this.#closing) return;
-    if (this.#storesTick !== undefined && !this.#storesTick(e.source)) {
+    if (this.#storesTick !== undefined && !this.#storesTick(e.source, e.receivedAt)) {
       this.#ticksNotStored++;
       return;
     }

@@ -50,6 +50,8 @@ export class DiskGuard {
   readonly #samples: Array<{ at: number; sizeBytes: number }> = [];
   #last: DiskMeasure | undefined;
   #low = false;
+  /** When the guard last closed (wall-clock ms, the clock of a tick's receive time). */
+  #lowSince = 0;
   #walking = false;
   #timer: NodeJS.Timeout | undefined;
 
@@ -63,6 +65,15 @@ export class DiskGuard {
   /** False while free space is below the floor. */
   get storesTicks(): boolean {
     return !this.#low;
+  }
+
+  /**
+   * Whether a tick received at `receivedAt` (wall-clock ms) is stored: yes while the guard is open,
+   * and for ticks received before it closed. A threaded engine hands a tick to the writer a little
+   * after it was taken in; what was admitted while the guard was open is stored as on one thread.
+   */
+  storesTickReceivedAt(receivedAt: number): boolean {
+    return !this.#low || receivedAt <= this.#lowSince;
   }
 
   async start(): Promise<void> {
@@ -122,6 +133,7 @@ export class DiskGuard {
         'disk space back above the floor: raw ticks are stored again',
       );
     const changed = low !== this.#low;
+    if (low && !this.#low) this.#lowSince = Date.now();
     this.#low = low;
     if (changed) this.#options.onChange?.(!low);
   }

@@ -130,11 +130,10 @@ export const priceRoutes: FastifyPluginAsync<PriceRouteOptions> = async (
       if (refused !== undefined) return refused;
       const now = Date.now();
       const tick = await engine.ingestOne(request.body, 'http', now);
+      // A threaded engine answers later, and the disk guard may have closed meanwhile: the tick
+      // is stored all the same, since it was received while the guard was open (the writer asks
+      // DiskGuard.storesTickReceivedAt), so the acknowledgement below is kept.
       if (typeof tick === 'string') return rejectTick(reply, tick);
-      // A threaded engine answers later: the disk guard may have closed meanwhile, and the tick
-      // may not be stored. Refused then (the client sends it again), never acknowledged unkept.
-      const late = refusePersisted(request.query.ack, reply);
-      if (late !== undefined) return late;
       const answer = {
         symbol: tick.symbol,
         price: tick.price,
@@ -203,8 +202,6 @@ export const priceRoutes: FastifyPluginAsync<PriceRouteOptions> = async (
         }
       }
       const result = await engine.ingest(ticks as RawTick[], 'http', Date.now());
-      const late = refusePersisted(request.query.ack, reply);
-      if (late !== undefined) return late;
       await waitIfAsked(request.query.ack, result);
       return result;
     },
