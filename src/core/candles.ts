@@ -147,26 +147,12 @@ export class Candle implements CandleData {
 
   /** Everything needed to rebuild this candle exactly. */
   toInit(): CandleInit {
-    // A literal, not a spread of toJSON() (three times slower): snapshots make one per open
-    // candle of every symbol. The fields and their order are toJSON()'s, then the exact ones.
-    const init: CandleInit & Pick<CandleData, 'vwap'> = {
-      symbol: this.symbol,
-      interval: this.interval,
-      start: this.start,
-      end: this.end,
-      open: this.open,
-      high: this.high,
-      low: this.low,
-      close: this.close,
-      volume: this.volume,
-      trades: this.trades,
-      vwap: this.vwap,
-      revision: this.revision,
-      closed: this.closed,
-      pvSum: this.#pvSum,
-      openTs: this.#openTs,
-      closeTs: this.#closeTs,
-    };
+    // toJSON() and three fields added, not a spread of it (three times slower): snapshots make one
+    // per open candle of every symbol. The keys keep toJSON()'s order, then the exact ones.
+    const init = this.toJSON() as CandleData & { pvSum: number; openTs: number; closeTs: number };
+    init.pvSum = this.#pvSum;
+    init.openTs = this.#openTs;
+    init.closeTs = this.#closeTs;
     return init;
   }
 

@@ -1,17 +1,5 @@
-import {
-  CLOSE,
-  END,
-  HIGH,
-  LOW,
-  OPEN,
-  PV_SUM,
-  REVISION,
-  SLOT,
-  START,
-  TRADES,
-  VOLUME,
-} from '../../core/candle-slot.js';
-import type { Candle, CandleData } from '../../core/candles.js';
+import { SLOT } from '../../core/candle-slot.js';
+import { Candle, type CandleData } from '../../core/candles.js';
 
 /**
  * Candles as they travel from a partition thread to the main thread: one slot of SLOT doubles per
@@ -92,22 +80,8 @@ export function candleAt(
   symbols: readonly string[],
   intervals: readonly string[],
 ): CandleData {
-  const f = c.slots;
-  const o = k * SLOT;
-  const volume = f[o + VOLUME]!;
-  return {
-    symbol: symbols[c.symbol[k]!]!,
-    interval: intervals[c.interval[k]!]!,
-    start: f[o + START]!,
-    end: f[o + END]!,
-    open: f[o + OPEN]!,
-    high: f[o + HIGH]!,
-    low: f[o + LOW]!,
-    close: f[o + CLOSE]!,
-    volume,
-    trades: f[o + TRADES]!,
-    vwap: volume > 0 ? f[o + PV_SUM]! / volume : null,
-    revision: f[o + REVISION]!,
-    closed: c.closed[k] === 1,
-  };
+  const closed = c.closed[k] === 1;
+  return new Candle()
+    .load(symbols[c.symbol[k]!]!, intervals[c.interval[k]!]!, c.slots, k * SLOT, closed)
+    .toJSON();
 }
