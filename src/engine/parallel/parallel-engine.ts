@@ -29,8 +29,10 @@ import { TickBatch } from '../tick-batch.js';
 import { candleAt, type CandleColumnData } from './candle-columns.js';
 import {
   CANDLE_EVENT,
+  stateSnapshots,
   type FromThread,
   type NameEntry,
+  type PartitionState,
   type SymbolView,
   type ToThread,
 } from './thread-wire.js';
@@ -148,7 +150,8 @@ interface Partition {
   tail: number;
   /** Absolute position of the next row to be answered. */
   answered: number;
-  snapshot: SymbolSnapshot[];
+  /** The state the partition restarts from (at `snapshotAt`). */
+  snapshot: PartitionState;
   snapshotAt: number;
   advances: Array<{ at: number; now: number }>;
   /** Writes waiting for room (block): later writes queue behind them to keep the order. */
@@ -611,7 +614,7 @@ export class ParallelEngine implements EnginePort {
       const mine = parts[p.index]!;
       if (mine.length === 0) continue;
       // The restart point until the partition sends a snapshot of its own.
-      const kept = new Map(p.snapshot.map((x) => [x.symbol, x]));
+      const kept = new Map(stateSnapshots(p.snapshot).map((x) => [x.symbol, x]));
       for (const x of mine) {
         kept.set(x.symbol, x);
         const id = this.#nameId(p, 'symbol', x.symbol);

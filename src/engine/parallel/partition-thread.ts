@@ -4,6 +4,7 @@
  * `done` message per chunk with every event the chunk made. Started by ParallelEngine; no I/O but
  * its ports.
  */
+import { serialize } from 'node:v8';
 import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 
 import type { Candle } from '../../core/candles.js';
@@ -19,6 +20,8 @@ import {
   type FromThread,
   type NameEntry,
   type ReplayRows,
+  type SerializedState,
+  stateSnapshots,
   type SymbolView,
   type ThreadEvent,
   type ThreadInit,
@@ -220,9 +223,9 @@ function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?
   );
 }
 
-function takeSnapshot(): ReturnType<Engine['snapshot']> {
+function takeSnapshot(): SerializedState {
   ticksSinceSnapshot = 0;
-  return engine.snapshot();
+  return serialize(engine.snapshot());
 }
 
 /** Stats and open candles of the symbols changed since the last views (at most every viewsEveryMs). */
@@ -280,7 +283,7 @@ function rawOf(rows: ReplayRows, k: number): RawTick {
 
 /** A restart: the last snapshot, the rows answered since (no events), then the unanswered ones. */
 function restore(restore: NonNullable<ThreadInit['restore']>): void {
-  engine.restore(restore.snapshot);
+  engine.restore(stateSnapshots(restore.snapshot));
   const { replay, redo } = restore;
   replaying = true;
   let a = 0;

@@ -1,3 +1,4 @@
+import { deserialize } from 'node:v8';
 import type { MessagePort } from 'node:worker_threads';
 
 import type { CandleInit } from '../../core/candles.js';
@@ -23,6 +24,22 @@ export interface NameEntry {
   readonly name: string;
 }
 
+/**
+ * A partition's state as the thread sends it back every `snapshotEveryTicks`: its SymbolSnapshot[]
+ * in V8's serialization (node:v8), bytes the main thread keeps without reading them (it needs them
+ * only to restart the partition), where an object graph would be rebuilt on the main thread and
+ * kept in its heap.
+ */
+export type SerializedState = Uint8Array;
+
+/** The state a partition restarts from: its last serialized state, or snapshots (recovery). */
+export type PartitionState = SerializedState | readonly SymbolSnapshot[];
+
+/** The snapshots of a partition state. */
+export function stateSnapshots(state: PartitionState): readonly SymbolSnapshot[] {
+  return state instanceof Uint8Array ? (deserialize(state) as SymbolSnapshot[]) : state;
+}
+
 /** Rows to feed again after a restart, in columns (symbols and sources by number). */
 export interface ReplayRows extends TickColumnData {
   readonly length: number;
@@ -45,9 +62,9 @@ export interface ThreadInit {
   readonly snapshotEveryTicks: number;
   /** Stats and open candles of the symbols that changed are sent back at most this often. */
   readonly viewsEveryMs: number;
-  /** A restart: the partition's last snapshot, then the rows after it (replayed: no events). */
+  /** A restart: the partition's last state, then the rows after it (replayed: no events). */
   readonly restore?: {
-    readonly snapshot: readonly SymbolSnapshot[];
+    readonly snapshot: PartitionState;
     readonly replay: ReplayRows;
     /** Rows taken from the ring by the thread that died and not answered: processed again. */
     readonly redo: ReplayRows;
@@ -107,7 +124,7 @@ export type FromThread =
       readonly advanced?: number;
       readonly views?: SymbolView[];
       /** The partition's state after this message's rows. */
-      readonly snapshot?: SymbolSnapshot[];
+      readonly snapshot?: SerializedState;
       readonly closedAll?: boolean;
       /** The answer to a `views` request. */
       readonly viewsAnswer?: boolean;
