@@ -130,10 +130,10 @@ export const priceRoutes: FastifyPluginAsync<PriceRouteOptions> = async (
       if (refused !== undefined) return refused;
       const now = Date.now();
       const tick = await engine.ingestOne(request.body, 'http', now);
+      if (typeof tick === 'string') return rejectTick(reply, tick);
       // A threaded engine answers later, and the disk guard may have closed meanwhile: the tick
       // is stored all the same, since it was received while the guard was open (the writer asks
       // DiskGuard.storesTickReceivedAt), so the acknowledgement below is kept.
-      if (typeof tick === 'string') return rejectTick(reply, tick);
       const answer = {
         symbol: tick.symbol,
         price: tick.price,

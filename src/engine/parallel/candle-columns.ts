@@ -1,4 +1,4 @@
-import { SLOT } from '../../core/candle-slot.js';
+import { SLOT, START } from '../../core/candle-slot.js';
 import { Candle, type CandleData } from '../../core/candles.js';
 
 /**
@@ -53,24 +53,27 @@ export class CandleColumnWriter {
 
   #grow(): void {
     const capacity = this.#symbol.length * 2;
-    const slots = new Float64Array(capacity * SLOT);
-    slots.set(this.#slots);
-    this.#slots = slots;
-    const symbol = new Int32Array(capacity);
-    symbol.set(this.#symbol);
-    this.#symbol = symbol;
-    const interval = new Uint8Array(capacity);
-    interval.set(this.#interval);
-    this.#interval = interval;
-    const closed = new Uint8Array(capacity);
-    closed.set(this.#closed);
-    this.#closed = closed;
+    this.#slots = grown(this.#slots, new Float64Array(capacity * SLOT));
+    this.#symbol = grown(this.#symbol, new Int32Array(capacity));
+    this.#interval = grown(this.#interval, new Uint8Array(capacity));
+    this.#closed = grown(this.#closed, new Uint8Array(capacity));
   }
+}
+
+/** `to` with `from` copied to its front. */
+function grown<T extends Float64Array | Int32Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
 }
 
 /** Buffers of a CandleColumnData, to transfer with the message that carries it. */
 export function candleBuffers(c: CandleColumnData): ArrayBuffer[] {
   return [c.slots.buffer, c.symbol.buffer, c.interval.buffer, c.closed.buffer] as ArrayBuffer[];
+}
+
+/** The start of candle `k` of the columns (what identifies it among its symbol's open candles). */
+export function candleStartAt(c: CandleColumnData, k: number): number {
+  return c.slots[k * SLOT + START]!;
 }
 
 /** Candle `k` of the columns as plain data (what `Candle.toJSON` gives). */

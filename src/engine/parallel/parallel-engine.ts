@@ -1,6 +1,5 @@
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 
-import { SLOT, START } from '../../core/candle-slot.js';
 import { Candle, type CandleData, type CandleInit } from '../../core/candles.js';
 import { parseIntervals, type Interval } from '../../core/interval.js';
 import type { Anomaly } from '../../core/spike-detector.js';
@@ -26,7 +25,7 @@ import { startModuleWorker } from '../../runtime/module-worker.js';
 import { partitionOf } from '../partition.js';
 import { EngineCounts } from '../engine-counts.js';
 import { TickBatch } from '../tick-batch.js';
-import { candleAt, type CandleColumnData } from './candle-columns.js';
+import { candleAt, candleStartAt, type CandleColumnData } from './candle-columns.js';
 import {
   CANDLE_EVENT,
   stateSnapshots,
@@ -506,7 +505,7 @@ export class ParallelEngine implements EnginePort {
     const view = this.#views.get(symbols[candles.symbol[k]!]!);
     if (view === undefined) return;
     const interval = this.#intervalLabels[candles.interval[k]!];
-    const start = candles.slots[k * SLOT + START];
+    const start = candleStartAt(candles, k);
     const at = view.open.findIndex((c) => c.interval === interval && c.start === start);
     if (at >= 0) view.open.splice(at, 1);
   }

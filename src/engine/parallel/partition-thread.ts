@@ -74,29 +74,29 @@ function learnNames(entries: readonly NameEntry[]): void {
   }
 }
 
-/** The number of a symbol (the producer numbers every symbol before sending its rows or state). */
-function symbolId(name: string): number {
-  let id = symbolIds.get(name);
-  while (id === undefined) {
+/**
+ * What `find` finds in the name tables, reading the names port until it does: the producer sends
+ * every name it numbers there before publishing a row or a state that uses it.
+ */
+function named<T>(find: () => T | undefined, what: string): T {
+  let found = find();
+  while (found === undefined) {
     const received = receiveMessageOnPort(namesPort);
-    if (received === undefined)
-      throw new Error(`partition ${init.partition}: symbol ${name} was never numbered`);
+    if (received === undefined) throw new Error(`partition ${init.partition}: ${what} never arrived`);
     learnNames(received.message as NameEntry[]);
-    id = symbolIds.get(name);
+    found = find();
   }
-  return id;
+  return found;
 }
 
-/** A name by number: one the producer sent on the names port before publishing its first row. */
+/** A name by number. */
 function nameOf(table: string[], id: number): string {
-  let name = table[id];
-  while (name === undefined) {
-    const received = receiveMessageOnPort(namesPort);
-    if (received === undefined) throw new Error(`partition ${init.partition}: name ${id} never arrived`);
-    learnNames(received.message as NameEntry[]);
-    name = table[id];
-  }
-  return name;
+  return table[id] ?? named(() => table[id], `name ${id}`);
+}
+
+/** The number of a symbol. */
+function symbolId(name: string): number {
+  return symbolIds.get(name) ?? named(() => symbolIds.get(name), `the number of symbol ${name}`);
 }
 
 function startEngine(): Engine {
