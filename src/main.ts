@@ -233,6 +233,8 @@ export async function createServer(
       metrics,
       dayAggregates: aggregates,
       history: storage.database.marketData,
+      // A symbol's channels numbered alike on every node: by its counts in the engine's copy.
+      counted: cluster === undefined ? undefined : { base: cluster.seqBase, counts: cluster.engine },
     });
     hub.start();
     onClose(() => hub.stop());

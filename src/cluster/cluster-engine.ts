@@ -56,6 +56,17 @@ export class ClusterEngine extends Engine {
     return super.ingest(ticks, source, receivedAt);
   }
 
+  /**
+   * Nothing: the wall clock closes a node's copy of a partition's candles where the partition's
+   * owner said it did (`mirrorAdvance`, from the live feed), so they close alike on every node.
+   */
+  override advance(_now: number): void {}
+
+  /** Moves the quiet symbols' watermarks as the partition owner did at `now` (a live clock message). */
+  mirrorAdvance(now: number): void {
+    super.advance(now);
+  }
+
   /** Whether ingest goes to the cluster. */
   get publishing(): boolean {
     return this.#publisher !== undefined;

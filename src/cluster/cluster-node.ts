@@ -36,6 +36,11 @@ export interface ClusterStatus {
 
 export interface ClusterNode {
   readonly engine: ClusterEngine;
+  /**
+   * Where the cluster's per-symbol channel numbers start (microseconds since the epoch when the
+   * cluster was first started, kept in its meta bucket): the same on every node and across restarts.
+   */
+  readonly seqBase: number;
   /** Resolves once JetStream has acknowledged every tick this node published before the call. */
   persisted(): Promise<void>;
   status(): ClusterStatus;
@@ -125,6 +130,17 @@ export async function startClusterNode(
           `cluster ${cluster.name} has ${existing} partitions; this node is configured with cluster.partitions=${cluster.partitions} and does not join`,
         );
     }
+    try {
+      await meta.create('seqBase', String(Date.now() * 1000));
+    } catch {
+      // Made by the cluster's first node.
+    }
+    const seqBase = Number((await meta.get('seqBase'))?.string());
+    if (!Number.isSafeInteger(seqBase))
+      throw new TickstreamError(
+        ErrorCode.ClusterMismatch,
+        `cluster ${cluster.name} has no valid seqBase in ${names.metaBucket}`,
+      );
     const kv = await js.views.kv(names.leaseBucket, { history: 1, ttl: cluster.leaseTtlMs });
 
     const store = new ClusterStore(database, cluster.name);
@@ -205,6 +221,7 @@ export async function startClusterNode(
     };
     return {
       engine,
+      seqBase,
       persisted: () => publisher.persisted(),
       status,
       ping: async () => {

@@ -85,6 +85,10 @@ export class LiveFeed {
       view.held.push(message);
       return;
     }
+    if (message.clock !== undefined && message.seq === view.lastSeq) {
+      this.#engine.mirrorAdvance(message.clock);
+      return;
+    }
     if (message.seq <= view.lastSeq) return; // applied already (published again by a new owner)
     if (message.prev > view.lastSeq) {
       this.#resyncs++;

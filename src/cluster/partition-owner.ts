@@ -239,6 +239,12 @@ export class PartitionOwner {
     } finally {
       this.#collect = undefined;
     }
+    // Every node's copy moves its watermarks at the same point (src/cluster/live-feed.ts).
+    const at = this.#committed;
+    this.#deps.nc.publish(
+      this.#deps.names.liveSubject(this.partition),
+      encodeLive({ partition: this.partition, seq: at, prev: at, clock: now, ticks: emptyColumns('', now) }),
+    );
     if (collect.candles.size > 0) await this.#commit(collect, this.#committed);
   }
 

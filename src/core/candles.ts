@@ -246,6 +246,8 @@ export class CandleSet {
   #nextEnd = Infinity;
   /** The largest close time of any slot (every tick added, every bucket restored). */
   #maxCloseTs = -Infinity;
+  /** Per interval, buckets closed so far (counted before each is emitted). */
+  readonly #closes: Float64Array;
 
   constructor(symbol: string, intervals: readonly Interval[]) {
     this.symbol = symbol;
@@ -254,6 +256,7 @@ export class CandleSet {
     this.#older = Array.from({ length: n }, () => new Offsets());
     this.#revisable = Array.from({ length: n }, () => new Offsets());
     this.#live = Array.from({ length: n }, () => new Candle());
+    this.#closes = new Float64Array(n);
     // The newest slots, and one overflow slot per interval: the bucket still open behind the newest.
     this.#f = new Float64Array(2 * n * SLOT);
     for (let k = 0; k < n; k++) this.#f[k * SLOT + START] = NaN;
@@ -365,6 +368,7 @@ export class CandleSet {
       let closed = 0;
       while (closed < older.n && this.#f[older.a[closed]! + END]! <= watermark) {
         const o = older.a[closed++]!;
+        this.#closes[k]!++;
         sink.candle(this.#emitted(k, o));
         if (this.#f[o + END]! > eventWatermark) revisable.push(o);
         else this.#free.push(o);
@@ -373,6 +377,7 @@ export class CandleSet {
       const newest = k * SLOT;
       // A cleared newest slot has a NaN start (and a stale end).
       if (older.n === 0 && this.#f[newest] === this.#f[newest] && this.#f[newest + END]! <= watermark) {
+        this.#closes[k]!++;
         sink.candle(this.#emitted(k, newest));
         if (this.#f[newest + END]! > eventWatermark) revisable.push(this.#copy(newest));
         this.#f[newest] = NaN;
@@ -415,6 +420,27 @@ export class CandleSet {
   /** Closes and emits every open bucket (end of a finite input). */
   closeAll(sink: CandleSink): void {
     this.closeUpTo(Infinity, Infinity, sink);
+  }
+
+  /** Buckets of interval `k` closed so far. */
+  closes(k: number): number {
+    return this.#closes[k]!;
+  }
+
+  /** Buckets closed so far by interval label, or undefined when none has closed (snapshots). */
+  closesByLabel(): Record<string, number> | undefined {
+    let out: Record<string, number> | undefined;
+    for (let k = 0; k < this.intervals.length; k++)
+      if (this.#closes[k]! > 0) (out ??= {})[this.intervals[k]!.label] = this.#closes[k]!;
+    return out;
+  }
+
+  /** Puts back the close counts of a snapshot (labels no longer configured are ignored). */
+  restoreCloses(closes: Readonly<Record<string, number>>): void {
+    for (let k = 0; k < this.intervals.length; k++) {
+      const count = closes[this.intervals[k]!.label];
+      if (typeof count === 'number' && Number.isFinite(count)) this.#closes[k] = count;
+    }
   }
 
   /** Copies of the open candles, by interval (shortest first), oldest first. */

@@ -48,6 +48,8 @@ export interface SymbolStats {
 export interface SymbolSnapshot {
   readonly symbol: string;
   readonly updateCount: number;
+  /** Anomalies flagged so far (absent: none); with `candleCloses`, what numbers a cluster's channels alike on every node. */
+  readonly anomalyCount?: number;
   readonly currentPrice: number;
   readonly minPrice: number;
   readonly maxPrice: number;
@@ -66,6 +68,8 @@ export interface SymbolSnapshot {
   readonly revisableCandles?: readonly CandleInit[];
   /** How far the wall clock had moved the watermark (absent: not at all). */
   readonly clockWatermark?: number;
+  /** Candles closed so far per interval label (absent: none). */
+  readonly candleCloses?: Readonly<Record<string, number>>;
   readonly sequences: ReadonlyArray<{ readonly source: string; readonly seq: number }>;
   readonly ids: readonly string[];
 }
@@ -81,6 +85,8 @@ export class SymbolState {
   readonly symbol: string;
   currentPrice = NaN;
   updateCount = 0;
+  /** Anomalies flagged so far. */
+  anomalyCount = 0;
   minPrice = Infinity;
   maxPrice = -Infinity;
   volume = 0;
@@ -168,9 +174,15 @@ export class SymbolState {
     this.lastTs = t;
     const fired = this.#spikes.push(t, price);
     if (fired !== 0) {
-      if ((fired & SPIKE_UP) !== 0) sink.anomaly(this.#spikes.anomaly(this.symbol, Direction.Up, price, ts));
-      if ((fired & SPIKE_DOWN) !== 0)
+      // Counted before each is emitted: a listener reads the count that numbers it (eventCount).
+      if ((fired & SPIKE_UP) !== 0) {
+        this.anomalyCount++;
+        sink.anomaly(this.#spikes.anomaly(this.symbol, Direction.Up, price, ts));
+      }
+      if ((fired & SPIKE_DOWN) !== 0) {
+        this.anomalyCount++;
         sink.anomaly(this.#spikes.anomaly(this.symbol, Direction.Down, price, ts));
+      }
     }
 
     // The `watermark` getter, inlined: V8 left it a call on this path.
@@ -214,6 +226,14 @@ export class SymbolState {
     };
   }
 
+  /**
+   * Candle events of interval `k` so far: one per accepted tick (its bucket's update or revision)
+   * and one per close. Counted whether or not the updates are emitted.
+   */
+  candleEvents(k: number): number {
+    return this.updateCount + this.#candles.closes(k);
+  }
+
   /** Copies of the open candles of every interval, shortest interval first, oldest first. */
   openCandles(): Candle[] {
     return this.#candles.openCandles();
@@ -240,6 +260,9 @@ export class SymbolState {
     } as { -readonly [K in keyof SymbolSnapshot]?: SymbolSnapshot[K] };
     // JSON has no ±Infinity or NaN: leave out what has no finite value.
     if (Number.isFinite(this.#clockWatermark)) snapshot.clockWatermark = this.#clockWatermark;
+    if (this.anomalyCount > 0) snapshot.anomalyCount = this.anomalyCount;
+    const closes = this.#candles.closesByLabel();
+    if (closes !== undefined) snapshot.candleCloses = closes;
     snapshot.sequences = this.#sequence.sequences();
     snapshot.ids = this.#sequence.ids();
     return snapshot as SymbolSnapshot;
@@ -267,6 +290,8 @@ export class SymbolState {
     for (const init of snapshot.openCandles) state.#candles.restore(init);
     for (const init of snapshot.revisableCandles ?? []) state.#candles.restore(init);
     state.#clockWatermark = finiteOr(snapshot.clockWatermark, -Infinity);
+    state.anomalyCount = finiteOr(snapshot.anomalyCount, 0);
+    if (snapshot.candleCloses !== undefined) state.#candles.restoreCloses(snapshot.candleCloses);
     return state;
   }
 }

@@ -112,6 +112,9 @@ const SCRATCH_ROWS = 1024;
 /** Raw symbols seen in a non-normalized spelling, kept to skip normalizing them on every tick. */
 const ALIAS_CAPACITY = 10_000;
 
+/** What `Engine.eventCount` counts. */
+export type EventKind = 'ticks' | 'anomalies' | 'candles';
+
 /**
  * Routes ticks to per-symbol state, emits events, answers snapshots. Synchronous and free of I/O:
  * it takes ticks and clock readings; adapters do the rest (DESIGN §1, §8).
@@ -478,6 +481,21 @@ export class Engine {
 
   stats(symbol: string): SymbolStats | undefined {
     return this.state(symbol)?.stats();
+  }
+
+  /**
+   * How many events of `kind` a symbol has had, counted in its state (and its snapshots), so the
+   * same ticks in the same order give the same count wherever they are applied: accepted ticks,
+   * anomalies, or the candle events of one interval (one per tick, one per close). Read inside a
+   * listener it includes the event being emitted. 0 for a symbol without state.
+   */
+  eventCount(symbol: string, kind: EventKind, interval?: string): number {
+    const state = this.#symbols.get(symbol);
+    if (state === undefined) return 0;
+    if (kind === 'ticks') return state.updateCount;
+    if (kind === 'anomalies') return state.anomalyCount;
+    const k = this.intervals.findIndex((i) => i.label === interval);
+    return k < 0 ? 0 : state.candleEvents(k);
   }
 
   /** Stats of every symbol, by name. */

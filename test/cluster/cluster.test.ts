@@ -307,6 +307,41 @@ async function checkStorage(databaseUrl: string, sent: SentTick[], dir: string):
   }
 }
 
+/** A symbol's channels a client on each of two nodes follows: they must number them alike. */
+const COUNTED = ['ticks.C00.X', 'stats.C00.X', 'candles.1s.C00.X', 'anomalies.C07.X'];
+
+interface Envelope {
+  channel?: string;
+  seq?: number;
+  type?: string;
+  data?: unknown;
+  op?: string;
+}
+
+/** A /ws client that keeps, per channel, every update's data by seq (and the last envelope). */
+async function channelClient(
+  url: string,
+  token: string,
+  channels: string[],
+  fromSeq?: Record<string, number>,
+): Promise<{ updates: Map<string, Map<number, string>>; first: Map<string, Envelope>; close(): void }> {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/ws?access_token=${token}`);
+  const updates = new Map<string, Map<number, string>>(channels.map((c) => [c, new Map()]));
+  const first = new Map<string, Envelope>();
+  ws.on('message', (data: Buffer) => {
+    const m = JSON.parse(data.toString()) as Envelope;
+    if (m.channel === undefined || m.seq === undefined) return;
+    if (!first.has(m.channel)) first.set(m.channel, m);
+    if (m.type === 'update') updates.get(m.channel)?.set(m.seq, JSON.stringify(m.data));
+  });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  ws.send(JSON.stringify({ op: 'subscribe', channels, ...(fromSeq === undefined ? {} : { fromSeq }) }));
+  return { updates, first, close: () => ws.close() };
+}
+
 describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeout: 300_000 }, () => {
   const cluster = `t${process.pid}${randomBytes(3).toString('hex')}`;
   let database: TestDatabase;
@@ -314,6 +349,8 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
   let nodes: NodeProcess[] = [];
   const sent: SentTick[] = [];
   const series = new Series();
+  /** The last seq of ticks.C00.X the first test saw: the restarted cluster continues after it. */
+  let lastTickSeq = NaN;
 
   const start = (nodeId: string) =>
     startNode({
@@ -373,6 +410,9 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
       ws.once('error', reject);
     });
     ws.send(JSON.stringify({ op: 'subscribe', channels: ['ticks.*'] }));
+    // A symbol's channels on two survivors: numbered alike on both (counted channels).
+    const onSurvivor = await channelClient(survivor.url, token, COUNTED);
+    const onFirst = await channelClient(nodes[0]!.url, token, COUNTED);
     await new Promise((r) => setTimeout(r, 500));
 
     const BATCHES = 40;
@@ -416,6 +456,32 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
       `the survivor's WebSocket client missed ${missing.length} ticks, e.g. ${missing[0]?.id}`,
     );
 
+    // Every update both clients saw carries the same seq and data on both nodes.
+    for (const channel of COUNTED) {
+      const a = onSurvivor.updates.get(channel)!;
+      const b = onFirst.updates.get(channel)!;
+      let both = 0;
+      for (const [seq, data] of a) {
+        if (!b.has(seq)) continue;
+        both++;
+        assert.equal(b.get(seq), data, `${channel} seq ${seq}: the same message on both nodes`);
+      }
+      assert.ok(both > 0 || channel.startsWith('anomalies'), `${channel}: updates seen on both nodes`);
+    }
+    assert.ok(onSurvivor.updates.get('ticks.C00.X')!.size >= 30, 'ticks.C00.X updates on the survivor');
+    // A client moving to another node resumes there from the seq it last saw on the first.
+    const seen00 = [...onSurvivor.updates.get('ticks.C00.X')!.keys()].sort((x, y) => x - y);
+    const from = seen00[seen00.length - 6]!;
+    const moved = await channelClient(nodes[0]!.url, token, ['ticks.C00.X'], { 'ticks.C00.X': from });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(moved.first.get('ticks.C00.X')?.type, 'update', 'resumed from history, not reset');
+    assert.deepEqual(
+      [...moved.updates.get('ticks.C00.X')!].slice(0, 5),
+      seen00.slice(-5).map((seq) => [seq, onSurvivor.updates.get('ticks.C00.X')!.get(seq)]),
+    );
+    lastTickSeq = seen00[seen00.length - 1]!;
+    for (const client of [onSurvivor, onFirst, moved]) client.close();
+
     await checkStorage(database.url, sent, dir);
     process.stderr.write(
       `cluster test: ${sent.length} ticks, partitions owned again ${reownedMs} ms after the kill\n`,
@@ -444,6 +510,11 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
     for (const id of ['n1', 'n2', 'n3']) nodes.push(await start(id));
     await waitBalanced(nodes, 30_000);
     const token = await login(nodes[1]!.url);
+    // The channel numbers continue: the snapshot of a symbol's ticks is at the last seq seen before.
+    const after = await channelClient(nodes[1]!.url, token, ['ticks.C00.X']);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(after.first.get('ticks.C00.X')?.seq, lastTickSeq, 'the numbering survives the restart');
+    after.close();
     for (let b = 0; b < 15; b++) {
       const batch = series.batch();
       await send(() => nodes, b, token, batch);

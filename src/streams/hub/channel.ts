@@ -93,6 +93,32 @@ export class Channel {
     this.base = this.seq;
   }
 
+  /**
+   * A counted channel (numbered by the engine's counts, the same on every cluster node) comes back
+   * from dormancy at `seq`, the count now: a position before it gets a reset, one at it is current.
+   */
+  wakeAt(seq: number): void {
+    if (this.live) return;
+    this.live = true;
+    this.seq = seq;
+    this.base = seq;
+  }
+
+  /**
+   * A counted channel jumped to `seq`: the messages between were never seen here (a cluster node
+   * read the symbol back from storage). The history restarts there, and `reset` (its snapshot at
+   * `seq`, built once `seq` is set) goes to every subscriber in place of the update.
+   */
+  restartAt(seq: number, reset: () => HubMessage): void {
+    this.seq = seq;
+    this.base = seq;
+    this.#history = [];
+    this.#head = 0;
+    const message = reset();
+    const subscribers = this.subscribers;
+    for (let i = 0; i < subscribers.length; i++) subscribers[i]!.deliver(message);
+  }
+
   /** Stops making messages and forgets the history. */
   sleep(): void {
     this.live = false;

@@ -1,6 +1,6 @@
 import type { Channel, HubSubscriber } from './channel.js';
 import type { ChannelSpec } from './channel-name.js';
-import type { HubMessage } from './hub-message.js';
+import { MessageType, type HubMessage } from './hub-message.js';
 import type { SessionContext } from './session-context.js';
 import { SendBuffer, type SendTarget } from '../delivery/send-buffer.js';
 import { Protocol } from './stream-counters.js';
@@ -35,6 +35,8 @@ export class HubIterator implements AsyncIterableIterator<unknown>, HubSubscribe
   }
 
   deliver(message: HubMessage): void {
+    // Updates only: a reset in mid-stream (a cluster node's channel jumped) has a snapshot's shape.
+    if (message.type !== MessageType.Update) return;
     this.#buffer.send(message);
   }
 

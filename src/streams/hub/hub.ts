@@ -2,6 +2,7 @@ import type { CandleData } from '../../core/candles.js';
 import type { AnomalyQuery, CandleQuery } from '../../core/history-query.js';
 import type { Anomaly } from '../../core/spike-detector.js';
 import type { DayAggregates } from '../../engine/day-aggregates.js';
+import type { EventKind } from '../../engine/engine.js';
 import type { EnginePort, PortTickEvent } from '../../engine/engine-port.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { StreamsConfig } from '../../config.js';
@@ -49,7 +50,28 @@ export interface HubDeps {
    * process can never be mistaken for a position in this one.
    */
   readonly seqBase?: number | undefined;
+  /**
+   * Numbers each symbol's channels from the engine's per-symbol counts instead (a cluster node):
+   * `base` plus the count, so every node that applied the same ticks gives a symbol's messages the
+   * same sequence numbers, and a client can resume on another node. The channels of every symbol
+   * (`ticks.*`, `anomalies`, …) stay numbered by the hub from `seqBase`.
+   */
+  readonly counted?: { readonly base: number; readonly counts: EventCounts } | undefined;
 }
+
+/** Per-symbol event counts that survive restarts and agree across nodes (`Engine.eventCount`). */
+export interface EventCounts {
+  eventCount(symbol: string, kind: EventKind, interval?: string): number;
+}
+
+/** The engine count that numbers a symbol's channel of each kind (a stats update per tick). */
+const COUNTED_KIND: Record<ChannelKind, EventKind | undefined> = {
+  [ChannelKind.Ticks]: 'ticks',
+  [ChannelKind.Stats]: 'ticks',
+  [ChannelKind.Candles]: 'candles',
+  [ChannelKind.Anomalies]: 'anomalies',
+  [ChannelKind.Replays]: undefined,
+};
 
 /**
  * The hub: every live consumer is served from here (docs/streams.md). It turns engine events into
@@ -76,6 +98,7 @@ export class Hub implements SessionContext {
    * (put to sleep and forgotten since) has given out, so an old position never matches a new one.
    */
   #seqFloor: number;
+  readonly #counted: HubDeps['counted'];
   readonly #channels = new Map<string, Channel>();
   readonly #symbols = new Map<string, SymbolChannels>();
   readonly #allTicks: Channel;
@@ -94,6 +117,7 @@ export class Hub implements SessionContext {
     this.options = deps.options;
     this.history = deps.history ?? NOTHING_STORED;
     this.#seqFloor = deps.seqBase ?? Date.now() * 1000;
+    this.#counted = deps.counted;
     this.intervals = new Set(this.engine.intervals.map((i) => i.label));
     this.days = new DayFeed(deps.dayAggregates);
     for (const protocol of PROTOCOLS) this.#counters.set(protocol, new StreamCounters());
@@ -173,7 +197,9 @@ export class Hub implements SessionContext {
   ): Subscription {
     const channel = this.#channel(spec);
     if (!channel.live) {
-      channel.wake();
+      const counted = this.#countedSeq(channel);
+      if (counted === undefined) channel.wake();
+      else channel.wakeAt(counted);
       if (channel.kind === ChannelKind.Candles) this.#liveCandleChannels++;
     }
     if (!channel.subscribers.includes(subscriber)) channel.subscribers.push(subscriber);
@@ -272,6 +298,28 @@ export class Hub implements SessionContext {
     }
   }
 
+  /** A counted channel's sequence number now (undefined: the hub numbers the channel itself). */
+  #countedSeq(spec: ChannelSpec): number | undefined {
+    const counted = this.#counted;
+    if (counted === undefined || spec.symbol === ALL_SYMBOLS) return undefined;
+    const kind = COUNTED_KIND[spec.kind];
+    return kind === undefined
+      ? undefined
+      : counted.base + counted.counts.eventCount(spec.symbol, kind, spec.interval);
+  }
+
+  /**
+   * Publishes on a symbol's channel: the hub's next number, or on a counted channel the count's. A
+   * count past the next number (this node missed those events) restarts the channel there with a
+   * reset snapshot instead of the update; one not past it takes the next number.
+   */
+  #publishOn(channel: Channel, data: string, conflationKey: string | null): void {
+    const seq = this.#countedSeq(channel);
+    if (seq !== undefined && seq > channel.seq + 1)
+      channel.restartAt(seq, () => this.snapshot(channel, MessageType.Reset));
+    else channel.publish(data, conflationKey);
+  }
+
   #spec(name: string): ChannelSpec {
     const spec = this.parse(name);
     if (typeof spec === 'string') throw new Error(spec);
@@ -282,7 +330,12 @@ export class Hub implements SessionContext {
     let channel = this.#channels.get(spec.name);
     if (channel !== undefined) return channel;
     const conflated = spec.kind === ChannelKind.Stats || spec.kind === ChannelKind.Candles;
-    channel = new Channel(spec, conflated, this.#seqFloor, this.options.historySize);
+    channel = new Channel(
+      spec,
+      conflated,
+      this.#countedSeq(spec) ?? this.#seqFloor,
+      this.options.historySize,
+    );
     this.#channels.set(spec.name, channel);
     if (spec.symbol === ALL_SYMBOLS) {
       if (spec.kind === ChannelKind.Candles) this.#allCandles.set(spec.interval!, channel);
@@ -333,7 +386,7 @@ export class Hub implements SessionContext {
     const ticksLive = ticks !== undefined && ticks.live;
     if (ticksLive || allTicks.live) {
       const data = symbol.tickJson();
-      if (ticksLive) ticks.publish(data, null);
+      if (ticksLive) this.#publishOn(ticks, data, null);
       if (allTicks.live) allTicks.publish(data, null);
     }
     const stats = symbol.stats;
@@ -372,7 +425,7 @@ export class Hub implements SessionContext {
     const allStats = this.#allStats;
     if (!statsLive && !allStats.live) return;
     const data = JSON.stringify(current);
-    if (statsLive) stats.publish(data, symbol);
+    if (statsLive) this.#publishOn(stats, data, symbol);
     if (allStats.live) allStats.publish(data, symbol);
   }
 
@@ -385,7 +438,7 @@ export class Hub implements SessionContext {
     if (!live && (all === undefined || !all.live)) return;
     const data = JSON.stringify(candle);
     const key = candle.symbol + ':' + candle.start;
-    if (live) channel.publish(data, key);
+    if (live) this.#publishOn(channel, data, key);
     if (all !== undefined && all.live) all.publish(data, key);
   };
 
@@ -396,7 +449,7 @@ export class Hub implements SessionContext {
     const [all, star] = this.#allAnomalies as [Channel, Channel];
     if (!live && !all.live && !star.live) return;
     const data = JSON.stringify(anomaly);
-    if (live) channel.publish(data, null);
+    if (live) this.#publishOn(channel, data, null);
     if (all.live) all.publish(data, null);
     if (star.live) star.publish(data, null);
   };
