@@ -242,13 +242,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     );
   });
 
-  // The threaded engine's queries answer from the partitions' last views: a read (a GET, a GraphQL
-  // query) brings them up to date first, so a client reads what its own earlier writes did (a
-  // message to each partition).
+  // The threaded engine's queries answer from the partitions' last views, a cluster node's from its
+  // copy of the partition owners' state: a read (a GET, a GraphQL query) brings them up to date
+  // first, so a client reads what its own earlier writes did (a message to each partition; on a
+  // cluster, the ticks JetStream acknowledged, whichever node took them). Health answers at once.
   const engine = deps.engine;
-  if (engine.queriesLag)
+  const catchUp = engine.queriesLag
+    ? () => engine.refreshViews()
+    : engine.readBarrier === undefined
+      ? undefined
+      : () => engine.readBarrier!();
+  if (catchUp !== undefined)
     app.addHook('preHandler', async (request) => {
-      if (request.method === 'GET' || request.url.startsWith('/graphql')) await engine.refreshViews();
+      if (request.url.startsWith('/health')) return;
+      if (request.method === 'GET' || request.url.startsWith('/graphql')) await catchUp();
     });
 
   const durations = new Map<string, { observe(seconds: number): void }>();

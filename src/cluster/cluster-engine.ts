@@ -12,6 +12,7 @@ import type { TickPublisher } from './tick-publisher.js';
  */
 export class ClusterEngine extends Engine {
   #publisher: TickPublisher | undefined;
+  #barrier: (() => Promise<void>) | undefined;
 
   /** Where ingested ticks go; until set, ingest refuses every tick as `overloaded`. */
   attach(publisher: TickPublisher | undefined): void {
@@ -65,6 +66,16 @@ export class ClusterEngine extends Engine {
   /** Moves the quiet symbols' watermarks as the partition owner did at `now` (a live clock message). */
   mirrorAdvance(now: number): void {
     super.advance(now);
+  }
+
+  /** What a read waits for first (src/cluster/read-barrier.ts); until set, nothing. */
+  waitBeforeReads(barrier: (() => Promise<void>) | undefined): void {
+    this.#barrier = barrier;
+  }
+
+  /** Resolves once the copy holds every tick the cluster acknowledged before the call (EnginePort). */
+  readBarrier(): Promise<void> {
+    return this.#barrier?.() ?? Promise.resolve();
   }
 
   /** Whether ingest goes to the cluster. */

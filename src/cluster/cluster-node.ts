@@ -12,10 +12,13 @@ import { ClusterStore } from './cluster-store.js';
 import { LiveFeed } from './live-feed.js';
 import { PartitionLeases, type NodeEntry } from './partition-leases.js';
 import { PartitionOwner } from './partition-owner.js';
+import { ReadBarrier } from './read-barrier.js';
 import { TickPublisher } from './tick-publisher.js';
 
 /** How long the tick stream keeps messages: what an owner down this long could still replay. */
 const STREAM_MAX_AGE_MS = 7 * 86_400_000;
+/** Longest a read waits for the node's copy to apply what was acknowledged before it. */
+const READ_WAIT_MS = 2000;
 
 /** What /health/ready and /api/metrics show of the cluster. */
 export interface ClusterStatus {
@@ -160,6 +163,9 @@ export async function startClusterNode(
     const live = new LiveFeed(engine, nc, names, store, cluster.partitions, clusterLog);
     await live.start();
     closers.push(() => live.close());
+    const barrier = new ReadBarrier(jsm, names, live, cluster.partitions, READ_WAIT_MS);
+    engine.waitBeforeReads(() => barrier.wait());
+    closers.push(() => engine.waitBeforeReads(undefined));
 
     const roles = cluster.roles;
     const leases = new PartitionLeases({

@@ -12,6 +12,8 @@ interface PartitionView {
   lastSeq: number;
   /** Messages held while the partition is read back from PostgreSQL. */
   held: LiveMessage[] | undefined;
+  /** Reads waiting for `lastSeq` to reach a sequence (`applied`). */
+  waiting: Array<{ seq: number; resolve: () => void; timer: NodeJS.Timeout }>;
 }
 
 const RESYNC_RETRY_MS = 250;
@@ -48,7 +50,7 @@ export class LiveFeed {
     this.#names = names;
     this.#store = store;
     this.#log = log;
-    this.#views = Array.from({ length: partitions }, () => ({ lastSeq: 0, held: [] }));
+    this.#views = Array.from({ length: partitions }, () => ({ lastSeq: 0, held: [], waiting: [] }));
   }
 
   /** Subscribes, then reads every partition's committed state (messages meanwhile are held). */
@@ -67,6 +69,38 @@ export class LiveFeed {
       },
     });
     await Promise.all(this.#views.map((_v, partition) => this.#resync(partition, 0)));
+  }
+
+  /**
+   * Resolves once the node's copy of `partition` has applied stream sequence `seq` (or passed it),
+   * or at `deadline` (epoch ms), whichever comes first.
+   */
+  applied(partition: number, seq: number, deadline: number): Promise<void> {
+    const view = this.#views[partition];
+    if (view === undefined || (view.held === undefined && view.lastSeq >= seq)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(
+        () => {
+          const at = view.waiting.indexOf(waiter);
+          if (at >= 0) view.waiting.splice(at, 1);
+          resolve();
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+      timer.unref();
+      const waiter = { seq, resolve, timer };
+      view.waiting.push(waiter);
+    });
+  }
+
+  #release(view: PartitionView): void {
+    if (view.waiting.length === 0) return;
+    view.waiting = view.waiting.filter((w) => {
+      if (w.seq > view.lastSeq) return true;
+      clearTimeout(w.timer);
+      w.resolve();
+      return false;
+    });
   }
 
   counters(): { applied: number; resyncs: number } {
@@ -108,6 +142,7 @@ export class LiveFeed {
     if (ticks.symbol.length > 0) this.#engine.mirror(toRawTicks(ticks), ticks.source, ticks.receivedAt);
     view.lastSeq = message.seq;
     this.#applied++;
+    this.#release(view);
   }
 
   /** Reads a partition back once its owner has committed at least up to `upTo`, then replays what was held. */
@@ -135,5 +170,6 @@ export class LiveFeed {
     const held = view.held;
     view.held = undefined;
     for (const message of held) this.#receive(message);
+    if (view.held === undefined) this.#release(view);
   }
 }

@@ -60,6 +60,11 @@ export interface EnginePort {
   flush(): Promise<void>;
   /** Brings the queries up to date with every tick handed in so far. */
   refreshViews(): Promise<void>;
+  /**
+   * A cluster node's copy: resolves once the queries reflect every tick the cluster acknowledged
+   * before the call (bounded; src/cluster/read-barrier.ts). Absent where reads need no wait.
+   */
+  readBarrier?(): Promise<void>;
 
   /**
    * A snapshot round for storage: the stats and state of every symbol that changed since its last

@@ -418,6 +418,7 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
     const BATCHES = 40;
     const KILL_AT = 15;
     let killedAt = 0;
+    const readMs: number[] = [];
     for (let b = 0; b < BATCHES; b++) {
       const batch = series.batch();
       if (b === KILL_AT) {
@@ -432,6 +433,20 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
         batch,
       );
       sent.push(...batch);
+      if (b < KILL_AT) {
+        // Read your writes: another node's read already counts every acknowledged tick.
+        const started = performance.now();
+        const res = await fetch(`${nodes[(b + 1) % nodes.length]!.url}/api/prices/C00.X`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        readMs.push(performance.now() - started);
+        const stats = (await res.json()) as { updateCount?: number };
+        assert.equal(
+          stats.updateCount,
+          sent.filter((t) => t.symbol === 'C00.X').length,
+          `batch ${b}: a read on another node counts every acknowledged tick`,
+        );
+      }
     }
     assert.ok((await victim.exited) === 'SIGKILL');
     nodes = nodes.filter((n) => n !== victim);
@@ -456,6 +471,13 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
       `the survivor's WebSocket client missed ${missing.length} ticks, e.g. ${missing[0]?.id}`,
     );
 
+    // A read with nothing left to apply: the barrier's own cost (one JetStream request a partition).
+    const idle: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      await fetch(`${nodes[0]!.url}/api/prices/C00.X`, { headers: { authorization: `Bearer ${token}` } });
+      idle.push(performance.now() - started);
+    }
     // Every update both clients saw carries the same seq and data on both nodes.
     for (const channel of COUNTED) {
       const a = onSurvivor.updates.get(channel)!;
@@ -484,7 +506,9 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
 
     await checkStorage(database.url, sent, dir);
     process.stderr.write(
-      `cluster test: ${sent.length} ticks, partitions owned again ${reownedMs} ms after the kill\n`,
+      `cluster test: ${sent.length} ticks, partitions owned again ${reownedMs} ms after the kill, ` +
+        `reads on another node ${Math.min(...readMs).toFixed(1)}–${Math.max(...readMs).toFixed(1)} ms ` +
+        `right after a write, ${Math.min(...idle).toFixed(1)}–${Math.max(...idle).toFixed(1)} ms idle\n`,
     );
   });
 
