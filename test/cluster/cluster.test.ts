@@ -508,6 +508,7 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
     process.stderr.write(
       `cluster test: ${sent.length} ticks, partitions owned again ${reownedMs} ms after the kill, ` +
         `reads on another node ${Math.min(...readMs).toFixed(1)}–${Math.max(...readMs).toFixed(1)} ms ` +
+        `(median ${[...readMs].sort((x, y) => x - y)[readMs.length >> 1]!.toFixed(1)}) ` +
         `right after a write, ${Math.min(...idle).toFixed(1)}–${Math.max(...idle).toFixed(1)} ms idle\n`,
     );
   });
