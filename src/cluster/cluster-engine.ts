@@ -63,9 +63,12 @@ export class ClusterEngine extends Engine {
    */
   override advance(_now: number): void {}
 
-  /** Moves the quiet symbols' watermarks as the partition owner did at `now` (a live clock message). */
-  mirrorAdvance(now: number): void {
-    super.advance(now);
+  /**
+   * Moves the watermarks of one partition's quiet symbols (`symbols` accepts them) as its owner did
+   * at `now` (a live clock message); the other partitions' symbols follow their own owners' clocks.
+   */
+  mirrorAdvance(now: number, symbols: (symbol: string) => boolean): void {
+    super.advance(now, symbols);
   }
 
   /** What a read waits for first (src/cluster/read-barrier.ts); until set, nothing. */

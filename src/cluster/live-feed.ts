@@ -1,5 +1,6 @@
 import type { NatsConnection, Subscription } from 'nats';
 
+import { partitionOf } from '../engine/partition.js';
 import type { Logger } from '../observability/logger.js';
 import type { ClusterEngine } from './cluster-engine.js';
 import type { ClusterNames } from './cluster-names.js';
@@ -87,7 +88,6 @@ export class LiveFeed {
         },
         Math.max(0, deadline - Date.now()),
       );
-      timer.unref();
       const waiter = { seq, resolve, timer };
       view.waiting.push(waiter);
     });
@@ -110,6 +110,14 @@ export class LiveFeed {
   async close(): Promise<void> {
     this.#closed = true;
     this.#subscription?.unsubscribe();
+    // Reads waiting for the copy answer from it as it is.
+    for (const view of this.#views) {
+      for (const w of view.waiting) {
+        clearTimeout(w.timer);
+        w.resolve();
+      }
+      view.waiting = [];
+    }
   }
 
   #receive(message: LiveMessage): void {
@@ -120,7 +128,9 @@ export class LiveFeed {
       return;
     }
     if (message.clock !== undefined && message.seq === view.lastSeq) {
-      this.#engine.mirrorAdvance(message.clock);
+      const { partition } = message;
+      const partitions = this.#views.length;
+      this.#engine.mirrorAdvance(message.clock, (symbol) => partitionOf(symbol, partitions) === partition);
       return;
     }
     if (message.seq <= view.lastSeq) return; // applied already (published again by a new owner)

@@ -454,9 +454,13 @@ export class Engine {
     return state;
   }
 
-  /** Moves quiet symbols' watermarks with the wall clock (`now`, epoch ms), closing their candles. */
-  advance(now: number): void {
-    for (const state of this.#symbols.values()) state.advance(now, this.#sink);
+  /**
+   * Moves quiet symbols' watermarks with the wall clock (`now`, epoch ms), closing their candles;
+   * only the symbols `only` accepts, when given (a cluster node's copy of one partition).
+   */
+  advance(now: number, only?: (symbol: string) => boolean): void {
+    for (const state of this.#symbols.values())
+      if (only === undefined || only(state.symbol)) state.advance(now, this.#sink);
   }
 
   /** Closes every open candle, symbols in name order (end of a finite input). */
