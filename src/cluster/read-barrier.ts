@@ -3,13 +3,17 @@ import type { JetStreamManager } from 'nats';
 import type { ClusterNames } from './cluster-names.js';
 import type { LiveFeed } from './live-feed.js';
 
+/** How long reads stop waiting after JetStream failed to answer a round within its bound. */
+const SKIP_MS = 5000;
+
 /**
  * Makes a cluster node's reads reflect every tick acknowledged before them, as one process's
  * reads do (`ack=persisted` on one node, then a read on another): a round asks JetStream for each
  * partition's last message and waits until the node's copy has applied it, at most `waitMs` (an
- * owner being replaced, NATS away: the read then answers from the copy as it is). Reads that arrive
- * while a round is in flight share the next round, which starts when it ends: at most one JetStream
- * request per partition per round, however many reads.
+ * owner being replaced: the read then answers from the copy as it is). When JetStream did not even
+ * answer within that bound (NATS away), reads answer from the copy without asking for a while.
+ * Reads that arrive while a round is in flight share the next round, which starts when it ends: at
+ * most one JetStream request per partition per round, however many reads.
  */
 export class ReadBarrier {
   readonly #jsm: JetStreamManager;
@@ -19,6 +23,8 @@ export class ReadBarrier {
   readonly #waitMs: number;
   #current: Promise<void> | undefined;
   #next: Promise<void> | undefined;
+  /** Until when (epoch ms) reads do not wait: JetStream did not answer the last round in time. */
+  #skipUntil = 0;
 
   constructor(
     jsm: JetStreamManager,
@@ -48,7 +54,11 @@ export class ReadBarrier {
   }
 
   async #round(): Promise<void> {
-    const deadline = Date.now() + this.#waitMs;
+    const started = Date.now();
+    // NATS away: reads answer from the copy at once instead of each waiting the whole bound.
+    if (started < this.#skipUntil) return;
+    const deadline = started + this.#waitMs;
+    let answered = 0;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#waitMs)));
     const caughtUp = Promise.all(
@@ -60,7 +70,9 @@ export class ReadBarrier {
           });
           last = message.seq;
         } catch {
-          return; // no message in the partition (or JetStream away): nothing to wait for
+          return; // no message in the partition (or JetStream refused): nothing to wait for
+        } finally {
+          answered++;
         }
         await this.#live.applied(partition, last, deadline);
       }),
@@ -70,5 +82,6 @@ export class ReadBarrier {
     } finally {
       clearTimeout(timer);
     }
+    if (answered < this.#partitions) this.#skipUntil = Date.now() + SKIP_MS;
   }
 }
