@@ -670,6 +670,13 @@ const ClusterSchema = Type.Object(
       default: 10_000,
       description: "A partition lease's time to live: a dead node's partitions move after at most this long.",
     }),
+    readWaitMs: Integer({
+      minimum: 0,
+      maximum: 60_000,
+      default: 2000,
+      description:
+        "Longest a read waits for the node's copy to apply what the cluster acknowledged before it (0: reads never wait).",
+    }),
   },
   { additionalProperties: false, default: {} },
 );

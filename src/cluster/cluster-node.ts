@@ -17,8 +17,6 @@ import { TickPublisher } from './tick-publisher.js';
 
 /** How long the tick stream keeps messages: what an owner down this long could still replay. */
 const STREAM_MAX_AGE_MS = 7 * 86_400_000;
-/** Longest a read waits for the node's copy to apply what was acknowledged before it. */
-const READ_WAIT_MS = 2000;
 
 /** What /health/ready and /api/metrics show of the cluster. */
 export interface ClusterStatus {
@@ -163,8 +161,10 @@ export async function startClusterNode(
     const live = new LiveFeed(engine, nc, names, store, cluster.partitions, clusterLog);
     await live.start();
     closers.push(() => live.close());
-    const barrier = new ReadBarrier(jsm, names, live, cluster.partitions, READ_WAIT_MS);
-    engine.waitBeforeReads(() => barrier.wait());
+    if (cluster.readWaitMs > 0) {
+      const barrier = new ReadBarrier(jsm, names, live, cluster.partitions, cluster.readWaitMs);
+      engine.waitBeforeReads(() => barrier.wait());
+    }
     closers.push(() => engine.waitBeforeReads(undefined));
 
     const roles = cluster.roles;

@@ -53,6 +53,9 @@ export async function startNode(options: {
             options.nodeId,
             '--cluster-lease-ttl-ms',
             String(options.leaseTtlMs),
+            // Generous: a read on a machine running two test suites at once still sees every ack.
+            '--cluster-read-wait-ms',
+            '10000',
             '--cluster-partitions',
             String(options.partitions ?? 16),
           ]
