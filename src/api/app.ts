@@ -247,11 +247,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // first, so a client reads what its own earlier writes did (a message to each partition; on a
   // cluster, the ticks JetStream acknowledged, whichever node took them). Health answers at once.
   const engine = deps.engine;
-  const catchUp = engine.queriesLag
-    ? () => engine.refreshViews()
-    : engine.readBarrier === undefined
-      ? undefined
-      : () => engine.readBarrier!();
+  const catchUp = engine.queriesLag ? () => engine.refreshViews() : engine.readBarrier?.bind(engine);
   if (catchUp !== undefined)
     app.addHook('preHandler', async (request) => {
       if (request.url.startsWith('/health')) return;

@@ -93,10 +93,11 @@ export class LiveFeed {
     });
   }
 
-  #release(view: PartitionView): void {
+  /** Answers the reads waiting for a sequence up to `upTo` (by default, what the copy has applied). */
+  #release(view: PartitionView, upTo = view.lastSeq): void {
     if (view.waiting.length === 0) return;
     view.waiting = view.waiting.filter((w) => {
-      if (w.seq > view.lastSeq) return true;
+      if (w.seq > upTo) return true;
       clearTimeout(w.timer);
       w.resolve();
       return false;
@@ -111,13 +112,7 @@ export class LiveFeed {
     this.#closed = true;
     this.#subscription?.unsubscribe();
     // Reads waiting for the copy answer from it as it is.
-    for (const view of this.#views) {
-      for (const w of view.waiting) {
-        clearTimeout(w.timer);
-        w.resolve();
-      }
-      view.waiting = [];
-    }
+    for (const view of this.#views) this.#release(view, Infinity);
   }
 
   #receive(message: LiveMessage): void {
