@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { validateConfig } from '../../config.js';
 import { DayAggregates } from '../../engine/day-aggregates.js';
 import { Engine } from '../../engine/engine.js';
+import type { SymbolStats } from '../../core/symbol-state.js';
 import type { HubSubscriber } from './channel.js';
 import type { ChannelSpec } from './channel-name.js';
 import type { HubMessage } from './hub-message.js';
@@ -261,5 +262,53 @@ describe('Hub', () => {
     engine.ingest([{ symbol: 'A', price: 2 }], 'test', Date.now());
     assert.equal(updates, swept, 'no updates once no candle channel is live');
     hub.stop();
+  });
+
+  it('publishes stats from views that lag only after a refresh asked after their ticks', async () => {
+    // The threaded engine's shape: stats answer from views, and a refresh covers what the
+    // partitions had taken when it was asked. Here each refresh answers when the test says so.
+    const { engine, hub, spec, tick } = setup();
+    let views = new Map<string, SymbolStats>();
+    const answers: Array<() => void> = [];
+    const copy = (): Map<string, SymbolStats> =>
+      new Map(engine.allStats().map((s) => [s.symbol, structuredClone(s)]));
+    Object.assign(engine, {
+      queriesLag: true,
+      stats: (symbol: string) => views.get(symbol),
+      refreshViews: () => {
+        const taken = copy();
+        return new Promise<void>((resolve) =>
+          answers.push(() => {
+            views = taken;
+            resolve();
+          }),
+        );
+      },
+    });
+    const sub = new Collector();
+    hub.subscribe(sub, spec('stats.*'));
+    const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+    tick('A');
+    assert.equal(answers.length, 1, 'the first tick asks for a refresh');
+    tick('B'); // taken after the refresh in flight was asked: it has no view of B
+    answers.shift()!();
+    await settle();
+    assert.deepEqual(
+      sub.json.filter((m) => m.type === 'update').map((m) => (m.data as SymbolStats).symbol),
+      ['A'],
+    );
+    assert.equal(answers.length, 1, 'B waits for a refresh of its own');
+    answers.shift()!();
+    await settle();
+    const updates = sub.json.filter((m) => m.type === 'update').map((m) => m.data as SymbolStats);
+    assert.deepEqual(
+      updates.map((s) => [s.symbol, s.updateCount]),
+      [
+        ['A', 1],
+        ['B', 1],
+      ],
+    );
+    assert.equal(answers.length, 0, 'no refresh without ticks');
   });
 });

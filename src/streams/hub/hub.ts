@@ -399,21 +399,32 @@ export class Hub implements SessionContext {
   };
 
   /** Symbols whose stats are published once the threaded engine's views are up to date. */
-  readonly #statsPending = new Set<string>();
+  #statsPending = new Set<string>();
+  /** The symbols the refresh in flight publishes (swapped with `#statsPending`, never reallocated). */
+  #statsRefreshed = new Set<string>();
   #statsRefreshing = false;
 
   /**
    * The threaded engine's stats come from its partitions' views: the symbols' updates wait for one
    * refresh (one in flight at a time), then carry the stats after their ticks, conflated as usual.
+   * A tick that arrives while a refresh is in flight waits for the next one: a partition may have
+   * answered the one in flight before it took that tick, and a new symbol would then have no view.
    */
   #statsLater(symbol: string): void {
     this.#statsPending.add(symbol);
-    if (this.#statsRefreshing) return;
+    if (!this.#statsRefreshing) this.#refreshStats();
+  }
+
+  #refreshStats(): void {
     this.#statsRefreshing = true;
+    const symbols = this.#statsPending;
+    this.#statsPending = this.#statsRefreshed;
+    this.#statsRefreshed = symbols;
     void this.engine.refreshViews().then(() => {
-      this.#statsRefreshing = false;
-      for (const pending of this.#statsPending) this.#publishStats(pending);
-      this.#statsPending.clear();
+      for (const symbol of symbols) this.#publishStats(symbol);
+      symbols.clear();
+      if (this.#statsPending.size > 0) this.#refreshStats();
+      else this.#statsRefreshing = false;
     });
   }
 
