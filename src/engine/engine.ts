@@ -235,6 +235,17 @@ export class Engine {
     this.#admission = admission;
   }
 
+  #row = -1;
+
+  /**
+   * While an ingest call processes its ticks: the index (in the call's input) of the tick being
+   * processed. A listener that collects events in columns attributes each to the tick that made it
+   * (a partition thread does), with no `tick` listener called per tick for that.
+   */
+  get row(): number {
+    return this.#row;
+  }
+
   #emit<K extends EngineEventType>(type: K, event: EngineEvents[K]): void {
     const list = this.#listeners[type];
     for (let i = 0; i < list.length; i++) {
@@ -353,6 +364,7 @@ export class Engine {
       const p = price[i]!;
       const v = volume[i]!;
       const own = sources[i]!;
+      this.#row = offset + i;
       const reason = this.#process(
         symbols[i],
         p > 0 && p !== Infinity ? p : NaN,

@@ -9,7 +9,7 @@ import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_
 
 import type { Candle } from '../../core/candles.js';
 import { parseIntervals } from '../../core/interval.js';
-import { REJECT_REASONS, type RawTick } from '../../core/tick.js';
+import { normalizeTimestamp, REJECT_REASONS, type RawTick } from '../../core/tick.js';
 import { Engine } from '../engine.js';
 import { TickBatch } from '../tick-batch.js';
 import type { SnapshotRecord } from '../engine-port.js';
@@ -44,19 +44,23 @@ const symbols: string[] = [];
 const sources: string[] = [];
 let namesPort: MessagePort;
 
-// The events of the message being made, in order: their kinds, their rows (while a run is
-// processed: the ordinal among the run's accepted ticks they came before; −1 outside a run), the
-// object events and the candles.
+// The events of the message being made, in order: their kinds, their rows (the row whose tick made
+// them, as Engine.row tells while a run is processed; −1 outside a run), the object events and the
+// candles.
 let kinds: number[] = [];
 let eventRows: number[] = [];
 let objects: ThreadEvent[] = [];
 const candles = new CandleColumnWriter();
 let inRun = false;
-const acceptedTs: number[] = [];
+/** The row of `rows` the run being processed starts at. */
+let runStart = 0;
 let replaying = false;
 const symbolIds = new Map<string, number>();
 let intervalIndex: Map<string, number>;
-const dirty = new Set<string>();
+// Symbols (by number) whose stats or open candles changed since the last views: a flag per number
+// and the list of those flagged, so a tick costs a byte read, not a set insertion.
+let dirtyFlag = new Uint8Array(1024);
+const dirty: number[] = [];
 let lastViews = 0;
 let ticksSinceSnapshot = 0;
 let crashNext = false;
@@ -99,28 +103,36 @@ function symbolId(name: string): number {
   return symbolIds.get(name) ?? named(() => symbolIds.get(name), `the number of symbol ${name}`);
 }
 
+function markDirty(id: number): void {
+  if (id >= dirtyFlag.length) {
+    const grown = new Uint8Array(Math.max(id + 1, dirtyFlag.length * 2));
+    grown.set(dirtyFlag);
+    dirtyFlag = grown;
+  }
+  if (dirtyFlag[id] === 1) return;
+  dirtyFlag[id] = 1;
+  dirty.push(id);
+}
+
 function startEngine(): Engine {
   const e = new Engine({ ...init.options, partitions: 1 });
   e.demandCandleUpdates(() => !replaying && reader.wantsCandleUpdates);
-  e.on('tick', (tick) => {
-    dirty.add(tick.symbol);
-    if (!replaying) acceptedTs.push(tick.ts);
-  });
-  const note = (kind: number, symbol: string): void => {
+  const note = (kind: number, symbol: number): void => {
     // A clock step changes open candles too: their symbol's view is sent again.
-    dirty.add(symbol);
+    markDirty(symbol);
     kinds.push(kind);
-    eventRows.push(inRun ? acceptedTs.length : -1);
+    eventRows.push(inRun ? runStart + e.row : -1);
   };
   const push = (event: ThreadEvent): void => {
     if (replaying) return;
     objects.push(event);
-    note(OBJECT_EVENT, event.event.symbol);
+    note(OBJECT_EVENT, symbolId(event.event.symbol));
   };
   const pushCandle = (candle: Candle): void => {
     if (replaying) return;
-    candles.push(candle, symbolId(candle.symbol), intervalIndex.get(candle.interval)!);
-    note(CANDLE_EVENT, candle.symbol);
+    const symbol = symbolId(candle.symbol);
+    candles.push(candle, symbol, intervalIndex.get(candle.interval)!);
+    note(CANDLE_EVENT, symbol);
   };
   e.on('anomaly', (event) => push({ type: 'anomaly', event }));
   e.on('gap', (event) => push({ type: 'gap', event }));
@@ -156,7 +168,6 @@ function postDone(
 function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?: Uint8Array): void {
   const status = new Uint8Array(n);
   const ts = new Float64Array(n);
-  const acceptedRows: number[] = [];
   let start = 0;
   while (start < n) {
     if (skip !== undefined && skip[start] === 1) {
@@ -185,9 +196,7 @@ function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?
         rows.ids[k],
       );
     }
-    acceptedTs.length = 0;
-    acceptedRows.length = 0;
-    const firstEvent = kinds.length;
+    runStart = start;
     inRun = true;
     let result: ReturnType<Engine['ingestBatch']>;
     try {
@@ -196,13 +205,13 @@ function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?
       inRun = false;
     }
     for (const r of result.rejected) status[start + r.index] = REASON_CODE.get(r.reason)!;
+    // An accepted tick's time as the engine normalized it (a missing one is the receive time).
     for (let k = start; k < end; k++) {
       if (status[k] !== 0) continue;
-      ts[k] = acceptedTs[acceptedRows.length]!;
-      acceptedRows.push(k);
+      const t = rows.ts[k]!;
+      ts[k] = t !== t ? receivedAt : normalizeTimestamp(t, receivedAt);
+      markDirty(rows.symbol[k]!);
     }
-    // The run's events came before the accepted tick of their ordinal: their row is that tick's.
-    for (let e = firstEvent; e < kinds.length; e++) eventRows[e] = acceptedRows[eventRows[e]!]!;
     start = end;
   }
   ticksSinceSnapshot += n;
@@ -230,19 +239,21 @@ function takeSnapshot(): SerializedState {
 
 /** Stats and open candles of the symbols changed since the last views (at most every viewsEveryMs). */
 function views(force: boolean): SymbolView[] | undefined {
-  if (dirty.size === 0) return undefined;
+  if (dirty.length === 0) return undefined;
   const now = performance.now();
   if (!force && (!reader.wantsViews || now - lastViews < init.viewsEveryMs)) return undefined;
   lastViews = now;
   const out: SymbolView[] = [];
-  for (const symbol of dirty)
-    out.push({
-      stats: engine.stats(symbol)!,
-      open: engine.openCandleInits(symbol),
-      activity: engine.activity(symbol)!,
-    });
-  dirty.clear();
-  return out;
+  for (const id of dirty) {
+    dirtyFlag[id] = 0;
+    const symbol = nameOf(symbols, id);
+    const stats = engine.stats(symbol);
+    // A symbol whose ticks were all refused has no state, and no view.
+    if (stats === undefined) continue;
+    out.push({ stats, open: engine.openCandleInits(symbol), activity: engine.activity(symbol)! });
+  }
+  dirty.length = 0;
+  return out.length === 0 ? undefined : out;
 }
 
 /** Events of a clock step or of the end (made since the last message), posted as a `done` of no rows. */
@@ -291,6 +302,7 @@ function restore(restore: NonNullable<ThreadInit['restore']>): void {
     while (a < replay.advanceAt.length && replay.advanceAt[a] === k) engine.advance(replay.advanceNow[a++]!);
     if (k === replay.length) break;
     if (replay.symbol[k] === -1) continue;
+    markDirty(replay.symbol[k]!);
     engine.replay([rawOf(replay, k)], nameOf(sources, replay.source[k]!), replay.receivedAt[k]!);
   }
   replaying = false;
@@ -308,7 +320,7 @@ async function loop(): Promise<void> {
     drain();
     const pending = views(false);
     if (pending !== undefined) postSteps({}, pending);
-    await reader.waitForRows(dirty.size > 0 && reader.wantsViews ? init.viewsEveryMs : 1000);
+    await reader.waitForRows(dirty.length > 0 && reader.wantsViews ? init.viewsEveryMs : 1000);
   }
 }
 
@@ -347,7 +359,7 @@ port.on('message', (message: ToThread) => {
     else if (message.type === 'restore') {
       drain();
       engine.restore(message.snapshots);
-      for (const x of message.snapshots) dirty.add(x.symbol);
+      for (const x of message.snapshots) markDirty(symbolId(x.symbol));
     } else if (message.type === 'views') {
       drain();
       postSteps({ viewsAnswer: true });
