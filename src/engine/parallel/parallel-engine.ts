@@ -57,6 +57,11 @@ export interface ParallelOptions {
   readonly overflowPolicy: OverflowPolicy;
   /** A partition sends its state back after about this many ticks (the restart point). */
   readonly snapshotEveryTicks?: number;
+  /**
+   * …and after at least this many ticks per symbol it holds: a snapshot costs time in proportion to
+   * the symbols, so with many symbols the restart log grows with them instead (0: no such floor).
+   */
+  readonly snapshotTicksPerSymbol?: number;
   /** How stale `stats` and `openCandles` may be, ms. */
   readonly viewsEveryMs?: number;
 }
@@ -232,7 +237,12 @@ export class ParallelEngine implements EnginePort {
       partitions: parallel.partitions,
       intervals: [...options.intervals],
     });
-    this.parallel = Object.freeze({ snapshotEveryTicks: 250_000, viewsEveryMs: 250, ...parallel });
+    this.parallel = Object.freeze({
+      snapshotEveryTicks: 250_000,
+      snapshotTicksPerSymbol: 250,
+      viewsEveryMs: 250,
+      ...parallel,
+    });
     this.intervals = parseIntervals(options.intervals);
     this.#intervalLabels = this.intervals.map((i) => i.label);
     this.#counts = new EngineCounts(options.recentAnomaliesCapacity);
@@ -307,6 +317,7 @@ export class ParallelEngine implements EnginePort {
       sources: p.sourceNames,
       chunkRows: CHUNK_ROWS,
       snapshotEveryTicks: this.parallel.snapshotEveryTicks,
+      snapshotTicksPerSymbol: this.parallel.snapshotTicksPerSymbol,
       viewsEveryMs: this.parallel.viewsEveryMs,
       restore,
     };

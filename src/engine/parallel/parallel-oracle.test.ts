@@ -71,6 +71,7 @@ describe('ParallelEngine against the naive oracle', () => {
           channelCapacity: 64,
           overflowPolicy: 'block',
           snapshotEveryTicks: 16,
+          snapshotTicksPerSymbol: 0,
         });
         started.push(engine);
         const symbols = SYMBOLS.slice(0, streams.length);

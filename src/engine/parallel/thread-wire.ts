@@ -25,7 +25,7 @@ export interface NameEntry {
 }
 
 /**
- * A partition's state as the thread sends it back every `snapshotEveryTicks`: its SymbolSnapshot[]
+ * A partition's state as the thread sends it back now and then (ThreadInit): its SymbolSnapshot[]
  * in V8's serialization (node:v8), bytes the main thread keeps without reading them (it needs them
  * only to restart the partition), where an object graph would be rebuilt on the main thread and
  * kept in its heap.
@@ -58,8 +58,10 @@ export interface ThreadInit {
   readonly sources: readonly string[];
   /** Rows taken from the ring at most at once. */
   readonly chunkRows: number;
-  /** A state snapshot is sent back after about this many ticks. */
+  /** A state snapshot is sent back after about this many ticks… */
   readonly snapshotEveryTicks: number;
+  /** …and at least this many per symbol of the partition. */
+  readonly snapshotTicksPerSymbol: number;
   /** Stats and open candles of the symbols that changed are sent back at most this often. */
   readonly viewsEveryMs: number;
   /** A restart: the partition's last state, then the rows after it (replayed: no events). */
