@@ -211,7 +211,12 @@ describe('ParallelEngine overflow policies', () => {
 describe('ParallelEngine restart', () => {
   it('restarts a partition thread that throws from its state: answers and events as without the crash', async () => {
     const errors: number[] = [];
-    const e = await parallel({ partitions: 2, snapshotEveryTicks: 30, snapshotTicksPerSymbol: 0, viewsEveryMs: 0 });
+    const e = await parallel({
+      partitions: 2,
+      snapshotEveryTicks: 30,
+      snapshotTicksPerSymbol: 0,
+      viewsEveryMs: 0,
+    });
     e.onThreadError((_err, p) => errors.push(p));
     const one = new Engine(OPTIONS);
     const want = record(one);
