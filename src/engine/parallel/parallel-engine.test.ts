@@ -243,6 +243,42 @@ describe('ParallelEngine restart', () => {
   });
 });
 
+describe('ParallelEngine restart, asked for views as it dies', () => {
+  it('sends nothing once its thread has thrown: the events it made come once, from the new thread', async () => {
+    const e = await parallel({ partitions: 1, snapshotTicksPerSymbol: 0, viewsEveryMs: 0 });
+    const one = new Engine(OPTIONS);
+    const want = record(one);
+    const got = record(e);
+    // Each batch closes 1 s candles and jumps by 3 % every fifth tick: events in every chunk.
+    const ticks = (k: number): RawTick[] =>
+      Array.from({ length: 50 }, (_, i) => ({
+        symbol: `V${i % 2}`,
+        price: 100 * (i % 5 === 4 ? 1.03 : 1),
+        volume: 1,
+        timestamp: T0 + (k * 50 + i) * 300,
+      }));
+    // A crash asked for hits the next chunk the thread takes: this batch's, or (when the thread took
+    // the rows before the request) the next one's. The last batch asks for none.
+    for (let k = 0; k < 7; k++) {
+      if (k % 2 === 1 && k < 6) e.crashPartition(0);
+      const answer = e.ingest(ticks(k), 'src', NOW);
+      // Asked right behind the rows: the thread takes the request between its throw and its end.
+      const views = e.refreshViews();
+      assert.deepEqual(await answer, one.ingest(ticks(k), 'src', NOW), `batch ${k}`);
+      await views;
+    }
+    await e.refreshViews();
+    for (const [symbol, events] of want) assert.deepEqual(got.get(symbol), events, symbol);
+    const c = e.counters();
+    assert.equal(c.restarts, 3);
+    const o = one.counters();
+    assert.deepEqual(
+      [c.accepted, c.anomalies, c.gaps, c.candlesClosed],
+      [o.accepted, o.anomalies, o.gaps, o.candlesClosed],
+    );
+  });
+});
+
 describe('ParallelEngine queries', () => {
   it('answers symbols, stats, open candles, recent anomalies and counters from all partitions', async () => {
     const e = await parallel({ partitions: 3, viewsEveryMs: 0 });

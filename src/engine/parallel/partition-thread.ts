@@ -65,7 +65,15 @@ let lastViews = 0;
 let ticksSinceSnapshot = 0;
 let crashNext = false;
 
+/**
+ * Set once the thread has thrown: it takes and sends nothing more until it ends. What it made since
+ * its last message (events of rows it will never answer) would otherwise go out with the next one,
+ * and the thread that replaces it makes them again from the same rows.
+ */
+let dead = false;
+
 function post(message: FromThread, transfer: ArrayBuffer[] = []): void {
+  if (dead) return;
   port!.postMessage(message, transfer);
 }
 
@@ -328,7 +336,7 @@ function redoSkip(rows: ReplayRows): Uint8Array {
 }
 
 async function loop(): Promise<void> {
-  while (!reader.closed) {
+  while (!reader.closed && !dead) {
     drain();
     const pending = views(false);
     if (pending !== undefined) postSteps({}, pending);
@@ -337,6 +345,7 @@ async function loop(): Promise<void> {
 }
 
 function crash(err: unknown): void {
+  dead = true;
   // Thrown outside any handler, so the thread dies and its owner restarts it.
   setImmediate(() => {
     throw err;
@@ -344,6 +353,7 @@ function crash(err: unknown): void {
 }
 
 port.on('message', (message: ToThread) => {
+  if (dead) return;
   if (message.type === 'init') {
     init = message;
     namesPort = message.names;
