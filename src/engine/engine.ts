@@ -12,7 +12,6 @@ import {
   normalizeId,
   normalizeSeq,
   normalizeSymbol,
-  normalizeTimestamp,
   RejectReason,
   type RawTick,
   type Tick,
@@ -20,7 +19,7 @@ import {
 import { partitionOf } from './partition.js';
 import { EngineCounts } from './engine-counts.js';
 import type { PortTickEvent, SnapshotRecord, SymbolActivity } from './engine-port.js';
-import { TickBatch } from './tick-batch.js';
+import { columnTimestamp, TickBatch } from './tick-batch.js';
 
 /** The engine's slice of the configuration (names as in src/config.ts). */
 export interface EngineOptions {
@@ -141,6 +140,8 @@ export class Engine {
   /** Where `ingest` puts raw ticks in columns (reused: no allocation per call). */
   readonly #scratch = new TickBatch(SCRATCH_ROWS);
   #scratchInUse = false;
+  /** The index of the tick being processed (see `row`). */
+  #row = -1;
   #candleUpdateDemand: (() => boolean) | undefined;
   #batchObserver: BatchObserver | undefined;
   #onListenerError: ((err: unknown, type: EngineEventType) => void) | undefined;
@@ -234,8 +235,6 @@ export class Engine {
   setAdmission(admission: Admission | undefined): void {
     this.#admission = admission;
   }
-
-  #row = -1;
 
   /**
    * While an ingest call processes its ticks: the index (in the call's input) of the tick being
@@ -370,7 +369,7 @@ export class Engine {
         p > 0 && p !== Infinity ? p : NaN,
         // `+ 0` turns a -0 volume into 0, as normalizeVolume does.
         v >= 0 && v !== Infinity ? v + 0 : NaN,
-        t !== t ? receivedAt : normalizeTimestamp(t, receivedAt),
+        columnTimestamp(t, receivedAt),
         s !== s ? undefined : normalizeSeq(s),
         normalizeId(ids[i]),
         own === '' ? source : own,

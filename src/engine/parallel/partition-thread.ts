@@ -9,9 +9,9 @@ import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_
 
 import type { Candle } from '../../core/candles.js';
 import { parseIntervals } from '../../core/interval.js';
-import { normalizeTimestamp, REJECT_REASONS, type RawTick } from '../../core/tick.js';
+import { REJECT_REASONS, type RawTick } from '../../core/tick.js';
 import { Engine } from '../engine.js';
-import { TickBatch } from '../tick-batch.js';
+import { columnTimestamp, TickBatch } from '../tick-batch.js';
 import type { SnapshotRecord } from '../engine-port.js';
 import { CandleColumnWriter, candleBuffers } from './candle-columns.js';
 import {
@@ -213,11 +213,10 @@ function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?
       inRun = false;
     }
     for (const r of result.rejected) status[start + r.index] = REASON_CODE.get(r.reason)!;
-    // An accepted tick's time as the engine normalized it (a missing one is the receive time).
+    // An accepted tick's time as the engine took it.
     for (let k = start; k < end; k++) {
       if (status[k] !== 0) continue;
-      const t = rows.ts[k]!;
-      ts[k] = t !== t ? receivedAt : normalizeTimestamp(t, receivedAt);
+      ts[k] = columnTimestamp(rows.ts[k]!, receivedAt);
       markDirty(rows.symbol[k]!);
     }
     start = end;
