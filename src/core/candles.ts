@@ -180,8 +180,11 @@ export class Candle implements CandleData {
 export interface CandleSink {
   /** When false, open-candle updates are not reported (they cost one call per interval per tick). */
   readonly wantsCandleUpdates: boolean;
-  /** An open candle changed (`closed` false), or a candle closed or was revised (`closed` true). */
-  candle(candle: Candle): void;
+  /**
+   * An open candle changed (`closed` false), or a candle closed or was revised (`closed` true);
+   * `close` is true for a close (one that `closes(k)` counts), not for a revision.
+   */
+  candle(candle: Candle, close?: boolean): void;
 }
 
 /**
@@ -369,7 +372,7 @@ export class CandleSet {
       while (closed < older.n && this.#f[older.a[closed]! + END]! <= watermark) {
         const o = older.a[closed++]!;
         this.#closes[k]!++;
-        sink.candle(this.#emitted(k, o));
+        sink.candle(this.#emitted(k, o), true);
         if (this.#f[o + END]! > eventWatermark) revisable.push(o);
         else this.#free.push(o);
       }
@@ -378,7 +381,7 @@ export class CandleSet {
       // A cleared newest slot has a NaN start (and a stale end).
       if (older.n === 0 && this.#f[newest] === this.#f[newest] && this.#f[newest + END]! <= watermark) {
         this.#closes[k]!++;
-        sink.candle(this.#emitted(k, newest));
+        sink.candle(this.#emitted(k, newest), true);
         if (this.#f[newest + END]! > eventWatermark) revisable.push(this.#copy(newest));
         this.#f[newest] = NaN;
       }

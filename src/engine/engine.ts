@@ -114,6 +114,20 @@ const ALIAS_CAPACITY = 10_000;
 /** What `Engine.eventCount` counts. */
 export type EventKind = 'ticks' | 'anomalies' | 'candles';
 
+/** Event counts that survive restarts and agree across nodes. */
+export interface EventCounts {
+  /** A symbol's (`Engine.eventCount`). */
+  eventCount(symbol: string, kind: EventKind, interval?: string): number;
+  /**
+   * Every symbol's, including the event being emitted; undefined when this node cannot number
+   * it as the others do: the hub then leaves it out of the channels of every symbol, and their
+   * next numbered message restarts them with a reset.
+   */
+  allCount(kind: EventKind, interval?: string): number | undefined;
+  /** Every symbol's, as last known: where a channel of every symbol starts or wakes. */
+  lastAllCount(kind: EventKind, interval?: string): number;
+}
+
 /**
  * Routes ticks to per-symbol state, emits events, answers snapshots. Synchronous and free of I/O:
  * it takes ticks and clock readings; adapters do the rest (DESIGN §1, §8).
@@ -147,6 +161,14 @@ export class Engine {
   #onListenerError: ((err: unknown, type: EngineEventType) => void) | undefined;
 
   readonly #counts: EngineCounts;
+  /**
+   * Every symbol's event counts summed (`eventTotal`): [0] accepted ticks, [1] anomalies, [2 + k]
+   * closes of interval k. Counted before each event is emitted, as the symbol's own counts are.
+   */
+  readonly #totals: Float64Array;
+  readonly #intervalIndex: ReadonlyMap<string, number>;
+  /** The states in symbol name order (`advance`), made again when a symbol comes or is replaced. */
+  #byName: SymbolState[] | undefined;
   /** Per symbol, its update count at its last snapshot round. */
   readonly #snapshotMarks = new Map<string, number>();
 
@@ -168,6 +190,8 @@ export class Engine {
     }
     this.#partitions = Array.from({ length: options.partitions }, () => new Map<string, SymbolState>());
     const counts = (this.#counts = new EngineCounts(options.recentAnomaliesCapacity));
+    const totals = (this.#totals = new Float64Array(2 + this.intervals.length));
+    const intervalIndex = (this.#intervalIndex = new Map(this.intervals.map((i, k) => [i.label, k])));
     this.#tickEvent = {
       symbol: '',
       ts: 0,
@@ -189,11 +213,13 @@ export class Engine {
         if (listeners.gap.length > 0) this.#emit('gap', { symbol, source, from, to });
       },
       anomaly: (anomaly) => {
+        totals[1]!++;
         counts.anomaly(anomaly);
         if (listeners.anomaly.length > 0) this.#emit('anomaly', anomaly);
       },
-      candle: (candle) => {
+      candle: (candle, close) => {
         if (candle.closed) {
+          if (close === true) totals[2 + intervalIndex.get(candle.interval)!]!++;
           counts.candlesClosed++;
           if (listeners.candle.length > 0) this.#emit('candle', candle);
         } else this.#emit('candleUpdate', candle);
@@ -429,6 +455,7 @@ export class Engine {
     if (!admitted) return RejectReason.Overloaded;
     // A symbol's state exists from its first accepted tick on, so a refused first tick leaves none.
     state ??= this.#create(symbol!);
+    this.#totals[0]!++;
     state.apply(ts, price, volume, seq, id, source, receivedAt, this.#sink);
     this.#counts.accepted++;
     // The last accepted tick, also when nobody listens (`ingestOne` answers from it).
@@ -462,16 +489,20 @@ export class Engine {
     const state = new SymbolState(symbol, this.#stateOptions);
     this.#symbols.set(symbol, state);
     this.#partitions[partitionOf(symbol, this.#partitions.length)]!.set(symbol, state);
+    this.#byName = undefined;
     return state;
   }
 
   /**
    * Moves quiet symbols' watermarks with the wall clock (`now`, epoch ms), closing their candles;
-   * only the symbols `only` accepts, when given (a cluster node's copy of one partition).
+   * only the symbols `only` accepts, when given (a cluster node's copy of one partition). Symbols
+   * go in name order, so every copy of them (a cluster's nodes) emits the closes in one order.
    */
   advance(now: number, only?: (symbol: string) => boolean): void {
-    for (const state of this.#symbols.values())
-      if (only === undefined || only(state.symbol)) state.advance(now, this.#sink);
+    const states = (this.#byName ??= [...this.#symbols.values()].sort((a, b) =>
+      a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0,
+    ));
+    for (const state of states) if (only === undefined || only(state.symbol)) state.advance(now, this.#sink);
   }
 
   /** Closes every open candle, symbols in name order (end of a finite input). */
@@ -511,6 +542,18 @@ export class Engine {
     if (kind === 'anomalies') return state.anomalyCount;
     const k = this.intervals.findIndex((i) => i.label === interval);
     return k < 0 ? 0 : state.candleEvents(k);
+  }
+
+  /**
+   * `eventCount` summed over every symbol (kept as events happen, so read inside a listener it
+   * includes the event being emitted).
+   */
+  eventTotal(kind: EventKind, interval?: string): number {
+    const totals = this.#totals;
+    if (kind === 'ticks') return totals[0]!;
+    if (kind === 'anomalies') return totals[1]!;
+    const k = interval === undefined ? undefined : this.#intervalIndex.get(interval);
+    return k === undefined ? 0 : totals[0]! + totals[2 + k]!;
   }
 
   /** Stats of every symbol, by name. */
@@ -592,9 +635,22 @@ export class Engine {
   restore(snapshots: readonly SymbolSnapshot[]): void {
     for (const snapshot of snapshots) {
       const state = SymbolState.restore(snapshot, this.#stateOptions);
+      const replaced = this.#symbols.get(state.symbol);
+      if (replaced !== undefined) this.#count(replaced, -1);
+      this.#count(state, 1);
       this.#symbols.set(state.symbol, state);
       this.#partitions[partitionOf(state.symbol, this.#partitions.length)]!.set(state.symbol, state);
     }
+    this.#byName = undefined;
+  }
+
+  /** Adds a symbol's counts to the totals (`sign` 1), or takes them out (−1). */
+  #count(state: SymbolState, sign: 1 | -1): void {
+    const totals = this.#totals;
+    totals[0]! += sign * state.updateCount;
+    totals[1]! += sign * state.anomalyCount;
+    for (let k = 0; k < this.intervals.length; k++)
+      totals[2 + k]! += sign * (state.candleEvents(k) - state.updateCount);
   }
 
   /** Puts back recent anomalies, oldest first (on start). */
