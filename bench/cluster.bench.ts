@@ -132,7 +132,7 @@ async function measure(
     if (clustered) {
       const nc = await connect({ servers: natsUrl });
       const jsm = await nc.jetstreamManager();
-      for (const s of [`${cluster}_ticks`, `KV_${cluster}_leases`, `KV_${cluster}_meta`])
+      for (const s of [`${cluster}_ticks`, `${cluster}_live`, `KV_${cluster}_leases`, `KV_${cluster}_meta`])
         await jsm.streams.delete(s).catch(() => {});
       await nc.close();
     }

@@ -233,8 +233,8 @@ export async function createServer(
       metrics,
       dayAggregates: aggregates,
       history: storage.database.marketData,
-      // A symbol's channels numbered alike on every node: by its counts in the engine's copy.
-      counted: cluster === undefined ? undefined : { base: cluster.seqBase, counts: cluster.engine },
+      // Channels numbered alike on every node (docs/streams.md, "Sequence numbers").
+      counted: cluster === undefined ? undefined : { base: cluster.seqBase, counts: cluster.counts },
     });
     hub.start();
     onClose(() => hub.stop());

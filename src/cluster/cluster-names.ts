@@ -6,6 +6,8 @@ export class ClusterNames {
   readonly cluster: string;
   /** The JetStream stream holding every partition's ticks. */
   readonly stream: string;
+  /** The JetStream stream of every partition's live messages, in one order for every node. */
+  readonly liveStream: string;
   /** Key-value bucket of partition leases and node membership (entries expire: TTL). */
   readonly leaseBucket: string;
   /** Key-value bucket of the cluster's fixed settings (the partition count). */
@@ -14,6 +16,7 @@ export class ClusterNames {
   constructor(cluster: string) {
     this.cluster = cluster;
     this.stream = `${cluster}_ticks`;
+    this.liveStream = `${cluster}_live`;
     this.leaseBucket = `${cluster}_leases`;
     this.metaBucket = `${cluster}_meta`;
   }
@@ -27,7 +30,7 @@ export class ClusterNames {
     return `${this.cluster}.ticks.${partition}`;
   }
 
-  /** Accepted ticks of a partition, published by its owner as it applies them (core NATS). */
+  /** Accepted ticks of a partition, published by its owner as it applies them (the live stream). */
   liveSubject(partition: number): string {
     return `${this.cluster}.live.${partition}`;
   }

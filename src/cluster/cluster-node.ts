@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 
-import { connect, RetentionPolicy, StorageType, type NatsConnection } from 'nats';
+import { connect, RetentionPolicy, StorageType, type JetStreamManager, type NatsConnection } from 'nats';
 
 import type { Config } from '../config.js';
+import type { EventCounts } from '../engine/engine.js';
 import { ErrorCode, TickstreamError } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
 import type { Database } from '../storage/database.js';
@@ -10,6 +11,7 @@ import type { ClusterEngine } from './cluster-engine.js';
 import { ClusterNames } from './cluster-names.js';
 import { ClusterStore } from './cluster-store.js';
 import { LiveFeed } from './live-feed.js';
+import { liveStream } from './live-stream.js';
 import { PartitionLeases, type NodeEntry } from './partition-leases.js';
 import { PartitionOwner } from './partition-owner.js';
 import { ReadBarrier } from './read-barrier.js';
@@ -17,6 +19,13 @@ import { TickPublisher } from './tick-publisher.js';
 
 /** How long the tick stream keeps messages: what an owner down this long could still replay. */
 const STREAM_MAX_AGE_MS = 7 * 86_400_000;
+/**
+ * How long, and how many bytes of, the live stream keeps: a node reads only its newest messages
+ * (each partition's last one when it starts), so it needs little; a node further behind than that
+ * reads the partitions back from PostgreSQL. Owners publish at least once a second (their clock).
+ */
+const LIVE_MAX_AGE_MS = 10 * 60_000;
+const LIVE_MAX_BYTES = 512 * 1024 * 1024;
 
 /** What /health/ready and /api/metrics show of the cluster. */
 export interface ClusterStatus {
@@ -42,6 +51,8 @@ export interface ClusterNode {
    * cluster was first started, kept in its meta bucket): the same on every node and across restarts.
    */
   readonly seqBase: number;
+  /** What numbers the channels alike on every node (a symbol's counts in the copy, the cluster's in the live order). */
+  readonly counts: EventCounts;
   /** Resolves once JetStream has acknowledged every tick this node published before the call. */
   persisted(): Promise<void>;
   status(): ClusterStatus;
@@ -100,25 +111,17 @@ export async function startClusterNode(
   try {
     const jsm = await nc.jetstreamManager();
     const js = nc.jetstream();
-    try {
-      await jsm.streams.info(names.stream);
-    } catch {
-      await jsm.streams
-        .add({
-          name: names.stream,
-          subjects: [names.tickSubjects],
-          storage: StorageType.File,
-          retention: RetentionPolicy.Limits,
-          max_age: STREAM_MAX_AGE_MS * 1_000_000,
-          num_replicas: 1,
-        })
-        .catch(async (err: unknown) => {
-          // Another node created it at the same moment.
-          await jsm.streams.info(names.stream).catch(() => {
-            throw err;
-          });
-        });
-    }
+    await ensureStream(jsm, {
+      name: names.stream,
+      subjects: [names.tickSubjects],
+      max_age: STREAM_MAX_AGE_MS * 1_000_000,
+    });
+    await ensureStream(jsm, {
+      name: names.liveStream,
+      subjects: [names.liveSubjects],
+      max_age: LIVE_MAX_AGE_MS * 1_000_000,
+      max_bytes: LIVE_MAX_BYTES,
+    });
     const meta = await js.views.kv(names.metaBucket, { history: 1 });
     try {
       await meta.create('partitions', String(cluster.partitions));
@@ -158,7 +161,7 @@ export async function startClusterNode(
     engine.attach(publisher);
     closers.push(() => engine.attach(undefined));
 
-    const live = new LiveFeed(engine, nc, names, store, cluster.partitions, clusterLog);
+    const live = new LiveFeed(engine, liveStream(js, names), store, cluster.partitions, clusterLog);
     await live.start();
     closers.push(() => live.close());
     if (cluster.readWaitMs > 0) {
@@ -178,7 +181,6 @@ export async function startClusterNode(
       startOwner: (partition, onLost) =>
         PartitionOwner.start(partition, {
           js,
-          nc,
           store,
           names,
           engine: engine.options,
@@ -228,6 +230,11 @@ export async function startClusterNode(
     return {
       engine,
       seqBase,
+      counts: {
+        eventCount: (symbol, kind, interval) => engine.eventCount(symbol, kind, interval),
+        allCount: (kind, interval) => live.allCount(kind, interval),
+        lastAllCount: (kind, interval) => live.lastAllCount(kind, interval),
+      },
       persisted: () => publisher.persisted(),
       status,
       ping: async () => {
@@ -240,4 +247,25 @@ export async function startClusterNode(
     await close();
     throw err;
   }
+}
+
+/** Creates a file-backed, limits-retention stream unless it exists (another node may race us). */
+async function ensureStream(
+  jsm: JetStreamManager,
+  config: { name: string; subjects: string[]; max_age: number; max_bytes?: number },
+): Promise<void> {
+  try {
+    await jsm.streams.info(config.name);
+    return;
+  } catch {
+    // Missing: made below.
+  }
+  await jsm.streams
+    .add({ ...config, storage: StorageType.File, retention: RetentionPolicy.Limits, num_replicas: 1 })
+    .catch(async (err: unknown) => {
+      // Another node created it at the same moment.
+      await jsm.streams.info(config.name).catch(() => {
+        throw err;
+      });
+    });
 }

@@ -1,12 +1,21 @@
-import type { NatsConnection, Subscription } from 'nats';
-
+import type { EventKind } from '../engine/engine.js';
 import { partitionOf } from '../engine/partition.js';
 import type { Logger } from '../observability/logger.js';
 import type { ClusterEngine } from './cluster-engine.js';
-import type { ClusterNames } from './cluster-names.js';
 import type { ClusterStore } from './cluster-store.js';
 import { decodeLive, type LiveMessage } from './live-message.js';
 import { toRawTicks } from './tick-message.js';
+
+/** Where the live messages come from (src/cluster/live-stream.ts: the cluster's live stream). */
+export interface LiveSource {
+  /**
+   * Starts delivering each partition's last message, then every new one, all in one order that
+   * is the same for every node; `streamSeq` is a message's place in that order (consecutive unless
+   * messages were lost between two).
+   */
+  start(deliver: (data: Uint8Array, streamSeq: number) => void): Promise<void>;
+  stop(): void;
+}
 
 interface PartitionView {
   /** Last stream sequence applied to the node's engine. */
@@ -25,51 +34,107 @@ const RESYNC_RETRY_MS = 250;
  * applied (`prev` ≠ last: a message was missed, e.g. while NATS reconnected) makes the node read
  * the partition back from PostgreSQL (the owner's last committed snapshots), then go on: a
  * reset, counted and logged, never a silent skip. On start every partition is read that way.
+ *
+ * It also numbers the channels of every symbol (`allCount`): in the live stream's one order, the
+ * count of a kind of event is the sum over partitions of each one's total (carried by its last
+ * message) — the same on every node at the same place of the order — plus, inside a message
+ * being applied, the events the copy has emitted for it so far.
  */
 export class LiveFeed {
   readonly #engine: ClusterEngine;
-  readonly #nc: NatsConnection;
-  readonly #names: ClusterNames;
+  readonly #source: LiveSource;
   readonly #store: ClusterStore;
   readonly #log: Logger;
   readonly #views: PartitionView[];
-  #subscription: Subscription | undefined;
+  /** What each entry of a `totals` array counts (`LiveMessage.totals`). */
+  readonly #kinds: ReadonlyArray<readonly [EventKind, string | undefined]>;
+  /**
+   * Per partition, its owners' totals so far in the order: each entry the largest a message has
+   * carried (an owner replaying from its last commit publishes smaller ones again).
+   */
+  readonly #totals: Float64Array[];
+  /** The partitions' totals summed. */
+  readonly #sum: Float64Array;
+  /** Per partition, the totals of this node's copy of it (what applying its messages added). */
+  readonly #copy: Float64Array[];
+  /** The engine's totals when the message being applied began. */
+  readonly #startTotals: Float64Array;
+  /** The message being applied is numbered (`allCount`): see `#applyCounted`. */
+  #numbering = false;
+  /**
+   * Partitions whose totals are unknown since the last hole in the order. A node whose first
+   * message is the stream's first knows them all (0); one that starts later (each partition's
+   * last message first) sees a hole at once.
+   */
+  readonly #unheard = new Set<number>();
+  #lastStreamSeq = 0;
   #closed = false;
   #resyncs = 0;
   #applied = 0;
 
   constructor(
     engine: ClusterEngine,
-    nc: NatsConnection,
-    names: ClusterNames,
+    source: LiveSource,
     store: ClusterStore,
     partitions: number,
     log: Logger,
   ) {
     this.#engine = engine;
-    this.#nc = nc;
-    this.#names = names;
+    this.#source = source;
     this.#store = store;
     this.#log = log;
     this.#views = Array.from({ length: partitions }, () => ({ lastSeq: 0, held: [], waiting: [] }));
+    this.#kinds = [
+      ['ticks', undefined],
+      ['anomalies', undefined],
+      ...engine.intervals.map((i) => ['candles', i.label] as const),
+    ];
+    const n = this.#kinds.length;
+    this.#totals = Array.from({ length: partitions }, () => new Float64Array(n));
+    this.#copy = Array.from({ length: partitions }, () => new Float64Array(n));
+    this.#sum = new Float64Array(n);
+    this.#startTotals = new Float64Array(n);
   }
 
-  /** Subscribes, then reads every partition's committed state (messages meanwhile are held). */
+  /** Starts the source, then reads every partition's committed state (messages meanwhile are held). */
   async start(): Promise<void> {
-    this.#subscription = this.#nc.subscribe(this.#names.liveSubjects, {
-      callback: (err, msg) => {
-        if (err !== null) return;
-        let message: LiveMessage;
-        try {
-          message = decodeLive(msg.data);
-        } catch {
-          this.#log.warn({ subject: msg.subject }, 'not a live message; ignored');
-          return;
-        }
-        this.#receive(message);
-      },
+    await this.#source.start((data, streamSeq) => {
+      let message: LiveMessage;
+      try {
+        message = decodeLive(data);
+      } catch {
+        this.#log.warn({ streamSeq }, 'not a live message; ignored');
+        return;
+      }
+      this.#receive(message, streamSeq);
     });
     await Promise.all(this.#views.map((_v, partition) => this.#resync(partition, 0)));
+  }
+
+  /**
+   * How many events of `kind` (for candles, of `interval`) every symbol of the cluster has had at
+   * this place of the live order, counting the event being emitted when read inside a listener;
+   * undefined while this node cannot tell it as every node does (a partition not heard from since
+   * it started or since messages were lost, or a message applied out of the order after a
+   * read-back). At other times, the last count it knew.
+   */
+  allCount(kind: EventKind, interval?: string): number | undefined {
+    const i = this.#index(kind, interval);
+    if (i < 0 || !this.#numbering) return undefined;
+    return this.#sum[i]! + this.#engine.eventTotal(kind, interval) - this.#startTotals[i]!;
+  }
+
+  /** The last count known (`allCount`), also while it is not exact: where a new channel starts. */
+  lastAllCount(kind: EventKind, interval?: string): number {
+    const i = this.#index(kind, interval);
+    return i < 0 ? 0 : this.#sum[i]!;
+  }
+
+  #index(kind: EventKind, interval: string | undefined): number {
+    if (kind === 'ticks') return 0;
+    if (kind === 'anomalies') return 1;
+    for (let i = 2; i < this.#kinds.length; i++) if (this.#kinds[i]![1] === interval) return i;
+    return -1;
   }
 
   /**
@@ -110,12 +175,38 @@ export class LiveFeed {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#subscription?.unsubscribe();
+    this.#source.stop();
     // Reads waiting for the copy answer from it as it is.
     for (const view of this.#views) this.#release(view, Infinity);
   }
 
-  #receive(message: LiveMessage): void {
+  /** A message at its place in the order (`streamSeq`): applied, held or skipped; then its totals counted. */
+  #receive(message: LiveMessage, streamSeq: number): void {
+    if (streamSeq !== this.#lastStreamSeq + 1) {
+      // Messages between were lost to this node (or it starts late): every partition's total is
+      // unknown until it is heard from again (an owner publishes at least once a second: its clock).
+      for (let p = 0; p < this.#views.length; p++) this.#unheard.add(p);
+      // A lost message may have been a clock (a tick message's loss shows in `prev`, a clock's
+      // does not): after a hole every partition is read back (not on start: it reads them anyway).
+      if (this.#lastStreamSeq > 0) this.#readBackAll();
+    }
+    this.#lastStreamSeq = streamSeq;
+    this.#route(message, true);
+    const totals = message.totals;
+    const partition = message.partition;
+    if (totals === undefined || totals.length !== this.#kinds.length || partition >= this.#views.length)
+      return;
+    const known = this.#totals[partition]!;
+    for (let i = 0; i < totals.length; i++) {
+      if (totals[i]! <= known[i]!) continue;
+      this.#sum[i]! += totals[i]! - known[i]!;
+      known[i] = totals[i]!;
+    }
+    this.#unheard.delete(partition);
+  }
+
+  /** Applies a message, holds it while its partition is read back, or skips it (applied already). */
+  #route(message: LiveMessage, inOrder: boolean): void {
     const view = this.#views[message.partition];
     if (view === undefined) return;
     if (view.held !== undefined) {
@@ -125,29 +216,79 @@ export class LiveFeed {
     if (message.clock !== undefined && message.seq === view.lastSeq) {
       const { partition } = message;
       const partitions = this.#views.length;
-      this.#engine.mirrorAdvance(message.clock, (symbol) => partitionOf(symbol, partitions) === partition);
+      this.#applyCounted(partition, message.before, inOrder, () =>
+        this.#engine.mirrorAdvance(message.clock!, (symbol) => partitionOf(symbol, partitions) === partition),
+      );
       return;
     }
     if (message.seq <= view.lastSeq) return; // applied already (published again by a new owner)
     if (message.prev > view.lastSeq) {
-      this.#resyncs++;
-      this.#log.warn(
-        { partition: message.partition, lastSeq: view.lastSeq, prev: message.prev },
-        'live feed missed messages; reading the partition back from storage',
-      );
-      view.held = [message];
-      void this.#resync(message.partition, message.prev);
+      this.#readBack(message.partition, message.prev, 'live feed missed messages');
+      view.held!.push(message);
       return;
     }
-    this.#apply(view, message);
-  }
-
-  #apply(view: PartitionView, message: LiveMessage): void {
     const { ticks } = message;
-    if (ticks.symbol.length > 0) this.#engine.mirror(toRawTicks(ticks), ticks.source, ticks.receivedAt);
+    if (ticks.symbol.length > 0)
+      this.#applyCounted(message.partition, message.before, inOrder, () =>
+        this.#engine.mirror(toRawTicks(ticks), ticks.source, ticks.receivedAt),
+      );
     view.lastSeq = message.seq;
     this.#applied++;
     this.#release(view);
+  }
+
+  /**
+   * Runs `apply` (a change to `partition`'s symbols in the node's copy), adding what it emits to
+   * the copy's totals. Its events are numbered (`allCount`) only where every node numbers them
+   * alike: the message is at its place in the order (`inOrder`; a held message applied after a
+   * read-back is not), every partition's totals are known, and the copy of the partition, the
+   * totals counted for it so far and its owner's totals `before` the message are all the same (a
+   * copy that missed a clock message, or a new owner that replays from an older commit, would
+   * emit other events or count them again).
+   */
+  #applyCounted(
+    partition: number,
+    before: readonly number[] | undefined,
+    inOrder: boolean,
+    apply: () => void,
+  ): void {
+    const start = this.#startTotals;
+    const copy = this.#copy[partition]!;
+    const owners = this.#totals[partition]!;
+    let numbering = inOrder && this.#unheard.size === 0 && before?.length === this.#kinds.length;
+    for (let i = 0; i < this.#kinds.length; i++) {
+      const [kind, interval] = this.#kinds[i]!;
+      start[i] = this.#engine.eventTotal(kind, interval);
+      if (copy[i] !== owners[i] || owners[i] !== before?.[i]) numbering = false;
+    }
+    this.#numbering = numbering;
+    try {
+      apply();
+    } finally {
+      this.#numbering = false;
+      for (let i = 0; i < this.#kinds.length; i++) {
+        const [kind, interval] = this.#kinds[i]!;
+        copy[i]! += this.#engine.eventTotal(kind, interval) - start[i]!;
+      }
+    }
+  }
+
+  /** Holds a partition's messages and reads it back from storage (unless it is already). */
+  #readBack(partition: number, upTo: number, why: string): void {
+    const view = this.#views[partition]!;
+    if (view.held !== undefined) return;
+    this.#resyncs++;
+    this.#log.warn(
+      { partition, lastSeq: view.lastSeq, upTo },
+      `${why}; reading the partition back from storage`,
+    );
+    view.held = [];
+    void this.#resync(partition, upTo);
+  }
+
+  #readBackAll(): void {
+    for (let p = 0; p < this.#views.length; p++)
+      this.#readBack(p, this.#views[p]!.lastSeq, 'live feed lost messages of some partition');
   }
 
   /** Reads a partition back once its owner has committed at least up to `upTo`, then replays what was held. */
@@ -159,8 +300,8 @@ export class LiveFeed {
       try {
         const state = await this.#store.read(partition);
         if (state.lastSeq >= upTo) {
-          this.#engine.restore(state.snapshots);
-          // At least `upTo`, which is past what was applied here: the snapshots are newer.
+          this.#applyCounted(partition, undefined, false, () => this.#engine.restore(state.snapshots));
+          // At least `upTo`: the owner's committed state (for a new owner, where it resumed from).
           view.lastSeq = state.lastSeq;
           break;
         }
@@ -174,7 +315,8 @@ export class LiveFeed {
     }
     const held = view.held;
     view.held = undefined;
-    for (const message of held) this.#receive(message);
+    // Counted when they arrived; applied now, after the other partitions' later messages.
+    for (const message of held) this.#route(message, false);
     if (view.held === undefined) this.#release(view);
   }
 }

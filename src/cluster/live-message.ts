@@ -1,3 +1,4 @@
+import type { Engine } from '../engine/engine.js';
 import { checkColumns, type TickColumns } from './tick-message.js';
 
 /**
@@ -16,6 +17,26 @@ export interface LiveMessage {
   readonly ticks: TickColumns;
   /** The owner's wall clock (epoch ms) for a clock message; absent on a message of ticks. */
   readonly clock?: number;
+  /**
+   * The partition's event totals after this message (`Engine.eventTotal`, every symbol of the
+   * partition): accepted ticks, anomalies, then the candle events of each configured interval.
+   * Every node numbers the channels of every symbol (`ticks.*`, …) from them (live-feed.ts).
+   */
+  readonly totals?: readonly number[];
+  /**
+   * The same totals before this message, as its owner had them: a copy numbers the message's
+   * events only if it held exactly these (a new owner replaying from an older commit has others).
+   */
+  readonly before?: readonly number[];
+}
+
+/** The `totals` of an engine (every symbol it holds), in the order `LiveMessage.totals` has. */
+export function eventTotals(engine: Pick<Engine, 'intervals' | 'eventTotal'>): number[] {
+  return [
+    engine.eventTotal('ticks'),
+    engine.eventTotal('anomalies'),
+    ...engine.intervals.map((i) => engine.eventTotal('candles', i.label)),
+  ];
 }
 
 const encoder = new TextEncoder();
@@ -33,10 +54,26 @@ export function decodeLive(data: Uint8Array): LiveMessage {
     !Number.isSafeInteger(value.partition) ||
     !Number.isSafeInteger(value.seq) ||
     !Number.isSafeInteger(value.prev) ||
-    (value.clock !== undefined && !Number.isFinite(value.clock))
+    (value.clock !== undefined && !Number.isFinite(value.clock)) ||
+    !isTotals(value.totals) ||
+    !isTotals(value.before)
   )
     throw new Error('not a live message');
   const ticks = checkColumns(value.ticks);
-  const message = { partition: value.partition!, seq: value.seq!, prev: value.prev!, ticks };
-  return value.clock === undefined ? message : { ...message, clock: value.clock };
+  return {
+    partition: value.partition!,
+    seq: value.seq!,
+    prev: value.prev!,
+    ticks,
+    ...(value.clock === undefined ? {} : { clock: value.clock }),
+    ...(value.totals === undefined ? {} : { totals: value.totals }),
+    ...(value.before === undefined ? {} : { before: value.before }),
+  };
+}
+
+/** Absent, or event totals: counts (safe integers ≥ 0). */
+function isTotals(value: unknown): boolean {
+  return (
+    value === undefined || (Array.isArray(value) && value.every((n) => Number.isSafeInteger(n) && n >= 0))
+  );
 }

@@ -1,10 +1,4 @@
-import {
-  DeliverPolicy,
-  type ConsumerMessages,
-  type JetStreamClient,
-  type JsMsg,
-  type NatsConnection,
-} from 'nats';
+import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JsMsg } from 'nats';
 
 import type { CandleData } from '../core/candles.js';
 import type { SymbolSnapshot } from '../core/symbol-state.js';
@@ -13,7 +7,7 @@ import type { Logger } from '../observability/logger.js';
 import type { AnomalyRecord, SnapshotRecord } from '../storage/market-data-store.js';
 import type { ClusterNames } from './cluster-names.js';
 import { FencedError, type ClusterStore, type TickRow } from './cluster-store.js';
-import { encodeLive } from './live-message.js';
+import { encodeLive, eventTotals } from './live-message.js';
 import {
   decodeColumns,
   emptyColumns,
@@ -25,7 +19,6 @@ import {
 
 export interface PartitionOwnerDeps {
   readonly js: JetStreamClient;
-  readonly nc: NatsConnection;
   readonly store: ClusterStore;
   readonly names: ClusterNames;
   readonly engine: EngineOptions;
@@ -216,8 +209,18 @@ export class PartitionOwner {
           continue;
         }
         collect.live = emptyColumns(columns.source, columns.receivedAt);
+        const before = eventTotals(this.#engine);
         this.#engine.ingest(toRawTicks(columns), columns.source, columns.receivedAt);
-        live.push(encodeLive({ partition: this.partition, seq, prev: last, ticks: collect.live }));
+        live.push(
+          encodeLive({
+            partition: this.partition,
+            seq,
+            prev: last,
+            ticks: collect.live,
+            totals: eventTotals(this.#engine),
+            before,
+          }),
+        );
         collect.live = undefined;
         last = seq;
       }
@@ -226,14 +229,32 @@ export class PartitionOwner {
     }
     // Live before the commit: a message published but never committed is applied again, identically,
     // by the next owner under the same sequence number, which readers skip (src/cluster/live-feed.ts).
-    for (const data of live) this.#deps.nc.publish(this.#deps.names.liveSubject(this.partition), data);
+    const published = live.map((data) => this.#publishLive(data));
     await this.#commit(collect, last);
+    await Promise.all(published);
+  }
+
+  /**
+   * Publishes on the partition's live subject (the live stream orders every partition's messages
+   * alike for every node). A message JetStream did not take is logged: the nodes see the hole in
+   * the partition's sequence and read the partition back from PostgreSQL.
+   */
+  #publishLive(data: Uint8Array): Promise<void> {
+    return this.#deps.js.publish(this.#deps.names.liveSubject(this.partition), data).then(
+      () => {},
+      (err: unknown) =>
+        this.#deps.log.warn(
+          { err: (err as Error).message, partition: this.partition },
+          'live message not published; the nodes will read the partition back from storage',
+        ),
+    );
   }
 
   async #advance(now: number): Promise<void> {
     this.#lastClock = now;
     const collect = newCollector();
     this.#collect = collect;
+    const before = eventTotals(this.#engine);
     try {
       this.#engine.advance(now);
     } finally {
@@ -241,11 +262,19 @@ export class PartitionOwner {
     }
     // Every node's copy moves its watermarks at the same point (src/cluster/live-feed.ts).
     const at = this.#committed;
-    this.#deps.nc.publish(
-      this.#deps.names.liveSubject(this.partition),
-      encodeLive({ partition: this.partition, seq: at, prev: at, clock: now, ticks: emptyColumns('', now) }),
+    const published = this.#publishLive(
+      encodeLive({
+        partition: this.partition,
+        seq: at,
+        prev: at,
+        clock: now,
+        ticks: emptyColumns('', now),
+        totals: eventTotals(this.#engine),
+        before,
+      }),
     );
     if (collect.candles.size > 0) await this.#commit(collect, this.#committed);
+    await published;
   }
 
   /** Commits, retrying while PostgreSQL is away; fenced or stopped ends it. */

@@ -307,8 +307,19 @@ async function checkStorage(databaseUrl: string, sent: SentTick[], dir: string):
   }
 }
 
-/** A symbol's channels a client on each of two nodes follows: they must number them alike. */
-const COUNTED = ['ticks.C00.X', 'stats.C00.X', 'candles.1s.C00.X', 'anomalies.C07.X'];
+/**
+ * Channels a client on each of two nodes follows: they must number them alike. A symbol's, and
+ * the channels of every symbol (numbered in the live stream's one order).
+ */
+const COUNTED = [
+  'ticks.C00.X',
+  'stats.C00.X',
+  'candles.1s.C00.X',
+  'anomalies.C07.X',
+  'ticks.*',
+  'candles.1s.*',
+  'anomalies',
+];
 
 interface Envelope {
   channel?: string;
@@ -372,7 +383,12 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
     await Promise.all(nodes.map((n) => stopNode(n, 5000)));
     const nc = await connect({ servers: NATS_URL });
     const jsm = await nc.jetstreamManager();
-    for (const stream of [`${cluster}_ticks`, `KV_${cluster}_leases`, `KV_${cluster}_meta`])
+    for (const stream of [
+      `${cluster}_ticks`,
+      `${cluster}_live`,
+      `KV_${cluster}_leases`,
+      `KV_${cluster}_meta`,
+    ])
       await jsm.streams.delete(stream).catch(() => {});
     await nc.close();
     await database?.drop();
@@ -501,8 +517,18 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
       [...moved.updates.get('ticks.C00.X')!].slice(0, 5),
       seen00.slice(-5).map((seq) => [seq, onSurvivor.updates.get('ticks.C00.X')!.get(seq)]),
     );
+    // The same for every symbol's ticks.
+    const seenAll = [...onSurvivor.updates.get('ticks.*')!.keys()].sort((x, y) => x - y);
+    const fromAll = seenAll[seenAll.length - 6]!;
+    const movedAll = await channelClient(nodes[0]!.url, token, ['ticks.*'], { 'ticks.*': fromAll });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(movedAll.first.get('ticks.*')?.type, 'update', 'ticks.*: resumed from history, not reset');
+    assert.deepEqual(
+      [...movedAll.updates.get('ticks.*')!].slice(0, 5),
+      seenAll.slice(-5).map((seq) => [seq, onSurvivor.updates.get('ticks.*')!.get(seq)]),
+    );
     lastTickSeq = seen00[seen00.length - 1]!;
-    for (const client of [onSurvivor, onFirst, moved]) client.close();
+    for (const client of [onSurvivor, onFirst, moved, movedAll]) client.close();
 
     await checkStorage(database.url, sent, dir);
     process.stderr.write(

@@ -74,7 +74,12 @@ describe('cluster: ingest answers wait for JetStream', { skip, timeout: 120_000 
     await server?.close();
     const nc = await connect({ servers: NATS_URL });
     const jsm = await nc.jetstreamManager();
-    for (const stream of [`${cluster}_ticks`, `KV_${cluster}_leases`, `KV_${cluster}_meta`])
+    for (const stream of [
+      `${cluster}_ticks`,
+      `${cluster}_live`,
+      `KV_${cluster}_leases`,
+      `KV_${cluster}_meta`,
+    ])
       await jsm.streams.delete(stream).catch(() => {});
     await nc.close();
     await database?.drop();

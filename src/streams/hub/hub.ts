@@ -2,7 +2,7 @@ import type { CandleData } from '../../core/candles.js';
 import type { AnomalyQuery, CandleQuery } from '../../core/history-query.js';
 import type { Anomaly } from '../../core/spike-detector.js';
 import type { DayAggregates } from '../../engine/day-aggregates.js';
-import type { EventKind } from '../../engine/engine.js';
+import type { EventCounts, EventKind } from '../../engine/engine.js';
 import type { EnginePort, PortTickEvent } from '../../engine/engine-port.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { StreamsConfig } from '../../config.js';
@@ -51,17 +51,12 @@ export interface HubDeps {
    */
   readonly seqBase?: number | undefined;
   /**
-   * Numbers each symbol's channels from the engine's per-symbol counts instead (a cluster node):
-   * `base` plus the count, so every node that applied the same ticks gives a symbol's messages the
-   * same sequence numbers, and a client can resume on another node. The channels of every symbol
-   * (`ticks.*`, `anomalies`, …) stay numbered by the hub from `seqBase`.
+   * Numbers the channels from event counts instead (a cluster node): `base` plus the count, so
+   * every node gives a message the same sequence number, and a client can resume on another node.
+   * A symbol's channels by the symbol's counts; the channels of every symbol (`ticks.*`,
+   * `anomalies`, …) by the cluster's counts in its one order (src/cluster/live-feed.ts).
    */
   readonly counted?: { readonly base: number; readonly counts: EventCounts } | undefined;
-}
-
-/** Per-symbol event counts that survive restarts and agree across nodes (`Engine.eventCount`). */
-export interface EventCounts {
-  eventCount(symbol: string, kind: EventKind, interval?: string): number;
 }
 
 /** The engine count that numbers a symbol's channel of each kind (a stats update per tick). */
@@ -301,11 +296,14 @@ export class Hub implements SessionContext {
   /** A counted channel's sequence number now (undefined: the hub numbers the channel itself). */
   #countedSeq(spec: ChannelSpec): number | undefined {
     const counted = this.#counted;
-    if (counted === undefined || spec.symbol === ALL_SYMBOLS) return undefined;
     const kind = COUNTED_KIND[spec.kind];
-    return kind === undefined
-      ? undefined
-      : counted.base + counted.counts.eventCount(spec.symbol, kind, spec.interval);
+    if (counted === undefined || kind === undefined) return undefined;
+    return (
+      counted.base +
+      (spec.symbol === ALL_SYMBOLS
+        ? counted.counts.lastAllCount(kind, spec.interval)
+        : counted.counts.eventCount(spec.symbol, kind, spec.interval))
+    );
   }
 
   /**
@@ -314,7 +312,21 @@ export class Hub implements SessionContext {
    * reset snapshot instead of the update; one not past it takes the next number.
    */
   #publishOn(channel: Channel, data: string, conflationKey: string | null): void {
-    const seq = this.#countedSeq(channel);
+    this.#publishAt(this.#countedSeq(channel), channel, data, conflationKey);
+  }
+
+  /**
+   * Publishes on a channel of every symbol: on a cluster node at the cluster's count (as
+   * `#publishOn`), or not at all when the node cannot tell the count now.
+   */
+  #publishOnAll(channel: Channel, data: string, conflationKey: string | null): void {
+    const counted = this.#counted;
+    if (counted === undefined) return channel.publish(data, conflationKey);
+    const count = counted.counts.allCount(COUNTED_KIND[channel.kind]!, channel.interval);
+    if (count !== undefined) this.#publishAt(counted.base + count, channel, data, conflationKey);
+  }
+
+  #publishAt(seq: number | undefined, channel: Channel, data: string, conflationKey: string | null): void {
     if (seq !== undefined && seq > channel.seq + 1)
       channel.restartAt(seq, () => this.snapshot(channel, MessageType.Reset));
     else channel.publish(data, conflationKey);
@@ -387,7 +399,7 @@ export class Hub implements SessionContext {
     if (ticksLive || allTicks.live) {
       const data = symbol.tickJson();
       if (ticksLive) this.#publishOn(ticks, data, null);
-      if (allTicks.live) allTicks.publish(data, null);
+      if (allTicks.live) this.#publishOnAll(allTicks, data, null);
     }
     const stats = symbol.stats;
     const allStats = this.#allStats;
@@ -437,7 +449,7 @@ export class Hub implements SessionContext {
     if (!statsLive && !allStats.live) return;
     const data = JSON.stringify(current);
     if (statsLive) this.#publishOn(stats, data, symbol);
-    if (allStats.live) allStats.publish(data, symbol);
+    if (allStats.live) this.#publishOnAll(allStats, data, symbol);
   }
 
   /** The engine's `candle` and `candleUpdate` listener. */
@@ -450,7 +462,7 @@ export class Hub implements SessionContext {
     const data = JSON.stringify(candle);
     const key = candle.symbol + ':' + candle.start;
     if (live) this.#publishOn(channel, data, key);
-    if (all !== undefined && all.live) all.publish(data, key);
+    if (all !== undefined && all.live) this.#publishOnAll(all, data, key);
   };
 
   /** The engine's `anomaly` listener. */
@@ -461,7 +473,7 @@ export class Hub implements SessionContext {
     if (!live && !all.live && !star.live) return;
     const data = JSON.stringify(anomaly);
     if (live) this.#publishOn(channel, data, null);
-    if (all.live) all.publish(data, null);
-    if (star.live) star.publish(data, null);
+    if (all.live) this.#publishOnAll(all, data, null);
+    if (star.live) this.#publishOnAll(star, data, null);
   };
 }
