@@ -40,6 +40,19 @@ function symbolIn(partition: number): string {
   for (let i = 0; ; i++) if (partitionOf(`S${i}`, PARTITIONS) === partition) return `S${i}`;
 }
 
+/** A live source the test hands messages to, each with its place in the stream. */
+function fakeSource(): { source: LiveSource; deliver: (data: Uint8Array, streamSeq: number) => void } {
+  let started: ((data: Uint8Array, streamSeq: number) => void) | undefined;
+  const source: LiveSource = {
+    start: (d) => {
+      started = d;
+      return Promise.resolve();
+    },
+    stop: () => {},
+  };
+  return { source, deliver: (data, streamSeq) => started!(data, streamSeq) };
+}
+
 /** A feed over a fake live stream (the test hands it messages, in order) and an empty store. */
 async function feed(): Promise<{
   engine: ClusterEngine;
@@ -47,19 +60,12 @@ async function feed(): Promise<{
   live: LiveFeed;
 }> {
   const engine = new ClusterEngine(ENGINE_OPTIONS);
-  let deliver: ((data: Uint8Array, streamSeq: number) => void) | undefined;
-  const source: LiveSource = {
-    start: (d) => {
-      deliver = d;
-      return Promise.resolve();
-    },
-    stop: () => {},
-  };
+  const { source, deliver } = fakeSource();
   const store = { read: () => Promise.resolve({ lastSeq: 0, snapshots: [] }) } as unknown as ClusterStore;
   const live = new LiveFeed(engine, source, store, PARTITIONS, createLogger({ level: 'silent' }));
   await live.start();
   let streamSeq = 0;
-  return { engine, live, send: (message) => deliver!(encodeLive(message), ++streamSeq) };
+  return { engine, live, send: (message) => deliver(encodeLive(message), ++streamSeq) };
 }
 
 function ticks(symbol: string, ts: number) {
@@ -175,14 +181,7 @@ describe('LiveFeed: the channels of every symbol, numbered alike on every node',
 
   function simNode(committed: Map<number, { lastSeq: number; snapshots: SymbolSnapshot[] }>) {
     const engine = new ClusterEngine(OPTIONS);
-    let deliver: ((data: Uint8Array, streamSeq: number) => void) | undefined;
-    const source: LiveSource = {
-      start: (d) => {
-        deliver = d;
-        return Promise.resolve();
-      },
-      stop: () => {},
-    };
+    const { source, deliver } = fakeSource();
     const store = {
       read: async (p: number) => {
         await new Promise((r) => setImmediate(r));
@@ -215,7 +214,7 @@ describe('LiveFeed: the channels of every symbol, numbered alike on every node',
       hub.subscribe(r, spec, { initial: false });
       recorders.set(name, r);
     }
-    return { live, recorders, send: (data: Uint8Array, seq: number) => deliver!(data, seq) };
+    return { live, recorders, send: deliver };
   }
 
   it('gives every message the same sequence number on every node that numbers it', async () => {
