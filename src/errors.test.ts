@@ -40,6 +40,7 @@ describe('error registry', () => {
       ReplayLimit: 'REPLAY_LIMIT',
       ClusterUnavailable: 'CLUSTER_UNAVAILABLE',
       ClusterMismatch: 'CLUSTER_MISMATCH',
+      ClusterRole: 'CLUSTER_ROLE',
       Internal: 'INTERNAL',
     });
   });

@@ -69,6 +69,8 @@ export const ErrorCode = {
   ClusterUnavailable: 'CLUSTER_UNAVAILABLE',
   /** This node's cluster settings contradict the cluster's (another `cluster.partitions`): it does not join. */
   ClusterMismatch: 'CLUSTER_MISMATCH',
+  /** A cluster node without the `api` role was asked for a read or a live stream: ask a node with it. */
+  ClusterRole: 'CLUSTER_ROLE',
   /** An unexpected failure; the server log has the details. */
   Internal: 'INTERNAL',
 } as const;

@@ -349,6 +349,8 @@ export async function createServer(
       metrics,
       log,
       persisted: cluster === undefined ? () => storage.writer.persisted() : () => cluster.persisted(),
+      // A cluster node without the api role keeps no copy to read from (docs/scaling.md).
+      reads: cluster?.status().roles.includes('api') ?? true,
       // A cluster node answers an ingest only once JetStream has the ticks (docs/scaling.md).
       ...(cluster === undefined ? {} : { published: () => cluster.persisted() }),
       storesTicks: () => diskGuard.storesTicks,
@@ -434,6 +436,7 @@ export async function startServer(
         admission,
         aggregates,
         published: server.cluster === undefined ? undefined : () => server.cluster!.persisted(),
+        reads: server.cluster?.status().roles.includes('api') ?? true,
       });
       onClose(() => grpc!.stop());
       registerGrpcMetrics(server.metrics, grpc);

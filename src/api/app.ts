@@ -92,6 +92,12 @@ export interface AppDeps {
   readonly replays?: ReplayManager;
   /** Directory of the built dashboard (index.html and assets), served at `/`. */
   readonly webRoot?: string;
+  /**
+   * False on a cluster node without the `api` role, which keeps no copy of the cluster's state:
+   * reads, live streams and the dashboard (a GET other than health and metrics, GraphQL) are
+   * refused with 421 CLUSTER_ROLE. Default true.
+   */
+  readonly reads?: boolean;
 }
 
 /**
@@ -246,6 +252,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // copy of the partition owners' state: a read (a GET, a GraphQL query) brings them up to date
   // first, so a client reads what its own earlier writes did (a message to each partition; on a
   // cluster, the ticks JetStream acknowledged, whichever node took them). Health answers at once.
+  if (deps.reads === false)
+    app.addHook('onRequest', async (request) => {
+      const path = request.url.split('?', 1)[0]!;
+      const read = request.method === 'GET' || request.method === 'HEAD' || path.startsWith('/graphql');
+      if (!read || path.startsWith('/health') || path === '/metrics' || path.startsWith('/api/metrics'))
+        return;
+      throw new TickstreamError(
+        ErrorCode.ClusterRole,
+        'this cluster node has no api role (cluster.roles): read from a node that has it',
+      );
+    });
+
   const engine = deps.engine;
   const catchUp = engine.queriesLag ? () => engine.refreshViews() : engine.readBarrier?.bind(engine);
   if (catchUp !== undefined)

@@ -161,16 +161,26 @@ export async function startClusterNode(
     engine.attach(publisher);
     closers.push(() => engine.attach(undefined));
 
-    const live = new LiveFeed(engine, liveStream(js, names), store, cluster.partitions, clusterLog);
-    await live.start();
-    closers.push(() => live.close());
-    if (cluster.readWaitMs > 0) {
-      const barrier = new ReadBarrier(jsm, names, live, cluster.partitions, cluster.readWaitMs);
-      engine.waitBeforeReads(() => barrier.wait());
-    }
-    closers.push(() => engine.waitBeforeReads(undefined));
-
     const roles = cluster.roles;
+    // Only a node that serves reads and live streams keeps a copy of every partition.
+    let live: LiveFeed | undefined;
+    if (roles.includes('api')) {
+      const feed = (live = new LiveFeed(
+        engine,
+        liveStream(js, names),
+        store,
+        cluster.partitions,
+        clusterLog,
+      ));
+      await feed.start();
+      closers.push(() => feed.close());
+      if (cluster.readWaitMs > 0) {
+        const barrier = new ReadBarrier(jsm, names, feed, cluster.partitions, cluster.readWaitMs);
+        engine.waitBeforeReads(() => barrier.wait());
+      }
+      closers.push(() => engine.waitBeforeReads(undefined));
+    }
+
     const leases = new PartitionLeases({
       kv,
       nodeId,
@@ -223,7 +233,7 @@ export async function startClusterNode(
           lag: lagOf.get(partition) ?? null,
         })),
         ingest: publisher.counters(),
-        live: live.counters(),
+        live: live?.counters() ?? { applied: 0, resyncs: 0 },
         takeovers: view.takeovers,
       };
     };
@@ -232,8 +242,8 @@ export async function startClusterNode(
       seqBase,
       counts: {
         eventCount: (symbol, kind, interval) => engine.eventCount(symbol, kind, interval),
-        allCount: (kind, interval) => live.allCount(kind, interval),
-        lastAllCount: (kind, interval) => live.lastAllCount(kind, interval),
+        allCount: (kind, interval) => live?.allCount(kind, interval),
+        lastAllCount: (kind, interval) => live?.lastAllCount(kind, interval) ?? 0,
       },
       persisted: () => publisher.persisted(),
       status,

@@ -32,6 +32,8 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.StorageUnavailable]: 503,
   [ErrorCode.StorageClosed]: 503,
   [ErrorCode.ClusterUnavailable]: 503,
+  // Misdirected Request: this server cannot produce the answer; another node of the cluster can.
+  [ErrorCode.ClusterRole]: 421,
 };
 
 /** Retry-After (seconds) of a 503 CLUSTER_UNAVAILABLE: a NATS reconnect takes about this long. */

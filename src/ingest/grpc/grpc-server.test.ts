@@ -224,6 +224,16 @@ describe('gRPC GetAggregate and StreamAggregates', () => {
     });
   });
 
+  it('answers UNAVAILABLE for reads on a cluster node without the api role, and still takes ticks', async () => {
+    const { engine, client } = await start({ reads: false });
+    engine.ingest(ticks, 'test', NOW);
+    await assert.rejects(getAggregate(client, 'AAPL'), code(status.UNAVAILABLE));
+    const call = client.StreamAggregates!({ symbol: 'AAPL' }) as ClientReadableStream<AggregateMessage>;
+    const error = await new Promise<ServiceError>((resolve) => call.on('error', resolve));
+    assert.equal(error.code, status.UNAVAILABLE);
+    assert.match(error.details, /no api role/);
+  });
+
   it('answers NOT_FOUND for an unknown symbol and INVALID_ARGUMENT for a bad one', async () => {
     const { client } = await start();
     await assert.rejects(getAggregate(client, 'NOPE'), code(status.NOT_FOUND));

@@ -66,6 +66,11 @@ export interface GrpcServerOptions {
   readonly batchSize?: number | undefined;
   /** On a cluster node: JetStream's acknowledgement, which each StreamTicks Ack waits for. */
   readonly published?: (() => Promise<void>) | undefined;
+  /**
+   * Whether the read methods (GetAggregate, StreamAggregates) answer; false on a cluster node
+   * without the `api` role, which keeps no copy of the cluster's state: they answer UNAVAILABLE.
+   */
+  readonly reads?: boolean | undefined;
   /** Receive-time clock, epoch ms (default Date.now). */
   readonly now?: (() => number) | undefined;
 }
@@ -92,6 +97,7 @@ export class GrpcServer {
   readonly #server: Server;
   readonly #health: HealthImplementation;
   readonly #aggregates: DayAggregates;
+  readonly #reads: boolean;
   readonly #ingester: BatchIngester;
   readonly #authenticator: Authenticator | undefined;
   readonly #anonymousFrom: AddressList | undefined;
@@ -116,6 +122,7 @@ export class GrpcServer {
     this.#published = options.published;
     this.#ingester = new BatchIngester(engine, 'grpc', options.admission, options.now);
     this.#aggregates = options.aggregates;
+    this.#reads = options.reads ?? true;
     this.#stopping = undefined;
     this.#server = new Server();
     this.#server.addService(marketDataService(), this.#implementation());
@@ -235,6 +242,7 @@ export class GrpcServer {
       ) => {
         this.#authorized(call, METHOD_ROLES.GetAggregate, (error) => {
           if (error !== undefined) return callback(error);
+          if (!this.#reads) return callback(noReadsHere());
           const symbol = normalizeSymbol(call.request.symbol);
           if (symbol === undefined) return callback(invalidSymbol());
           const day = this.#aggregates.get(symbol);
@@ -249,6 +257,7 @@ export class GrpcServer {
           // A server-streaming call ends with an error status through its 'error' event.
           const symbol = normalizeSymbol(call.request.symbol);
           if (error !== undefined) call.emit('error', error);
+          else if (!this.#reads) call.emit('error', noReadsHere());
           else if (symbol === undefined) call.emit('error', invalidSymbol());
           else if (call.cancelled || this.#stopping !== undefined) call.end();
           else this.#streamAggregates(call, symbol);
@@ -311,6 +320,14 @@ export class GrpcServer {
       then(failure);
     });
   }
+}
+
+/** A read on a cluster node without the `api` role (docs/scaling.md). */
+function noReadsHere(): { code: status; details: string } {
+  return {
+    code: status.UNAVAILABLE,
+    details: 'this cluster node has no api role (cluster.roles): read from a node that has it',
+  };
 }
 
 function invalidSymbol(): { code: status; details: string } {

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it } from 'node:test';
+
+import { connect } from 'nats';
+
+import { validateConfig } from '../../src/config.js';
+import { createServer, type Server } from '../../src/main.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { Metrics } from '../../src/observability/metrics.js';
+import {
+  createTestDatabase,
+  type TestDatabase,
+} from '../../src/storage/postgres-test-database.test-support.js';
+import { ADMIN_PASSWORD, userWith, type Session } from '../support/test-server.js';
+
+/**
+ * Issue 14: `cluster.roles` splits a cluster's work. A node without `api` keeps no copy of the
+ * cluster's state (no live feed): it takes ticks and owns partitions, and refuses reads, live
+ * streams and the dashboard with 421 CLUSTER_ROLE; a node with only `api` serves them.
+ */
+
+const NATS_URL = process.env.TEST_NATS_URL ?? '';
+const DB_URL = process.env.TEST_DATABASE_URL ?? '';
+function skipReason(): string | false {
+  if (NATS_URL !== '' && DB_URL !== '') return false;
+  if (process.env.CI === 'true') throw new Error('TEST_NATS_URL and TEST_DATABASE_URL are required in CI');
+  return 'TEST_NATS_URL or TEST_DATABASE_URL not set: cluster tests skipped';
+}
+const skip = skipReason();
+
+describe('cluster: roles', { skip, timeout: 120_000 }, () => {
+  const cluster = `r${process.pid}${randomBytes(3).toString('hex')}`;
+  let database: TestDatabase;
+  let worker: Server;
+  let reader: Server;
+  let writer: Session;
+
+  const node = (nodeId: string, roles: Array<'ingest' | 'engine' | 'api'>) =>
+    createServer(
+      validateConfig({
+        dataDir: 'memory://',
+        logLevel: 'silent',
+        auth: { jwtSecret: 'test-secret-'.padEnd(48, 'x') },
+        http: { loginRateLimitPerMinute: 10_000 },
+        simulation: { enabled: false },
+        cluster: { name: cluster, nodeId, partitions: 4, leaseTtlMs: 2000, roles },
+      }),
+      createLogger({ level: 'silent' }),
+      {
+        env: { NATS_URL, DATABASE_URL: database.url, TICKSTREAM_ADMIN_PASSWORD: ADMIN_PASSWORD },
+        ingestServers: false,
+        metrics: new Metrics({ defaultMetrics: false }),
+      },
+    );
+
+  before(async () => {
+    database = await createTestDatabase();
+    worker = await node('worker', ['ingest', 'engine']);
+    reader = await node('reader', ['api']);
+    writer = await userWith(worker, 'writer');
+  });
+
+  after(async () => {
+    await reader?.close();
+    await worker?.close();
+    const nc = await connect({ servers: NATS_URL });
+    const jsm = await nc.jetstreamManager();
+    for (const stream of [
+      `${cluster}_ticks`,
+      `${cluster}_live`,
+      `KV_${cluster}_leases`,
+      `KV_${cluster}_meta`,
+    ])
+      await jsm.streams.delete(stream).catch(() => {});
+    await nc.close();
+    await database?.drop();
+  });
+
+  it('takes ticks on a node without api, refuses reads there, and serves them on the api node', async () => {
+    // The worker owns every partition (the reader has no engine role).
+    const deadline = Date.now() + 30_000;
+    while (worker.cluster!.status().owned.length < 4) {
+      assert.ok(Date.now() < deadline, 'the worker owns the partitions');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const posted = await worker.app.inject({
+      method: 'POST',
+      url: '/api/prices/batch?ack=persisted',
+      headers: writer.headers,
+      payload: [
+        { symbol: 'ROLE.A', price: 10, timestamp: Date.now() },
+        { symbol: 'ROLE.B', price: 11, timestamp: Date.now() },
+      ],
+    });
+    assert.equal(posted.statusCode, 200, posted.body);
+
+    for (const url of ['/api/prices/ROLE.A', '/api/prices', '/ws', '/', '/api/candles/ROLE.A?interval=1m']) {
+      const res = await worker.app.inject({ method: 'GET', url, headers: writer.headers });
+      assert.equal(res.statusCode, 421, `${url}: ${res.body}`);
+      assert.equal(res.json<{ error: { code: string } }>().error.code, 'CLUSTER_ROLE', url);
+    }
+    const graphql = await worker.app.inject({
+      method: 'POST',
+      url: '/graphql',
+      headers: writer.headers,
+      payload: { query: '{ symbols }' },
+    });
+    assert.equal(graphql.statusCode, 421);
+    for (const url of ['/health', '/health/ready', '/metrics', '/api/metrics']) {
+      const res = await worker.app.inject({ method: 'GET', url, headers: writer.headers });
+      assert.equal(res.statusCode, 200, `${url}: ${res.body}`);
+    }
+    assert.equal(worker.cluster!.status().live.applied, 0, 'the worker keeps no copy');
+
+    // The api node reads what the worker took (its copy waits for what JetStream acknowledged).
+    const read = await reader.app.inject({
+      method: 'GET',
+      url: '/api/prices/ROLE.A',
+      headers: writer.headers,
+    });
+    assert.equal(read.statusCode, 200, read.body);
+    assert.equal(read.json<{ updateCount: number }>().updateCount, 1);
+    assert.ok(reader.cluster!.status().live.applied > 0);
+  });
+});
