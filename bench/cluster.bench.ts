@@ -106,6 +106,8 @@ async function measure(
   natsUrl: string,
   baseUrl: string,
   batches: number,
+  /** Each node's `cluster.roles` (default: all); the load goes to the nodes with `ingest`. */
+  roles?: ReadonlyArray<readonly string[]>,
 ): Promise<{ acked: number; stored: number }> {
   const database = await createDatabase(baseUrl);
   const dir = mkdtempSync(join(tmpdir(), 'tickstream-bench-'));
@@ -122,11 +124,13 @@ async function measure(
           dataDir: join(dir, String(i)),
           leaseTtlMs: 5000,
           clustered,
+          ...(roles?.[i] === undefined ? {} : { roles: roles[i] }),
         }),
       );
     // Let the partitions settle on their owners.
     if (clustered) await new Promise((r) => setTimeout(r, count > 1 ? 8000 : 2000));
-    return await load(nodes, database.url, batches);
+    const ingest = nodes.filter((_n, i) => roles?.[i]?.includes('ingest') ?? true);
+    return await load(ingest, database.url, batches);
   } finally {
     await Promise.all(nodes.map((n) => stopNode(n, 5000)));
     if (clustered) {
@@ -207,6 +211,12 @@ export async function run(options: string[]): Promise<void> {
   const single = await measure(1, false, natsUrl, baseUrl, batches);
   const one = await measure(1, true, natsUrl, baseUrl, batches);
   const three = await measure(3, true, natsUrl, baseUrl, batches);
+  // Reads and streams on a node of their own: only it keeps a copy of every partition.
+  const split = await measure(3, true, natsUrl, baseUrl, batches, [
+    ['api'],
+    ['ingest', 'engine'],
+    ['ingest', 'engine'],
+  ]);
   const nats = await natsCeiling(natsUrl, batches);
   const pg = await postgresCeiling(baseUrl, batches);
   const rows: BenchRow[] = [
@@ -215,6 +225,18 @@ export async function run(options: string[]): Promise<void> {
     { name: '1 node, stored by its owners', value: one.stored, unit: 'ticks/s', ceiling: pg },
     { name: '3 nodes, acked by JetStream', value: three.acked, unit: 'ticks/s', ceiling: nats },
     { name: '3 nodes, stored by their owners', value: three.stored, unit: 'ticks/s', ceiling: pg },
+    {
+      name: '3 nodes (api | ingest,engine ×2), acked',
+      value: split.acked,
+      unit: 'ticks/s',
+      ceiling: nats,
+    },
+    {
+      name: '3 nodes (api | ingest,engine ×2), stored',
+      value: split.stored,
+      unit: 'ticks/s',
+      ceiling: pg,
+    },
     { name: 'JetStream publish alone', value: nats, unit: 'ticks/s', note: '1,000-tick messages' },
     { name: 'PostgreSQL insert alone', value: pg, unit: 'ticks/s', note: '1,000 rows a transaction' },
   ];
@@ -225,6 +247,7 @@ export async function run(options: string[]): Promise<void> {
     single,
     oneNode: one,
     threeNodes: three,
+    threeNodesSplitRoles: split,
     natsCeiling: nats,
     postgresCeiling: pg,
   });

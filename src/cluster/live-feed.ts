@@ -301,7 +301,7 @@ export class LiveFeed {
         const state = await this.#store.read(partition);
         if (state.lastSeq >= upTo) {
           this.#applyCounted(partition, undefined, false, () => this.#engine.restore(state.snapshots));
-          // At least `upTo`: the owner's committed state (for a new owner, where it resumed from).
+          // At least `upTo`, which is past what was applied here: the snapshots are newer.
           view.lastSeq = state.lastSeq;
           break;
         }

@@ -27,6 +27,8 @@ export async function startNode(options: {
   dataDir: string;
   leaseTtlMs: number;
   partitions?: number;
+  /** `cluster.roles` (default: all). */
+  roles?: readonly string[];
   /** false: a single-process server on the same database (no NATS_URL), for comparison. */
   clustered?: boolean;
 }): Promise<NodeProcess> {
@@ -58,6 +60,7 @@ export async function startNode(options: {
             '10000',
             '--cluster-partitions',
             String(options.partitions ?? 16),
+            ...(options.roles === undefined ? [] : ['--cluster-roles', options.roles.join(',')]),
           ]
         : []),
     ],
