@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { connect } from 'nats';
 import postgres from 'postgres';
 
-import { ADMIN, startNode, stopNode, type NodeProcess } from '../test/cluster/cluster-node.js';
+import {
+  ADMIN,
+  deleteClusterStreams,
+  startNode,
+  stopNode,
+  type NodeProcess,
+} from '../test/cluster/cluster-node.js';
 import { printTable, writeResult, type BenchRow } from './report.js';
 
 /**
@@ -134,11 +140,7 @@ async function measure(
   } finally {
     await Promise.all(nodes.map((n) => stopNode(n, 5000)));
     if (clustered) {
-      const nc = await connect({ servers: natsUrl });
-      const jsm = await nc.jetstreamManager();
-      for (const s of [`${cluster}_ticks`, `${cluster}_live`, `KV_${cluster}_leases`, `KV_${cluster}_meta`])
-        await jsm.streams.delete(s).catch(() => {});
-      await nc.close();
+      await deleteClusterStreams(natsUrl, cluster);
     }
     await database.drop();
     rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
+import { connect } from 'nats';
+
 /**
  * A cluster node as an operator runs it: `tickstream serve` with NATS_URL and DATABASE_URL, in a
  * process of its own (so a test can SIGKILL it), HTTP on an ephemeral port.
@@ -105,4 +107,24 @@ export async function stopNode(node: NodeProcess, graceMs = 15_000): Promise<voi
   const timer = setTimeout(() => node.child.kill('SIGKILL'), graceMs);
   await node.exited;
   clearTimeout(timer);
+}
+
+/** The services the cluster tests need (TEST_NATS_URL, TEST_DATABASE_URL): required in CI, else skipped. */
+export const NATS_URL = process.env.TEST_NATS_URL ?? '';
+export const DB_URL = process.env.TEST_DATABASE_URL ?? '';
+export function clusterSkip(): string | false {
+  if (NATS_URL !== '' && DB_URL !== '') return false;
+  if (process.env.CI === 'true') throw new Error('TEST_NATS_URL and TEST_DATABASE_URL are required in CI');
+  const reason = 'TEST_NATS_URL or TEST_DATABASE_URL not set: cluster tests skipped';
+  process.stderr.write(`NOTICE: ${reason}\n`);
+  return reason;
+}
+
+/** Deletes what a cluster named `cluster` made in NATS: its two streams and two buckets. */
+export async function deleteClusterStreams(natsUrl: string, cluster: string): Promise<void> {
+  const nc = await connect({ servers: natsUrl });
+  const jsm = await nc.jetstreamManager();
+  for (const stream of [`${cluster}_ticks`, `${cluster}_live`, `KV_${cluster}_leases`, `KV_${cluster}_meta`])
+    await jsm.streams.delete(stream).catch(() => {});
+  await nc.close();
 }

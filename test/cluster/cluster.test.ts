@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { connect } from 'nats';
 import postgres from 'postgres';
 import WebSocket from 'ws';
 
@@ -14,7 +13,15 @@ import {
   createTestDatabase,
   type TestDatabase,
 } from '../../src/storage/postgres-test-database.test-support.js';
-import { ADMIN, startNode, stopNode, type NodeProcess } from './cluster-node.js';
+import {
+  ADMIN,
+  clusterSkip,
+  deleteClusterStreams,
+  NATS_URL,
+  startNode,
+  stopNode,
+  type NodeProcess,
+} from './cluster-node.js';
 
 /**
  * Issue 14's "done when": three nodes as processes on loopback over one NATS JetStream and one
@@ -26,16 +33,7 @@ import { ADMIN, startNode, stopNode, type NodeProcess } from './cluster-node.js'
  * and the same series goes on.
  */
 
-const NATS_URL = process.env.TEST_NATS_URL ?? '';
-const DB_URL = process.env.TEST_DATABASE_URL ?? '';
-function skipReason(): string | false {
-  if (NATS_URL !== '' && DB_URL !== '') return false;
-  if (process.env.CI === 'true') throw new Error('TEST_NATS_URL and TEST_DATABASE_URL are required in CI');
-  const reason = 'TEST_NATS_URL or TEST_DATABASE_URL not set: cluster tests skipped';
-  process.stderr.write(`NOTICE: ${reason}\n`);
-  return reason;
-}
-const skip = skipReason();
+const skip = clusterSkip();
 
 const SEED = Number(process.env.CLUSTER_TEST_SEED ?? 20261202);
 const SYMBOLS = Array.from({ length: 50 }, (_v, i) => `C${String(i).padStart(2, '0')}.X`);
@@ -381,16 +379,7 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
 
   after(async () => {
     await Promise.all(nodes.map((n) => stopNode(n, 5000)));
-    const nc = await connect({ servers: NATS_URL });
-    const jsm = await nc.jetstreamManager();
-    for (const stream of [
-      `${cluster}_ticks`,
-      `${cluster}_live`,
-      `KV_${cluster}_leases`,
-      `KV_${cluster}_meta`,
-    ])
-      await jsm.streams.delete(stream).catch(() => {});
-    await nc.close();
+    await deleteClusterStreams(NATS_URL, cluster);
     await database?.drop();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -18,6 +18,7 @@ import {
   type TestDatabase,
 } from '../../src/storage/postgres-test-database.test-support.js';
 import { ADMIN_PASSWORD, userWith, type Session } from '../support/test-server.js';
+import { clusterSkip, deleteClusterStreams, NATS_URL } from './cluster-node.js';
 
 /**
  * Issue 14: on a cluster node every ingest answer (HTTP, the Express webhook, gRPC StreamTicks)
@@ -25,14 +26,7 @@ import { ADMIN_PASSWORD, userWith, type Session } from '../support/test-server.j
  * is 503 CLUSTER_UNAVAILABLE with Retry-After, or gRPC UNAVAILABLE, never a success.
  */
 
-const NATS_URL = process.env.TEST_NATS_URL ?? '';
-const DB_URL = process.env.TEST_DATABASE_URL ?? '';
-function skipReason(): string | false {
-  if (NATS_URL !== '' && DB_URL !== '') return false;
-  if (process.env.CI === 'true') throw new Error('TEST_NATS_URL and TEST_DATABASE_URL are required in CI');
-  return 'TEST_NATS_URL or TEST_DATABASE_URL not set: cluster tests skipped';
-}
-const skip = skipReason();
+const skip = clusterSkip();
 
 describe('cluster: ingest answers wait for JetStream', { skip, timeout: 120_000 }, () => {
   const cluster = `a${process.pid}${randomBytes(3).toString('hex')}`;
@@ -72,16 +66,7 @@ describe('cluster: ingest answers wait for JetStream', { skip, timeout: 120_000 
   after(async () => {
     await grpc?.stop({ drainTimeoutMs: 200 });
     await server?.close();
-    const nc = await connect({ servers: NATS_URL });
-    const jsm = await nc.jetstreamManager();
-    for (const stream of [
-      `${cluster}_ticks`,
-      `${cluster}_live`,
-      `KV_${cluster}_leases`,
-      `KV_${cluster}_meta`,
-    ])
-      await jsm.streams.delete(stream).catch(() => {});
-    await nc.close();
+    await deleteClusterStreams(NATS_URL, cluster);
     await database?.drop();
   });
 

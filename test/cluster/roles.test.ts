@@ -2,8 +2,6 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
-import { connect } from 'nats';
-
 import { validateConfig } from '../../src/config.js';
 import { createServer, type Server } from '../../src/main.js';
 import { createLogger } from '../../src/observability/logger.js';
@@ -13,6 +11,7 @@ import {
   type TestDatabase,
 } from '../../src/storage/postgres-test-database.test-support.js';
 import { ADMIN_PASSWORD, userWith, type Session } from '../support/test-server.js';
+import { clusterSkip, deleteClusterStreams, NATS_URL } from './cluster-node.js';
 
 /**
  * Issue 14: `cluster.roles` splits a cluster's work. A node without `api` keeps no copy of the
@@ -20,14 +19,7 @@ import { ADMIN_PASSWORD, userWith, type Session } from '../support/test-server.j
  * streams and the dashboard with 421 CLUSTER_ROLE; a node with only `api` serves them.
  */
 
-const NATS_URL = process.env.TEST_NATS_URL ?? '';
-const DB_URL = process.env.TEST_DATABASE_URL ?? '';
-function skipReason(): string | false {
-  if (NATS_URL !== '' && DB_URL !== '') return false;
-  if (process.env.CI === 'true') throw new Error('TEST_NATS_URL and TEST_DATABASE_URL are required in CI');
-  return 'TEST_NATS_URL or TEST_DATABASE_URL not set: cluster tests skipped';
-}
-const skip = skipReason();
+const skip = clusterSkip();
 
 describe('cluster: roles', { skip, timeout: 120_000 }, () => {
   const cluster = `r${process.pid}${randomBytes(3).toString('hex')}`;
@@ -64,16 +56,7 @@ describe('cluster: roles', { skip, timeout: 120_000 }, () => {
   after(async () => {
     await reader?.close();
     await worker?.close();
-    const nc = await connect({ servers: NATS_URL });
-    const jsm = await nc.jetstreamManager();
-    for (const stream of [
-      `${cluster}_ticks`,
-      `${cluster}_live`,
-      `KV_${cluster}_leases`,
-      `KV_${cluster}_meta`,
-    ])
-      await jsm.streams.delete(stream).catch(() => {});
-    await nc.close();
+    await deleteClusterStreams(NATS_URL, cluster);
     await database?.drop();
   });
 
