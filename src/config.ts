@@ -662,7 +662,7 @@ const ClusterSchema = Type.Object(
       minItems: 1,
       uniqueItems: true,
       description:
-        'What this node does: ingest (publish ticks), engine (own partitions), api (reads and live streams; a node without it keeps no copy of the cluster and answers them 421 CLUSTER_ROLE).',
+        'What this node does: ingest (take ticks), engine (own partitions), api (reads and live streams; without it the node keeps no copy of the cluster). A request for a missing role is answered 421 CLUSTER_ROLE.',
     }),
     leaseTtlMs: Integer({
       minimum: 1000,

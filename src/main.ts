@@ -442,7 +442,8 @@ export async function startServer(
       registerGrpcMetrics(server.metrics, grpc);
     }
 
-    if (config.simulation.enabled) {
+    // A cluster node without the ingest role runs no simulator: its engine takes no ticks.
+    if (config.simulation.enabled && (server.cluster?.status().roles.includes('ingest') ?? true)) {
       // Display names for the simulated symbols that have none (GET /symbols, docs/compat.md).
       await nameSymbols(storage.database.marketData.names, resolveSymbols(config.simulation));
       const simulation = new LiveSimulation(

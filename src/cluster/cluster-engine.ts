@@ -1,4 +1,5 @@
 import { normalizeTick, type RawTick, type RejectReason, type Tick } from '../core/tick.js';
+import { ErrorCode, TickstreamError } from '../errors.js';
 import { Engine, type IngestResult } from '../engine/engine.js';
 import type { TickBatch } from '../engine/tick-batch.js';
 import type { TickPublisher } from './tick-publisher.js';
@@ -13,13 +14,27 @@ import type { TickPublisher } from './tick-publisher.js';
 export class ClusterEngine extends Engine {
   #publisher: TickPublisher | undefined;
   #barrier: (() => Promise<void>) | undefined;
+  #takesTicks = true;
 
   /** Where ingested ticks go; until set, ingest refuses every tick as `overloaded`. */
   attach(publisher: TickPublisher | undefined): void {
     this.#publisher = publisher;
   }
 
+  /**
+   * A node without the `ingest` role (cluster.roles): ingest throws CLUSTER_ROLE (HTTP 421), so a
+   * client learns at once to send its ticks to another node.
+   */
+  refuseTicks(): void {
+    this.#takesTicks = false;
+  }
+
   override ingest(ticks: readonly RawTick[], source: string, receivedAt: number): IngestResult {
+    if (!this.#takesTicks)
+      throw new TickstreamError(
+        ErrorCode.ClusterRole,
+        'this cluster node has no ingest role (cluster.roles): send ticks to a node that has it',
+      );
     if (this.#publisher === undefined)
       return { accepted: 0, rejected: ticks.map((_t, index) => ({ index, reason: 'overloaded' as const })) };
     return this.#publisher.publish(ticks, source, receivedAt);

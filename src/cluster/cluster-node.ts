@@ -160,6 +160,7 @@ export async function startClusterNode(
     });
     engine.attach(publisher);
     closers.push(() => engine.attach(undefined));
+    if (!cluster.roles.includes('ingest')) engine.refuseTicks();
 
     const roles = cluster.roles;
     // Only a node that serves reads and live streams keeps a copy of every partition.

@@ -16,7 +16,8 @@ import { clusterSkip, deleteClusterStreams, NATS_URL } from './cluster-node.js';
 /**
  * Issue 14: `cluster.roles` splits a cluster's work. A node without `api` keeps no copy of the
  * cluster's state (no live feed): it takes ticks and owns partitions, and refuses reads, live
- * streams and the dashboard with 421 CLUSTER_ROLE; a node with only `api` serves them.
+ * streams and the dashboard with 421 CLUSTER_ROLE; a node with only `api` serves them, and
+ * refuses ticks the same way.
  */
 
 const skip = clusterSkip();
@@ -60,7 +61,7 @@ describe('cluster: roles', { skip, timeout: 120_000 }, () => {
     await database?.drop();
   });
 
-  it('takes ticks on a node without api, refuses reads there, and serves them on the api node', async () => {
+  it('takes ticks on a node without api and refuses reads there; serves reads on the api node and refuses ticks', async () => {
     // The worker owns every partition (the reader has no engine role).
     const deadline = Date.now() + 30_000;
     while (worker.cluster!.status().owned.length < 4) {
@@ -105,5 +106,15 @@ describe('cluster: roles', { skip, timeout: 120_000 }, () => {
     assert.equal(read.statusCode, 200, read.body);
     assert.equal(read.json<{ updateCount: number }>().updateCount, 1);
     assert.ok(reader.cluster!.status().live.applied > 0);
+
+    // Ticks go to nodes with the ingest role: the api node refuses them, and stores nothing.
+    const refused = await reader.app.inject({
+      method: 'POST',
+      url: '/api/prices',
+      headers: writer.headers,
+      payload: { symbol: 'ROLE.A', price: 12, timestamp: Date.now() },
+    });
+    assert.equal(refused.statusCode, 421, refused.body);
+    assert.equal(refused.json<{ error: { code: string } }>().error.code, 'CLUSTER_ROLE');
   });
 });
