@@ -350,7 +350,7 @@ export async function createServer(
       log,
       persisted: cluster === undefined ? () => storage.writer.persisted() : () => cluster.persisted(),
       // A cluster node without the api role keeps no copy to read from (docs/scaling.md).
-      reads: cluster?.status().roles.includes('api') ?? true,
+      reads: cluster === undefined || config.cluster.roles.includes('api'),
       // A cluster node answers an ingest only once JetStream has the ticks (docs/scaling.md).
       ...(cluster === undefined ? {} : { published: () => cluster.persisted() }),
       storesTicks: () => diskGuard.storesTicks,
@@ -418,13 +418,16 @@ export async function startServer(
   const server = await createServer(config, log, options);
   const { engine, storage, auth, aggregates, app } = server;
   const onClose = (step: () => Promise<void> | void): void => server.onClose(step);
+  /** A single process does everything; a cluster node what its `cluster.roles` name. */
+  const hasRole = (role: 'ingest' | 'engine' | 'api'): boolean =>
+    server.cluster === undefined || config.cluster.roles.includes(role);
   try {
     const url = await app.listen({ host: config.http.host, port: config.http.port });
 
     let tcp: TcpIngestServer | undefined;
     let grpc: GrpcServer | undefined;
     // A cluster node without the ingest role takes no TCP or gRPC ticks.
-    if (options.ingestServers !== false && (server.cluster?.status().roles.includes('ingest') ?? true)) {
+    if (options.ingestServers !== false && hasRole('ingest')) {
       const admission = storage.writer.admission;
       tcp = await TcpIngestServer.start(engine, config.tcp, log, { admission });
       onClose(() => tcp!.stop());
@@ -436,14 +439,14 @@ export async function startServer(
         admission,
         aggregates,
         published: server.cluster === undefined ? undefined : () => server.cluster!.persisted(),
-        reads: server.cluster?.status().roles.includes('api') ?? true,
+        reads: hasRole('api'),
       });
       onClose(() => grpc!.stop());
       registerGrpcMetrics(server.metrics, grpc);
     }
 
     // A cluster node without the ingest role runs no simulator: its engine takes no ticks.
-    if (config.simulation.enabled && (server.cluster?.status().roles.includes('ingest') ?? true)) {
+    if (config.simulation.enabled && hasRole('ingest')) {
       // Display names for the simulated symbols that have none (GET /symbols, docs/compat.md).
       await nameSymbols(storage.database.marketData.names, resolveSymbols(config.simulation));
       const simulation = new LiveSimulation(

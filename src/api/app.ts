@@ -248,10 +248,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     );
   });
 
-  // The threaded engine's queries answer from the partitions' last views, a cluster node's from its
-  // copy of the partition owners' state: a read (a GET, a GraphQL query) brings them up to date
-  // first, so a client reads what its own earlier writes did (a message to each partition; on a
-  // cluster, the ticks JetStream acknowledged, whichever node took them). Health answers at once.
+  // A cluster node without the api role keeps no copy to answer from (docs/scaling.md).
   if (deps.reads === false)
     app.addHook('onRequest', async (request) => {
       const path = request.url.split('?', 1)[0]!;
@@ -264,6 +261,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       );
     });
 
+  // The threaded engine's queries answer from the partitions' last views, a cluster node's from its
+  // copy of the partition owners' state: a read (a GET, a GraphQL query) brings them up to date
+  // first, so a client reads what its own earlier writes did (a message to each partition; on a
+  // cluster, the ticks JetStream acknowledged, whichever node took them). Health answers at once.
   const engine = deps.engine;
   const catchUp = engine.queriesLag ? () => engine.refreshViews() : engine.readBarrier?.bind(engine);
   if (catchUp !== undefined)

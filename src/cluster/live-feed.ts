@@ -3,7 +3,7 @@ import { partitionOf } from '../engine/partition.js';
 import type { Logger } from '../observability/logger.js';
 import type { ClusterEngine } from './cluster-engine.js';
 import type { ClusterStore } from './cluster-store.js';
-import { decodeLive, type LiveMessage } from './live-message.js';
+import { decodeLive, eventTotals, type LiveMessage } from './live-message.js';
 import { toRawTicks } from './tick-message.js';
 
 /** Where the live messages come from (src/cluster/live-stream.ts: the cluster's live stream). */
@@ -46,8 +46,8 @@ export class LiveFeed {
   readonly #store: ClusterStore;
   readonly #log: Logger;
   readonly #views: PartitionView[];
-  /** What each entry of a `totals` array counts (`LiveMessage.totals`). */
-  readonly #kinds: ReadonlyArray<readonly [EventKind, string | undefined]>;
+  /** Entries of a `totals` array (`LiveMessage.totals`, made by `eventTotals`). */
+  readonly #width: number;
   /**
    * Per partition, its owners' totals so far in the order: each entry the largest a message has
    * carried (an owner replaying from its last commit publishes smaller ones again).
@@ -57,8 +57,8 @@ export class LiveFeed {
   readonly #sum: Float64Array;
   /** Per partition, the totals of this node's copy of it (what applying its messages added). */
   readonly #copy: Float64Array[];
-  /** The engine's totals when the message being applied began. */
-  readonly #startTotals: Float64Array;
+  /** The engine's totals (`eventTotals`) when the message being applied began. */
+  #startTotals: readonly number[] = [];
   /** The message being applied is numbered (`allCount`): see `#applyCounted`. */
   #numbering = false;
   /**
@@ -84,16 +84,10 @@ export class LiveFeed {
     this.#store = store;
     this.#log = log;
     this.#views = Array.from({ length: partitions }, () => ({ lastSeq: 0, held: [], waiting: [] }));
-    this.#kinds = [
-      ['ticks', undefined],
-      ['anomalies', undefined],
-      ...engine.intervals.map((i) => ['candles', i.label] as const),
-    ];
-    const n = this.#kinds.length;
+    const n = (this.#width = eventTotals(engine).length);
     this.#totals = Array.from({ length: partitions }, () => new Float64Array(n));
     this.#copy = Array.from({ length: partitions }, () => new Float64Array(n));
     this.#sum = new Float64Array(n);
-    this.#startTotals = new Float64Array(n);
   }
 
   /** Starts the source, then reads every partition's committed state (messages meanwhile are held). */
@@ -130,11 +124,12 @@ export class LiveFeed {
     return i < 0 ? 0 : this.#sum[i]!;
   }
 
+  /** Where `eventTotals` puts a kind's count: ticks, anomalies, then each interval's candles. */
   #index(kind: EventKind, interval: string | undefined): number {
     if (kind === 'ticks') return 0;
     if (kind === 'anomalies') return 1;
-    for (let i = 2; i < this.#kinds.length; i++) if (this.#kinds[i]![1] === interval) return i;
-    return -1;
+    const k = this.#engine.intervals.findIndex((i) => i.label === interval);
+    return k < 0 ? -1 : 2 + k;
   }
 
   /**
@@ -194,8 +189,7 @@ export class LiveFeed {
     this.#route(message, true);
     const totals = message.totals;
     const partition = message.partition;
-    if (totals === undefined || totals.length !== this.#kinds.length || partition >= this.#views.length)
-      return;
+    if (totals === undefined || totals.length !== this.#width || partition >= this.#views.length) return;
     const known = this.#totals[partition]!;
     for (let i = 0; i < totals.length; i++) {
       if (totals[i]! <= known[i]!) continue;
@@ -252,24 +246,19 @@ export class LiveFeed {
     inOrder: boolean,
     apply: () => void,
   ): void {
-    const start = this.#startTotals;
+    const start = (this.#startTotals = eventTotals(this.#engine));
     const copy = this.#copy[partition]!;
     const owners = this.#totals[partition]!;
-    let numbering = inOrder && this.#unheard.size === 0 && before?.length === this.#kinds.length;
-    for (let i = 0; i < this.#kinds.length; i++) {
-      const [kind, interval] = this.#kinds[i]!;
-      start[i] = this.#engine.eventTotal(kind, interval);
+    let numbering = inOrder && this.#unheard.size === 0 && before?.length === this.#width;
+    for (let i = 0; i < this.#width; i++)
       if (copy[i] !== owners[i] || owners[i] !== before?.[i]) numbering = false;
-    }
     this.#numbering = numbering;
     try {
       apply();
     } finally {
       this.#numbering = false;
-      for (let i = 0; i < this.#kinds.length; i++) {
-        const [kind, interval] = this.#kinds[i]!;
-        copy[i]! += this.#engine.eventTotal(kind, interval) - start[i]!;
-      }
+      const end = eventTotals(this.#engine);
+      for (let i = 0; i < this.#width; i++) copy[i]! += end[i]! - start[i]!;
     }
   }
 

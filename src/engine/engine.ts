@@ -540,8 +540,8 @@ export class Engine {
     if (state === undefined) return 0;
     if (kind === 'ticks') return state.updateCount;
     if (kind === 'anomalies') return state.anomalyCount;
-    const k = this.intervals.findIndex((i) => i.label === interval);
-    return k < 0 ? 0 : state.candleEvents(k);
+    const k = interval === undefined ? undefined : this.#intervalIndex.get(interval);
+    return k === undefined ? 0 : state.candleEvents(k);
   }
 
   /**

@@ -9,6 +9,15 @@ import {
 } from '../core/tick.js';
 
 /**
+ * A timestamp column's value as the engine takes it: NaN (absent) is the receive time, any other
+ * value normalized (NaN when it is no valid time). The one rule, for the engine's checks and for
+ * the time a partition thread reports for a tick it accepted.
+ */
+export function columnTimestamp(t: number, receivedAt: number): number {
+  return t !== t ? receivedAt : normalizeTimestamp(t, receivedAt);
+}
+
+/**
  * Ticks in columns: typed arrays reused from batch to batch, so a batch of ticks allocates
  * nothing per tick. The one columnar tick shape: the engine's input from producers that decode
  * binary input (TCP frames, gRPC, benchmarks; `Engine.ingestBatch`) and the storage writer's
@@ -23,15 +32,6 @@ import {
  * `Engine.ingestBatch` takes the receive time of the whole batch as an argument and does not read
  * that column; the writer fills it from each accepted tick.
  */
-/**
- * A timestamp column's value as the engine takes it: NaN (absent) is the receive time, any other
- * value normalized (NaN when it is no valid time). The one rule, for the engine's checks and for
- * the time a partition thread reports for a tick it accepted.
- */
-export function columnTimestamp(t: number, receivedAt: number): number {
-  return t !== t ? receivedAt : normalizeTimestamp(t, receivedAt);
-}
-
 export class TickBatch {
   readonly capacity: number;
   length = 0;
