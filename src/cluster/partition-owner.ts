@@ -260,9 +260,12 @@ export class PartitionOwner {
     } finally {
       this.#collect = undefined;
     }
+    // Committed before it is published: a node that lost the clock message (it sees only a hole in
+    // the live stream) reads the partition back with its closes in.
+    if (collect.candles.size > 0) await this.#commit(collect, this.#committed);
     // Every node's copy moves its watermarks at the same point (src/cluster/live-feed.ts).
     const at = this.#committed;
-    const published = this.#publishLive(
+    await this.#publishLive(
       encodeLive({
         partition: this.partition,
         seq: at,
@@ -273,8 +276,6 @@ export class PartitionOwner {
         before,
       }),
     );
-    if (collect.candles.size > 0) await this.#commit(collect, this.#committed);
-    await published;
   }
 
   /** Commits, retrying while PostgreSQL is away; fenced or stopped ends it. */
