@@ -294,6 +294,7 @@ export async function createServer(
       );
     const replays = new ReplayManager({
       ingest: (ticks, source, receivedAt) => engine.ingest(ticks, source, receivedAt),
+      assertTakesTicks: engine instanceof ClusterEngine ? () => engine.assertTakesTicks() : undefined,
       admission: storage.writer.admission,
       ticks: (query) => storage.database.marketData.ticks(query),
       allowedDirs: [...config.replay.allowedDirs, config.dataDir],

@@ -29,12 +29,17 @@ export class ClusterEngine extends Engine {
     this.#takesTicks = false;
   }
 
-  override ingest(ticks: readonly RawTick[], source: string, receivedAt: number): IngestResult {
+  /** Throws CLUSTER_ROLE on a node that takes no ticks (a replay asks before it starts). */
+  assertTakesTicks(): void {
     if (!this.#takesTicks)
       throw new TickstreamError(
         ErrorCode.ClusterRole,
         'this cluster node has no ingest role (cluster.roles): send ticks to a node that has it',
       );
+  }
+
+  override ingest(ticks: readonly RawTick[], source: string, receivedAt: number): IngestResult {
+    this.assertTakesTicks();
     if (this.#publisher === undefined)
       return { accepted: 0, rejected: ticks.map((_t, index) => ({ index, reason: 'overloaded' as const })) };
     return this.#publisher.publish(ticks, source, receivedAt);

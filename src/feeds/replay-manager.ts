@@ -87,6 +87,8 @@ export interface ReplayManagerOptions {
     source: string,
     receivedAt: number,
   ) => ReplayIngestResult | Promise<ReplayIngestResult>;
+  /** Throws where this process takes no ticks (a cluster node without the ingest role). */
+  readonly assertTakesTicks?: (() => void) | undefined;
   /** Room downstream (the storage writer's admission): a replay waits for it. */
   readonly admission?: { available(): number } | undefined;
   /** Stored ticks, for replays of a stored range. */
@@ -172,6 +174,7 @@ export class ReplayManager {
   }
 
   async start(request: ReplayRequest, createdBy: string | null): Promise<ReplayInfo> {
+    this.#options.assertTakesTicks?.();
     const running = [...this.#replays.values()].filter((e) => !isOver(e.replay.state)).length;
     if (running >= this.#options.maxConcurrent) {
       throw new TickstreamError(

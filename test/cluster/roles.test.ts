@@ -116,5 +116,14 @@ describe('cluster: roles', { skip, timeout: 120_000 }, () => {
     });
     assert.equal(refused.statusCode, 421, refused.body);
     assert.equal(refused.json<{ error: { code: string } }>().error.code, 'CLUSTER_ROLE');
+    // So are replays, before they start (not at their first tick).
+    const replay = await reader.app.inject({
+      method: 'POST',
+      url: '/api/replays',
+      headers: writer.headers,
+      payload: { symbols: ['ROLE.A'] },
+    });
+    assert.equal(replay.statusCode, 421, replay.body);
+    assert.equal(replay.json<{ error: { code: string } }>().error.code, 'CLUSTER_ROLE');
   });
 });
