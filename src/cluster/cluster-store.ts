@@ -9,12 +9,13 @@ import {
   type SnapshotRecord,
 } from '../storage/market-data-store.js';
 import { decodeSnapshot, encodeSnapshot } from '../storage/snapshot-codec.js';
-import { pgTime } from '../storage/sql-driver.js';
+import { pgTime, type SqlSession } from '../storage/sql-driver.js';
 import { MS_PER_DAY } from '../storage/tick-copy-encoder.js';
 
 /**
  * What partition owners keep in PostgreSQL beside the market data tables: per partition its
- * fencing epoch, owner and the last stream sequence applied, and per symbol its engine snapshot.
+ * fencing epoch, owner, the last stream sequence applied and its last wall-clock move, and per
+ * symbol its engine snapshot and the sequence it was committed at.
  * The tables are created here (idempotently, under an advisory lock so nodes starting together do
  * not race), not by a schema migration: a single-process server never needs them.
  */
@@ -36,9 +37,19 @@ create table if not exists cluster_snapshots (
   primary key (cluster, symbol)
 );
 create index if not exists cluster_snapshots_partition on cluster_snapshots (cluster, partition);
+alter table cluster_partitions add column if not exists clock_ms float8;
+alter table cluster_partitions add column if not exists clock_seq bigint;
+alter table cluster_snapshots add column if not exists seq bigint not null default 0;
 `;
 
 const SCHEMA_LOCK = 730_541_191;
+
+// A type, not an interface: a query's row type needs an index signature, which only a type has implicitly.
+type PartitionRow = {
+  readonly last_seq: number;
+  readonly clock_ms: number | null;
+  readonly clock_seq: number | null;
+};
 
 /** A stored tick of a batch, as the owner's engine accepted it. */
 export interface TickRow {
@@ -69,6 +80,46 @@ export interface PartitionCommit {
    * written in the same transaction so REST reads on any node see what the owner computed.
    */
   readonly symbols?: readonly SnapshotRecord[];
+  /**
+   * The wall clock (epoch ms) the owner moved its symbols' watermarks to, at `lastSeq` (a clock
+   * commit). Every clock is committed, closes or not: a watermark it moved can decide a later
+   * tick's fate, and the symbols it moved are not otherwise written.
+   */
+  readonly clock?: number;
+}
+
+/**
+ * An owner's last clock: `now`, and the symbols whose committed snapshot is from before it (or
+ * from it), whose watermarks it moved without writing them. `Engine.advance(now, those)` after the
+ * snapshots are restored gives the owner's state (a clock's move depends only on the symbol's
+ * state and `now`, and grows with `now`, so the last clock stands for every one before it).
+ */
+export interface PartitionClock {
+  readonly now: number;
+  readonly symbols: ReadonlySet<string>;
+}
+
+/** A partition's committed state. */
+export interface PartitionState {
+  readonly lastSeq: number;
+  readonly snapshots: SymbolSnapshot[];
+  readonly clock: PartitionClock | undefined;
+}
+
+/**
+ * A partition's state from its rows: the snapshots, each with the sequence of the commit that wrote
+ * it, and its last clock (`now`, committed at `seq`).
+ */
+export function partitionState(
+  lastSeq: number,
+  rows: ReadonlyArray<{ readonly snapshot: SymbolSnapshot; readonly seq: number }>,
+  clock: { readonly now: number; readonly seq: number } | undefined,
+): PartitionState {
+  const snapshots = rows.map((r) => r.snapshot);
+  if (clock === undefined) return { lastSeq, snapshots, clock: undefined };
+  const symbols = new Set<string>();
+  for (const r of rows) if (r.seq <= clock.seq) symbols.add(r.snapshot.symbol);
+  return { lastSeq, snapshots, clock: { now: clock.now, symbols } };
 }
 
 /** The owner's epoch was superseded: another node owns the partition now. */
@@ -78,10 +129,8 @@ export class FencedError extends Error {
   }
 }
 
-export interface PartitionStart {
+export interface PartitionStart extends PartitionState {
   readonly epoch: number;
-  readonly lastSeq: number;
-  readonly snapshots: SymbolSnapshot[];
 }
 
 export class ClusterStore {
@@ -106,40 +155,37 @@ export class ClusterStore {
    */
   async claim(partition: number, owner: string): Promise<PartitionStart> {
     return this.#database.driver.transaction(async (tx) => {
-      const [row] = await tx.query<{ epoch: number; last_seq: number }>(
+      const [row] = await tx.query<PartitionRow & { epoch: number }>(
         `insert into cluster_partitions as p (cluster, partition, epoch, owner) values ($1, $2, 1, $3)
          on conflict (cluster, partition) do update set epoch = p.epoch + 1, owner = excluded.owner, updated_at = now()
-         returning epoch, last_seq`,
+         returning epoch, last_seq, clock_ms, clock_seq`,
         [this.#cluster, partition, owner],
       );
-      const rows = await tx.query<{ snapshot: string }>(
-        'select snapshot from cluster_snapshots where cluster = $1 and partition = $2 order by symbol',
-        [this.#cluster, partition],
-      );
-      return {
-        epoch: row!.epoch,
-        lastSeq: row!.last_seq,
-        snapshots: rows.map((r) => decodeSnapshot(r.snapshot) as SymbolSnapshot),
-      };
+      return { epoch: row!.epoch, ...(await this.#state(tx, partition, row)) };
     });
   }
 
   /** A partition's committed state (a reader catching up: no claim). */
-  async read(partition: number): Promise<{ lastSeq: number; snapshots: SymbolSnapshot[] }> {
+  async read(partition: number): Promise<PartitionState> {
     return this.#database.driver.transaction(async (tx) => {
-      const [row] = await tx.query<{ last_seq: number }>(
-        'select last_seq from cluster_partitions where cluster = $1 and partition = $2',
+      const [row] = await tx.query<PartitionRow>(
+        'select last_seq, clock_ms, clock_seq from cluster_partitions where cluster = $1 and partition = $2',
         [this.#cluster, partition],
       );
-      const rows = await tx.query<{ snapshot: string }>(
-        'select snapshot from cluster_snapshots where cluster = $1 and partition = $2 order by symbol',
-        [this.#cluster, partition],
-      );
-      return {
-        lastSeq: row?.last_seq ?? 0,
-        snapshots: rows.map((r) => decodeSnapshot(r.snapshot) as SymbolSnapshot),
-      };
+      return this.#state(tx, partition, row);
     });
+  }
+
+  async #state(tx: SqlSession, partition: number, row: PartitionRow | undefined): Promise<PartitionState> {
+    const rows = await tx.query<{ snapshot: string; seq: number }>(
+      'select snapshot, seq from cluster_snapshots where cluster = $1 and partition = $2 order by symbol',
+      [this.#cluster, partition],
+    );
+    return partitionState(
+      row?.last_seq ?? 0,
+      rows.map((r) => ({ snapshot: decodeSnapshot(r.snapshot) as SymbolSnapshot, seq: r.seq })),
+      row?.clock_ms != null && row.clock_seq != null ? { now: row.clock_ms, seq: row.clock_seq } : undefined,
+    );
   }
 
   /** Every partition's owner and last sequence applied (metrics, health). */
@@ -196,13 +242,15 @@ export class ClusterStore {
       if (batch.candles.length > 0) await upsertCandles(tx, batch.candles);
       if (batch.snapshots.length > 0) {
         await tx.query(
-          `insert into cluster_snapshots (cluster, partition, symbol, snapshot)
-           select $1, $2, symbol, snapshot from json_to_recordset($3::text::json) as x(symbol text, snapshot text)
-           on conflict (cluster, symbol) do update set snapshot = excluded.snapshot, partition = excluded.partition`,
+          `insert into cluster_snapshots (cluster, partition, symbol, snapshot, seq)
+           select $1, $2, symbol, snapshot, $4 from json_to_recordset($3::text::json) as x(symbol text, snapshot text)
+           on conflict (cluster, symbol) do update
+             set snapshot = excluded.snapshot, partition = excluded.partition, seq = excluded.seq`,
           [
             this.#cluster,
             batch.partition,
             JSON.stringify(batch.snapshots.map((s) => ({ symbol: s.symbol, snapshot: encodeSnapshot(s) }))),
+            batch.lastSeq,
           ],
         );
       }
@@ -210,10 +258,17 @@ export class ClusterStore {
       // an owner restores from).
       if (batch.symbols !== undefined && batch.symbols.length > 0)
         await upsertSymbolRows(tx, batch.symbols, batch.lastSeq);
-      await tx.query(
-        'update cluster_partitions set last_seq = $3, updated_at = now() where cluster = $1 and partition = $2',
-        [this.#cluster, batch.partition, batch.lastSeq],
-      );
+      if (batch.clock === undefined)
+        await tx.query(
+          'update cluster_partitions set last_seq = $3, updated_at = now() where cluster = $1 and partition = $2',
+          [this.#cluster, batch.partition, batch.lastSeq],
+        );
+      else
+        await tx.query(
+          `update cluster_partitions set last_seq = $3, clock_ms = $4, clock_seq = $3, updated_at = now()
+           where cluster = $1 and partition = $2`,
+          [this.#cluster, batch.partition, batch.lastSeq, batch.clock],
+        );
     });
   }
 

@@ -26,6 +26,7 @@ interface PartitionView {
   waiting: Array<{ seq: number; resolve: () => void; timer: NodeJS.Timeout }>;
 }
 
+/** How long a read-back waits before it reads again (the owner has not committed far enough yet). */
 const RESYNC_RETRY_MS = 250;
 
 /**
@@ -71,6 +72,7 @@ export class LiveFeed {
   #closed = false;
   #resyncs = 0;
   #applied = 0;
+  readonly #retryMs: number;
 
   constructor(
     engine: ClusterEngine,
@@ -78,7 +80,9 @@ export class LiveFeed {
     store: ClusterStore,
     partitions: number,
     log: Logger,
+    retryMs = RESYNC_RETRY_MS,
   ) {
+    this.#retryMs = retryMs;
     this.#engine = engine;
     this.#source = source;
     this.#store = store;
@@ -289,7 +293,12 @@ export class LiveFeed {
       try {
         const state = await this.#store.read(partition);
         if (state.lastSeq >= upTo) {
-          this.#applyCounted(partition, undefined, false, () => this.#engine.restore(state.snapshots));
+          this.#applyCounted(partition, undefined, false, () => {
+            this.#engine.restore(state.snapshots);
+            const clock = state.clock;
+            if (clock !== undefined)
+              this.#engine.mirrorAdvance(clock.now, (symbol) => clock.symbols.has(symbol));
+          });
           // At least `upTo`, which is past what was applied here: the snapshots are newer.
           view.lastSeq = state.lastSeq;
           break;
@@ -300,7 +309,7 @@ export class LiveFeed {
           'reading a partition back failed; retrying',
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, RESYNC_RETRY_MS));
+      await new Promise((resolve) => setTimeout(resolve, this.#retryMs));
     }
     const held = view.held;
     view.held = undefined;

@@ -59,7 +59,14 @@ export class PartitionOwner {
   #committed: number;
   /** Messages still in the stream behind the last one read (JetStream's count). */
   #pending = 0;
+  /** When this owner last moved its clock (local wall clock, epoch ms). */
   #lastClock = 0;
+  /**
+   * The clock its symbols' watermarks were last moved to: never back, across owners too (a new
+   * owner's wall clock may be behind its predecessor's), so the last clock committed stands for
+   * every one before it (cluster-store.ts, `PartitionClock`).
+   */
+  #clock = -Infinity;
   #collect: Collector | undefined;
 
   private constructor(partition: number, epoch: number, lastSeq: number, deps: PartitionOwnerDeps) {
@@ -107,6 +114,11 @@ export class PartitionOwner {
     const claimed = await deps.store.claim(partition, deps.nodeId);
     const owner = new PartitionOwner(partition, claimed.epoch, claimed.lastSeq, deps);
     owner.#engine.restore(claimed.snapshots);
+    const clock = claimed.clock;
+    if (clock !== undefined) {
+      owner.#engine.advance(clock.now, (symbol) => clock.symbols.has(symbol));
+      owner.#clock = clock.now;
+    }
     const consumer = await deps.js.consumers.get(deps.names.stream, {
       // One subject as a string: `filter_subject`, which NATS servers before 2.10 understand too.
       filterSubjects: deps.names.tickSubject(partition),
@@ -250,8 +262,9 @@ export class PartitionOwner {
     );
   }
 
-  async #advance(now: number): Promise<void> {
-    this.#lastClock = now;
+  async #advance(wallClock: number): Promise<void> {
+    this.#lastClock = wallClock;
+    const now = (this.#clock = Math.max(this.#clock, wallClock));
     const collect = newCollector();
     this.#collect = collect;
     const before = eventTotals(this.#engine);
@@ -260,9 +273,10 @@ export class PartitionOwner {
     } finally {
       this.#collect = undefined;
     }
-    // Committed before it is published: a node that lost the clock message (it sees only a hole in
-    // the live stream) reads the partition back with its closes in.
-    if (collect.candles.size > 0) await this.#commit(collect, this.#committed);
+    // Committed before it is published, closes or not: a node that lost the clock message (it sees
+    // only a hole in the live stream) reads the partition back with its closes and watermarks in,
+    // and so does a new owner.
+    await this.#commit(collect, this.#committed, now);
     // Every node's copy moves its watermarks at the same point (src/cluster/live-feed.ts).
     const at = this.#committed;
     await this.#publishLive(
@@ -279,7 +293,7 @@ export class PartitionOwner {
   }
 
   /** Commits, retrying while PostgreSQL is away; fenced or stopped ends it. */
-  async #commit(collect: Collector, lastSeq: number): Promise<void> {
+  async #commit(collect: Collector, lastSeq: number, clock?: number): Promise<void> {
     const snapshots: SymbolSnapshot[] = [];
     const symbols: SnapshotRecord[] = [];
     for (const symbol of collect.changed) {
@@ -304,6 +318,7 @@ export class PartitionOwner {
       anomalies: collect.anomalies,
       snapshots,
       symbols,
+      clock,
     };
     for (let attempt = 0; ; attempt++) {
       try {
