@@ -8,7 +8,9 @@
  * so 1 s candles close all the time) and 1 % of ticks arrive up to 500 ms late.
  * Ceiling: a loop that only reads the same pre-generated ticks. Reference: the plain typed-array
  * kernel of bench/reference-kernel.ts (moving average, 1 s min/max window, spike test, one candle,
- * VWAP) on the same ticks, symbols resolved to slots before timing: what the hardware allows.
+ * VWAP) on the same ticks, symbols resolved to slots before timing: what the hardware allows. The
+ * same kernel with the engine's six intervals (a candle each, packed per symbol) shows what they
+ * cost on their own.
  * A second row feeds 2 million ticks as objects (the shape JSON parsing produces).
  * `parallel`: the first 3 million ticks through the partitioned engine the server path is built on
  * (src/engine/parallel/ParallelEngine) with 1, 2 and 4 partitions: routed on this thread into each
@@ -163,13 +165,19 @@ export async function run(options: string[]): Promise<void> {
     }
     return out;
   });
+  const runKernel = (kernel: ReferenceKernel): number => {
+    const from = process.hrtime.bigint();
+    for (let b = 0; b < batches.length; b++) {
+      const batch = batches[b]!;
+      kernel.run(slots[b]!, batch.price, batch.volume, batch.ts, batch.length);
+    }
+    return total / secondsSince(from);
+  };
   const kernel = new ReferenceKernel(SYMBOLS);
-  start = process.hrtime.bigint();
-  for (let b = 0; b < batches.length; b++) {
-    const batch = batches[b]!;
-    kernel.run(slots[b]!, batch.price, batch.volume, batch.ts, batch.length);
-  }
-  const referenceTicksPerSec = total / secondsSince(start);
+  const referenceTicksPerSec = runKernel(kernel);
+  const intervalsMs = engine().intervals.map((i) => i.ms);
+  const kernelSix = new ReferenceKernel(SYMBOLS, intervalsMs);
+  const referenceSixTicksPerSec = runKernel(kernelSix);
 
   const columns = engine();
   let closed = 0;
@@ -219,6 +227,13 @@ export async function run(options: string[]): Promise<void> {
       note: `kernel: ${kernel.result().anomalies} spike ticks, ${kernel.result().candlesClosed} candles`,
     },
     {
+      name: `engine beside the kernel with ${intervalsMs.length} intervals`,
+      value: ticksPerSec,
+      unit: 'ticks/s',
+      ceiling: referenceSixTicksPerSec,
+      note: `kernel: ${kernelSix.result().candlesClosed} candles`,
+    },
+    {
       name: `engine, ${objectTotal.toLocaleString('en-US')} ticks as objects`,
       value: objectTicksPerSec,
       unit: 'ticks/s',
@@ -246,6 +261,8 @@ export async function run(options: string[]): Promise<void> {
     ratio: ticksPerSec / ceilingPerSec,
     referenceTicksPerSec: Math.round(referenceTicksPerSec),
     referenceRatio: ticksPerSec / referenceTicksPerSec,
+    referenceSixIntervalsTicksPerSec: Math.round(referenceSixTicksPerSec),
+    referenceSixIntervalsRatio: ticksPerSec / referenceSixTicksPerSec,
     objectTicksPerSec: Math.round(objectTicksPerSec),
     parallel: parallelRuns,
     analyzePool: poolRuns,

@@ -3,11 +3,12 @@
  * of the engine's per-tick work, to show how far the engine is from what the hardware allows.
  *
  * Per tick, for 1,000 symbols: moving average (ring of `maWindow` prices, running sum), the
- * `windowMs` min/max window (two monotonic deques), the spike test in both directions, one candle
- * (open, high, low, close, volume, trades, Σp·v: VWAP) with its close, and the late-tick rule
- * (the window's effective time never moves back). It does NOT validate, dedupe, look symbols up
- * (slots are resolved before timing), keep several intervals or emit anything but counts: a
- * ceiling, not a second engine.
+ * `windowMs` min/max window (two monotonic deques), the spike test in both directions, a candle
+ * per interval (open, high, low, close, volume, trades, Σp·v: VWAP; one 1-minute interval unless
+ * `intervalsMs` says otherwise, the intervals of a symbol packed side by side) with its close, and
+ * the late-tick rule (the window's effective time never moves back). It does NOT validate, dedupe,
+ * look symbols up (slots are resolved before timing), revise closed candles or emit anything but
+ * counts: a ceiling, not a second engine.
  */
 
 /** Deque capacity per symbol and direction (a power of two; the bench has ~10 ticks/s a symbol). */
@@ -23,7 +24,7 @@ export class ReferenceKernel {
   readonly #maWindow: number;
   readonly #windowMs: number;
   readonly #thresholdPercent: number;
-  readonly #intervalMs: number;
+  readonly #intervalsMs: Float64Array;
   // Moving average.
   readonly #ring: Float64Array;
   readonly #maNext: Int32Array;
@@ -36,17 +37,24 @@ export class ReferenceKernel {
   readonly #maxP: Float64Array;
   readonly #dq: Int32Array; // minHead, minSize, maxHead, maxSize per symbol
   readonly #lastTs: Float64Array;
-  // One candle: start, open, high, low, close, volume, pvSum, trades per symbol.
+  // A candle per interval: start, open, high, low, close, volume, pvSum, trades; a symbol's
+  // intervals side by side.
   readonly #candle: Float64Array;
   #anomalies = 0;
   #closed = 0;
   #checksum = 0;
 
-  constructor(symbols: number, maWindow = 64, windowMs = 1000, thresholdPercent = 2, intervalMs = 60_000) {
+  constructor(
+    symbols: number,
+    intervalsMs: readonly number[] = [60_000],
+    maWindow = 64,
+    windowMs = 1000,
+    thresholdPercent = 2,
+  ) {
     this.#maWindow = maWindow;
     this.#windowMs = windowMs;
     this.#thresholdPercent = thresholdPercent;
-    this.#intervalMs = intervalMs;
+    this.#intervalsMs = Float64Array.from(intervalsMs);
     this.#ring = new Float64Array(symbols * maWindow);
     this.#maNext = new Int32Array(symbols);
     this.#maCount = new Int32Array(symbols);
@@ -57,7 +65,7 @@ export class ReferenceKernel {
     this.#maxP = new Float64Array(symbols * DEQUE);
     this.#dq = new Int32Array(symbols * 4);
     this.#lastTs = new Float64Array(symbols).fill(-Infinity);
-    this.#candle = new Float64Array(symbols * 8).fill(NaN);
+    this.#candle = new Float64Array(symbols * intervalsMs.length * 8).fill(NaN);
   }
 
   /** Runs `length` ticks: symbol slot, price, volume, event time. */
@@ -76,7 +84,9 @@ export class ReferenceKernel {
     const candle = this.#candle;
     const windowMs = this.#windowMs;
     const threshold = this.#thresholdPercent;
-    const intervalMs = this.#intervalMs;
+    const intervalsMs = this.#intervalsMs;
+    const intervals = intervalsMs.length;
+    const candleStride = intervals * 8;
     const mask = DEQUE - 1;
     let anomalies = 0;
     let closed = 0;
@@ -144,29 +154,31 @@ export class ReferenceKernel {
       if (((p - m) / m) * 100 > threshold) anomalies++;
       if (((p - M) / M) * 100 < -threshold) anomalies++;
 
-      // One candle, closed when a tick lands after it.
-      const c = s * 8;
-      const start = candle[c]!;
-      if (tick >= start && tick < start + intervalMs) {
-        candle[c + 4] = p;
-        if (p > candle[c + 2]!) candle[c + 2] = p;
-        if (p < candle[c + 3]!) candle[c + 3] = p;
-        candle[c + 5]! += v;
-        candle[c + 6]! += p * v;
-        candle[c + 7]!++;
-      } else if (!(tick < start)) {
-        if (start === start) {
-          closed++;
-          checksum += candle[c + 5]! > 0 ? candle[c + 6]! / candle[c + 5]! : 0;
+      // A candle per interval, closed when a tick lands after it.
+      for (let k = 0, c = s * candleStride; k < intervals; k++, c += 8) {
+        const intervalMs = intervalsMs[k]!;
+        const start = candle[c]!;
+        if (tick >= start && tick < start + intervalMs) {
+          candle[c + 4] = p;
+          if (p > candle[c + 2]!) candle[c + 2] = p;
+          if (p < candle[c + 3]!) candle[c + 3] = p;
+          candle[c + 5]! += v;
+          candle[c + 6]! += p * v;
+          candle[c + 7]!++;
+        } else if (!(tick < start)) {
+          if (start === start) {
+            closed++;
+            checksum += candle[c + 5]! > 0 ? candle[c + 6]! / candle[c + 5]! : 0;
+          }
+          candle[c] = tick - (tick % intervalMs);
+          candle[c + 1] = p;
+          candle[c + 2] = p;
+          candle[c + 3] = p;
+          candle[c + 4] = p;
+          candle[c + 5] = v;
+          candle[c + 6] = p * v;
+          candle[c + 7] = 1;
         }
-        candle[c] = tick - (tick % intervalMs);
-        candle[c + 1] = p;
-        candle[c + 2] = p;
-        candle[c + 3] = p;
-        candle[c + 4] = p;
-        candle[c + 5] = v;
-        candle[c + 6] = p * v;
-        candle[c + 7] = 1;
       }
     }
     this.#anomalies += anomalies;
