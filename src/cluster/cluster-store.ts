@@ -1,5 +1,6 @@
 import type { CandleData } from '../core/candles.js';
 import type { SymbolSnapshot } from '../core/symbol-state.js';
+import type { Engine } from '../engine/engine.js';
 import type { Database } from '../storage/database.js';
 import {
   insertAnomalies,
@@ -120,6 +121,21 @@ export function partitionState(
   const symbols = new Set<string>();
   for (const r of rows) if (r.seq <= clock.seq) symbols.add(r.snapshot.symbol);
   return { lastSeq, snapshots, clock: { now: clock.now, symbols } };
+}
+
+/**
+ * Puts a partition's committed state into an engine: the snapshots, then the owner's last clock on
+ * the symbols it moved (`advance`: the engine's own, or a node's copy's `mirrorAdvance`).
+ */
+export function restorePartition(
+  engine: Engine,
+  state: PartitionState,
+  advance: (now: number, only: (symbol: string) => boolean) => void = (now, only) =>
+    engine.advance(now, only),
+): void {
+  engine.restore(state.snapshots);
+  const clock = state.clock;
+  if (clock !== undefined) advance(clock.now, (symbol) => clock.symbols.has(symbol));
 }
 
 /** The owner's epoch was superseded: another node owns the partition now. */

@@ -11,7 +11,7 @@ import { Engine } from '../engine/engine.js';
 import { partitionOf } from '../engine/partition.js';
 import { createLogger } from '../observability/logger.js';
 import { ClusterEngine } from './cluster-engine.js';
-import { partitionState, type ClusterStore, type PartitionState } from './cluster-store.js';
+import { partitionState, restorePartition, type ClusterStore, type PartitionState } from './cluster-store.js';
 import { LiveFeed, type LiveSource } from './live-feed.js';
 import { encodeLive, eventTotals, type LiveMessage } from './live-message.js';
 import type { HubSubscriber } from '../streams/hub/channel.js';
@@ -246,15 +246,13 @@ describe('LiveFeed: the channels of every symbol, numbered alike on every node',
          */
         const newOwner = (state: PartitionState = stateOf(undefined)) => {
           const engine = new Engine(OPTIONS);
-          engine.restore(state.snapshots);
-          const clock = state.clock;
-          if (clock !== undefined) engine.advance(clock.now, (symbol) => clock.symbols.has(symbol));
+          restorePartition(engine, state);
           const owner = {
             engine,
             last: state.lastSeq,
             pending: [] as Input[],
             changed: new Set<string>(),
-            clock: clock?.now ?? -Infinity,
+            clock: state.clock?.now ?? -Infinity,
           };
           engine.on('tick', (e) => owner.changed.add(e.symbol));
           engine.on('candle', (c) => owner.changed.add(c.symbol));

@@ -2,7 +2,7 @@ import type { EventKind } from '../engine/engine.js';
 import { partitionOf } from '../engine/partition.js';
 import type { Logger } from '../observability/logger.js';
 import type { ClusterEngine } from './cluster-engine.js';
-import type { ClusterStore } from './cluster-store.js';
+import { restorePartition, type ClusterStore } from './cluster-store.js';
 import { decodeLive, eventTotals, type LiveMessage } from './live-message.js';
 import { toRawTicks } from './tick-message.js';
 
@@ -293,12 +293,9 @@ export class LiveFeed {
       try {
         const state = await this.#store.read(partition);
         if (state.lastSeq >= upTo) {
-          this.#applyCounted(partition, undefined, false, () => {
-            this.#engine.restore(state.snapshots);
-            const clock = state.clock;
-            if (clock !== undefined)
-              this.#engine.mirrorAdvance(clock.now, (symbol) => clock.symbols.has(symbol));
-          });
+          this.#applyCounted(partition, undefined, false, () =>
+            restorePartition(this.#engine, state, (now, only) => this.#engine.mirrorAdvance(now, only)),
+          );
           // At least `upTo`, which is past what was applied here: the snapshots are newer.
           view.lastSeq = state.lastSeq;
           break;

@@ -6,7 +6,7 @@ import { Engine, type EngineOptions } from '../engine/engine.js';
 import type { Logger } from '../observability/logger.js';
 import type { AnomalyRecord, SnapshotRecord } from '../storage/market-data-store.js';
 import type { ClusterNames } from './cluster-names.js';
-import { FencedError, type ClusterStore, type TickRow } from './cluster-store.js';
+import { FencedError, restorePartition, type ClusterStore, type TickRow } from './cluster-store.js';
 import { encodeLive, eventTotals } from './live-message.js';
 import {
   decodeColumns,
@@ -113,12 +113,8 @@ export class PartitionOwner {
   static async start(partition: number, deps: PartitionOwnerDeps): Promise<PartitionOwner> {
     const claimed = await deps.store.claim(partition, deps.nodeId);
     const owner = new PartitionOwner(partition, claimed.epoch, claimed.lastSeq, deps);
-    owner.#engine.restore(claimed.snapshots);
-    const clock = claimed.clock;
-    if (clock !== undefined) {
-      owner.#engine.advance(clock.now, (symbol) => clock.symbols.has(symbol));
-      owner.#clock = clock.now;
-    }
+    restorePartition(owner.#engine, claimed);
+    if (claimed.clock !== undefined) owner.#clock = claimed.clock.now;
     const consumer = await deps.js.consumers.get(deps.names.stream, {
       // One subject as a string: `filter_subject`, which NATS servers before 2.10 understand too.
       filterSubjects: deps.names.tickSubject(partition),

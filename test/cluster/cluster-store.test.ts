@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
-import { ClusterStore, type PartitionCommit } from '../../src/cluster/cluster-store.js';
+import { ClusterStore, restorePartition, type PartitionCommit } from '../../src/cluster/cluster-store.js';
 import { Engine } from '../../src/engine/engine.js';
 import { openDatabase, type Database } from '../../src/storage/database.js';
 import {
@@ -80,8 +80,7 @@ describe('ClusterStore', { skip }, () => {
     assert.deepEqual([...read.clock.symbols], ['A'], 'B was written after the clock');
     // Restored and moved to the clock, a copy is the owner.
     const copy = new Engine(OPTIONS);
-    copy.restore(read.snapshots);
-    copy.advance(read.clock.now, (s) => read.clock!.symbols.has(s));
+    restorePartition(copy, read);
     for (const s of ['A', 'B']) assert.deepEqual(copy.state(s)!.snapshot(), owner.state(s)!.snapshot(), s);
     // Without the clock, A's watermark would be behind the owner's.
     const unmoved = new Engine(OPTIONS);
