@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
+import { validateConfig } from '../../src/config.js';
 import { ClusterStore, restorePartition, type PartitionCommit } from '../../src/cluster/cluster-store.js';
 import { Engine } from '../../src/engine/engine.js';
 import { openDatabase, type Database } from '../../src/storage/database.js';
@@ -25,18 +26,7 @@ after(async () => {
 });
 
 const T0 = 1_700_000_000_000;
-const OPTIONS = {
-  partitions: 1,
-  movingAverageWindow: 8,
-  anomalyThresholdPercent: 2,
-  slidingWindowMilliseconds: 1000,
-  recentAnomaliesCapacity: 100,
-  intervals: ['1s'],
-  allowedLatenessMs: 500,
-  anomalyMode: 'episode' as const,
-  maxFutureSkewMs: 300_000,
-  dedupeCapacity: 100,
-};
+const OPTIONS = { ...validateConfig({}), partitions: 1, intervals: ['1s'], allowedLatenessMs: 500 };
 
 describe('ClusterStore', { skip }, () => {
   it("gives a partition back with its owner's last clock, for the symbols committed before it", async () => {
