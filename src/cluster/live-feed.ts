@@ -117,23 +117,15 @@ export class LiveFeed {
    * read-back). At other times, the last count it knew.
    */
   allCount(kind: EventKind, interval?: string): number | undefined {
-    const i = this.#index(kind, interval);
+    const i = this.#engine.totalIndex(kind, interval);
     if (i < 0 || !this.#numbering) return undefined;
     return this.#sum[i]! + this.#engine.eventTotal(kind, interval) - this.#startTotals[i]!;
   }
 
   /** The last count known (`allCount`), also while it is not exact: where a new channel starts. */
   lastAllCount(kind: EventKind, interval?: string): number {
-    const i = this.#index(kind, interval);
+    const i = this.#engine.totalIndex(kind, interval);
     return i < 0 ? 0 : this.#sum[i]!;
-  }
-
-  /** Where `eventTotals` puts a kind's count: ticks, anomalies, then each interval's candles. */
-  #index(kind: EventKind, interval: string | undefined): number {
-    if (kind === 'ticks') return 0;
-    if (kind === 'anomalies') return 1;
-    const k = this.#engine.intervals.findIndex((i) => i.label === interval);
-    return k < 0 ? -1 : 2 + k;
   }
 
   /**

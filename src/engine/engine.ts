@@ -549,11 +549,23 @@ export class Engine {
    * includes the event being emitted).
    */
   eventTotal(kind: EventKind, interval?: string): number {
+    const i = this.totalIndex(kind, interval);
+    if (i < 0) return 0;
     const totals = this.#totals;
-    if (kind === 'ticks') return totals[0]!;
-    if (kind === 'anomalies') return totals[1]!;
+    // A candle event per accepted tick, plus the closes counted at `i`.
+    return i < 2 ? totals[i]! : totals[0]! + totals[i]!;
+  }
+
+  /**
+   * Where `eventTotal(kind, interval)` sits among the totals (the order `eventTotals` in
+   * src/cluster/live-message.ts lists them): 0 accepted ticks, 1 anomalies, 2 + k the candle
+   * events of interval k; −1 for an interval the engine does not keep.
+   */
+  totalIndex(kind: EventKind, interval?: string): number {
+    if (kind === 'ticks') return 0;
+    if (kind === 'anomalies') return 1;
     const k = interval === undefined ? undefined : this.#intervalIndex.get(interval);
-    return k === undefined ? 0 : totals[0]! + totals[2 + k]!;
+    return k === undefined ? -1 : 2 + k;
   }
 
   /** Stats of every symbol, by name. */
