@@ -5,20 +5,19 @@ import { after, before, describe, it } from 'node:test';
 import { connect } from 'nats';
 import postgres from 'postgres';
 
-import { validateConfig } from '../../src/config.js';
 import { DayAggregates } from '../../src/engine/day-aggregates.js';
 import { GrpcServer } from '../../src/ingest/grpc/grpc-server.js';
 import { GrpcStatusError, TickStreamClient } from '../../src/ingest/grpc/tick-stream-client.js';
 import { TickEncoder } from '../../src/ingest/tick-encoder.js';
-import { createServer, type Server } from '../../src/main.js';
+import type { Server } from '../../src/main.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { Metrics } from '../../src/observability/metrics.js';
 import {
   createTestDatabase,
   type TestDatabase,
 } from '../../src/storage/postgres-test-database.test-support.js';
-import { ADMIN_PASSWORD, userWith, type Session } from '../support/test-server.js';
+import { userWith, type Session } from '../support/test-server.js';
 import { clusterSkip, deleteClusterStreams, NATS_URL } from './cluster-node.js';
+import { inProcessNode } from './in-process-node.js';
 
 /**
  * Issue 14: on a cluster node every ingest answer (HTTP, the Express webhook, gRPC StreamTicks)
@@ -37,19 +36,7 @@ describe('cluster: ingest answers wait for JetStream', { skip, timeout: 120_000 
 
   before(async () => {
     database = await createTestDatabase();
-    const config = validateConfig({
-      dataDir: 'memory://',
-      logLevel: 'silent',
-      auth: { jwtSecret: 'test-secret-'.padEnd(48, 'x') },
-      http: { loginRateLimitPerMinute: 10_000 },
-      simulation: { enabled: false },
-      cluster: { name: cluster, nodeId: 'ack-node', partitions: 4, leaseTtlMs: 2000 },
-    });
-    server = await createServer(config, createLogger({ level: 'silent' }), {
-      env: { NATS_URL, DATABASE_URL: database.url, TICKSTREAM_ADMIN_PASSWORD: ADMIN_PASSWORD },
-      ingestServers: false,
-      metrics: new Metrics({ defaultMetrics: false }),
-    });
+    server = await inProcessNode({ cluster, nodeId: 'ack-node', databaseUrl: database.url });
     // As src/main.ts starts it on a cluster node.
     grpc = await GrpcServer.start(
       server.engine,

@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
-import { validateConfig } from '../../src/config.js';
-import { createServer, type Server } from '../../src/main.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { Metrics } from '../../src/observability/metrics.js';
+import type { ClusterRole } from '../../src/config.js';
+import type { Server } from '../../src/main.js';
+
 import {
   createTestDatabase,
   type TestDatabase,
 } from '../../src/storage/postgres-test-database.test-support.js';
-import { ADMIN_PASSWORD, userWith, type Session } from '../support/test-server.js';
+import { userWith, type Session } from '../support/test-server.js';
 import { clusterSkip, deleteClusterStreams, NATS_URL } from './cluster-node.js';
+import { inProcessNode } from './in-process-node.js';
 
 /**
  * Issue 14: `cluster.roles` splits a cluster's work. A node without `api` keeps no copy of the
@@ -29,23 +29,8 @@ describe('cluster: roles', { skip, timeout: 120_000 }, () => {
   let reader: Server;
   let writer: Session;
 
-  const node = (nodeId: string, roles: Array<'ingest' | 'engine' | 'api'>) =>
-    createServer(
-      validateConfig({
-        dataDir: 'memory://',
-        logLevel: 'silent',
-        auth: { jwtSecret: 'test-secret-'.padEnd(48, 'x') },
-        http: { loginRateLimitPerMinute: 10_000 },
-        simulation: { enabled: false },
-        cluster: { name: cluster, nodeId, partitions: 4, leaseTtlMs: 2000, roles },
-      }),
-      createLogger({ level: 'silent' }),
-      {
-        env: { NATS_URL, DATABASE_URL: database.url, TICKSTREAM_ADMIN_PASSWORD: ADMIN_PASSWORD },
-        ingestServers: false,
-        metrics: new Metrics({ defaultMetrics: false }),
-      },
-    );
+  const node = (nodeId: string, roles: ClusterRole[]) =>
+    inProcessNode({ cluster, nodeId, databaseUrl: database.url, roles });
 
   before(async () => {
     database = await createTestDatabase();

@@ -4,16 +4,15 @@ import { after, before, describe, it } from 'node:test';
 
 import { Redis } from 'ioredis';
 
-import { validateConfig } from '../../src/config.js';
-import { createServer, type Server } from '../../src/main.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { Metrics } from '../../src/observability/metrics.js';
+import type { Server } from '../../src/main.js';
+
 import {
   createTestDatabase,
   type TestDatabase,
 } from '../../src/storage/postgres-test-database.test-support.js';
-import { ADMIN_PASSWORD, userWith, type Session } from '../support/test-server.js';
+import { userWith, type Session } from '../support/test-server.js';
 import { clusterSkip, deleteClusterStreams, NATS_URL } from './cluster-node.js';
+import { inProcessNode } from './in-process-node.js';
 
 /**
  * Issue 14: on a cluster the rate-limit counters stay in Redis (REDIS_URL on every node), so a
@@ -34,28 +33,14 @@ describe('cluster: rate limits shared through Redis', { skip, timeout: 120_000 }
   let reader: Session;
 
   const node = (nodeId: string) =>
-    createServer(
-      validateConfig({
-        dataDir: 'memory://',
-        logLevel: 'silent',
-        auth: { jwtSecret: 'test-secret-'.padEnd(48, 'x') },
-        http: { loginRateLimitPerMinute: 10_000, rateLimitPerMinute: LIMIT },
-        redis: { prefix },
-        simulation: { enabled: false },
-        cluster: { name: cluster, nodeId, partitions: 4, leaseTtlMs: 2000 },
-      }),
-      createLogger({ level: 'silent' }),
-      {
-        env: {
-          NATS_URL,
-          DATABASE_URL: database.url,
-          REDIS_URL,
-          TICKSTREAM_ADMIN_PASSWORD: ADMIN_PASSWORD,
-        },
-        ingestServers: false,
-        metrics: new Metrics({ defaultMetrics: false }),
-      },
-    );
+    inProcessNode({
+      cluster,
+      nodeId,
+      databaseUrl: database.url,
+      http: { rateLimitPerMinute: LIMIT },
+      redisPrefix: prefix,
+      redisUrl: REDIS_URL,
+    });
 
   before(async () => {
     database = await createTestDatabase();
