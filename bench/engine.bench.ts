@@ -12,6 +12,10 @@
  * same kernel with the engine's six intervals (a candle each, packed per symbol) shows what they
  * cost on their own.
  * A second row feeds 2 million ticks as objects (the shape JSON parsing produces).
+ * The breakdown: the first 2 million ticks again, through an engine with one interval (1m) and
+ * one with the six (what the intervals cost), and 2 million ticks of 100 symbols (seeded the same
+ * way, 10 ticks a second each), whose state stays in the core's cache: what the cache misses of
+ * 1,000 symbols cost. `engine.json` keeps them under `breakdown`.
  * `parallel`: the first 3 million ticks through the partitioned engine the server path is built on
  * (src/engine/parallel/ParallelEngine) with 1, 2 and 4 partitions: routed on this thread into each
  * partition's SharedArrayBuffer ring, events back per chunk and emitted here to a `tick`, `candle`
@@ -33,33 +37,46 @@ const SYMBOLS = 1000;
 const BATCH = 1000;
 const START_TS = 1_700_000_000_000;
 
-/** The engine with the default configuration (every analytic, the six default intervals), one partition. */
-function engine(): Engine {
-  return new Engine({ ...validateConfig({}), partitions: 1 });
+/**
+ * The engine with the default configuration (every analytic, the six default intervals), one
+ * partition; `intervals` replaces the six (the breakdown's one-interval row).
+ */
+function engine(intervals?: string[]): Engine {
+  return new Engine({ ...validateConfig(intervals === undefined ? {} : { intervals }), partitions: 1 });
 }
 
-function generate(count: number, seed: string): TickBatch[] {
+/**
+ * `count` ticks of `symbols` symbols, each symbol ticking 10 times a second of event time (so the
+ * 1 s candles of every symbol turn over alike whatever their number).
+ */
+function generate(count: number, seed: string, symbols = SYMBOLS): TickBatch[] {
   const random = new Random(seed);
-  const names = Array.from({ length: SYMBOLS }, (_, i) => `SYM${String(i).padStart(4, '0')}`);
-  const prices = new Float64Array(SYMBOLS).fill(100);
+  const names = Array.from({ length: symbols }, (_, i) => `SYM${String(i).padStart(4, '0')}`);
+  const prices = new Float64Array(symbols).fill(100);
+  const step = 100 / symbols;
   const batches: TickBatch[] = [];
   let clock = START_TS;
   for (let b = 0; b < count / BATCH; b++) {
     const batch = new TickBatch(BATCH);
     for (let i = 0; i < BATCH; i++) {
-      const k = random.int(SYMBOLS);
+      const k = random.int(symbols);
       // A random walk of up to ±0.05 % a tick, and now and then a jump of 3–6 % that the spike
       // detector must catch.
       const jump =
         random.next() < 0.0001 ? (random.next() < 0.5 ? -1 : 1) * (0.03 + 0.03 * random.next()) : 0;
       prices[k] = prices[k]! * (1 + (random.next() - 0.5) * 0.001 + jump);
-      clock += 0.1;
+      clock += step;
       const late = random.next() < 0.01 ? random.int(500) : 0;
       batch.push(names[k]!, prices[k], random.int(1000) / 10, Math.floor(clock) - late);
     }
     batches.push(batch);
   }
   return batches;
+}
+
+/** Nanoseconds a tick at `perSec` ticks a second, rounded. */
+function nsPerTick(perSec: number): number {
+  return Math.round(1e9 / perSec);
 }
 
 function toObjects(batches: readonly TickBatch[], count: number): RawTick[][] {
@@ -77,6 +94,17 @@ function toObjects(batches: readonly TickBatch[], count: number): RawTick[][] {
     out.push(ticks);
   }
   return out;
+}
+
+/** Ticks/s through a fresh engine (a `candle` and an `anomaly` listener) over `batches`. */
+function engineRate(batches: readonly TickBatch[], receivedAt: number, intervals?: string[]): number {
+  const e = engine(intervals);
+  e.on('candle', () => {});
+  e.on('anomaly', () => {});
+  const from = process.hrtime.bigint();
+  let ticks = 0;
+  for (const batch of batches) ticks += e.ingestBatch(batch, 'bench', receivedAt).accepted;
+  return ticks / secondsSince(from);
 }
 
 /** Ticks/s through a ParallelEngine of `partitions` threads, with up to 8 batches in flight. */
@@ -195,6 +223,24 @@ export async function run(options: string[]): Promise<void> {
   for (const ticks of objectBatches) objects.ingest(ticks, 'bench', receivedAt);
   const objectTicksPerSec = objectTotal / secondsSince(start);
 
+  // Where the time goes, by what the configuration and the input can change (the engine is the
+  // same): the six intervals against one, and 1,000 symbols against 100 (whose state stays in the
+  // core's cache; the same 10 ticks a second of event time per symbol).
+  const breakdownTotal = quick ? 200_000 : 2_000_000;
+  const firstBatches = batches.slice(0, breakdownTotal / BATCH);
+  const fewSymbols = 100;
+  const fewBatches = generate(breakdownTotal, 'tickstream-engine-bench-100', fewSymbols);
+  const fewReceivedAt = START_TS + (breakdownTotal * 100) / fewSymbols + 60_000;
+  // Each twice, taking turns, the better of the two kept: one code, compiled for every shape.
+  let sixIntervalsTicksPerSec = 0;
+  let oneIntervalTicksPerSec = 0;
+  let fewSymbolsTicksPerSec = 0;
+  for (let round = 0; round < 2; round++) {
+    sixIntervalsTicksPerSec = Math.max(sixIntervalsTicksPerSec, engineRate(firstBatches, receivedAt));
+    oneIntervalTicksPerSec = Math.max(oneIntervalTicksPerSec, engineRate(firstBatches, receivedAt, ['1m']));
+    fewSymbolsTicksPerSec = Math.max(fewSymbolsTicksPerSec, engineRate(fewBatches, fewReceivedAt));
+  }
+
   const parallelBatches = batches.slice(0, (quick ? 500_000 : 3_000_000) / BATCH);
   const parallelRuns: Array<{ partitions: number; ticksPerSec: number }> = [];
   const poolRuns: Array<{ partitions: number; ticksPerSec: number }> = [];
@@ -238,6 +284,18 @@ export async function run(options: string[]): Promise<void> {
       value: objectTicksPerSec,
       unit: 'ticks/s',
     },
+    {
+      name: `engine, ${breakdownTotal.toLocaleString('en-US')} ticks, one interval (1m)`,
+      value: oneIntervalTicksPerSec,
+      unit: 'ticks/s',
+      note: `six intervals on the same ticks: ${nsPerTick(sixIntervalsTicksPerSec)} ns a tick, one: ${nsPerTick(oneIntervalTicksPerSec)}`,
+    },
+    {
+      name: `engine, ${breakdownTotal.toLocaleString('en-US')} ticks of ${fewSymbols} symbols`,
+      value: fewSymbolsTicksPerSec,
+      unit: 'ticks/s',
+      note: `${fewSymbols} symbols' state fits the core's cache: ${nsPerTick(fewSymbolsTicksPerSec)} ns a tick, ${SYMBOLS.toLocaleString('en-US')}: ${nsPerTick(sixIntervalsTicksPerSec)}`,
+    },
     ...parallelRuns.map((p) => ({
       name: `partitioned engine (rings), ${p.partitions} partition${p.partitions === 1 ? '' : 's'}`,
       value: p.ticksPerSec,
@@ -264,6 +322,13 @@ export async function run(options: string[]): Promise<void> {
     referenceSixIntervalsTicksPerSec: Math.round(referenceSixTicksPerSec),
     referenceSixIntervalsRatio: ticksPerSec / referenceSixTicksPerSec,
     objectTicksPerSec: Math.round(objectTicksPerSec),
+    breakdown: {
+      ticks: breakdownTotal,
+      sixIntervalsTicksPerSec: Math.round(sixIntervalsTicksPerSec),
+      oneIntervalTicksPerSec: Math.round(oneIntervalTicksPerSec),
+      fewSymbols,
+      fewSymbolsTicksPerSec: Math.round(fewSymbolsTicksPerSec),
+    },
     parallel: parallelRuns,
     analyzePool: poolRuns,
     ticks: total,
