@@ -13,7 +13,7 @@ import { BruteForceGuard, LocalAttemptCounter } from './auth/brute-force-guard.j
 import { jwtSecret } from './auth/secrets.js';
 import { dotnetClaims } from './compat/dotnet/shapes.js';
 import { nameSymbols } from './compat/fastapi/default-names.js';
-import type { Config } from './config.js';
+import type { ClusterRole, Config } from './config.js';
 import { DayAggregates } from './engine/day-aggregates.js';
 import { Engine } from './engine/engine.js';
 import type { EnginePort } from './engine/engine-port.js';
@@ -56,6 +56,11 @@ export const WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'web
 
 /** How often the wall clock moves quiet symbols' watermarks (candles close at most this late). */
 const CLOCK_MS = 250;
+
+/** A single process does everything; a cluster node (`clustered`) what its `cluster.roles` name. */
+function hasRole(config: Readonly<Config>, clustered: boolean, role: ClusterRole): boolean {
+  return !clustered || config.cluster.roles.includes(role);
+}
 
 export interface ServerOptions {
   /** Environment: DATABASE_URL, TICKSTREAM_ADMIN_PASSWORD, NODE_ENV. */
@@ -351,7 +356,7 @@ export async function createServer(
       log,
       persisted: cluster === undefined ? () => storage.writer.persisted() : () => cluster.persisted(),
       // A cluster node without the api role keeps no copy to read from (docs/scaling.md).
-      reads: cluster === undefined || config.cluster.roles.includes('api'),
+      reads: hasRole(config, cluster !== undefined, 'api'),
       // A cluster node answers an ingest only once JetStream has the ticks (docs/scaling.md).
       ...(cluster === undefined ? {} : { published: () => cluster.persisted() }),
       storesTicks: () => diskGuard.storesTicks,
@@ -419,16 +424,14 @@ export async function startServer(
   const server = await createServer(config, log, options);
   const { engine, storage, auth, aggregates, app } = server;
   const onClose = (step: () => Promise<void> | void): void => server.onClose(step);
-  /** A single process does everything; a cluster node what its `cluster.roles` name. */
-  const hasRole = (role: 'ingest' | 'engine' | 'api'): boolean =>
-    server.cluster === undefined || config.cluster.roles.includes(role);
+  const clustered = server.cluster !== undefined;
   try {
     const url = await app.listen({ host: config.http.host, port: config.http.port });
 
     let tcp: TcpIngestServer | undefined;
     let grpc: GrpcServer | undefined;
     // A cluster node without the ingest role takes no TCP or gRPC ticks.
-    if (options.ingestServers !== false && hasRole('ingest')) {
+    if (options.ingestServers !== false && hasRole(config, clustered, 'ingest')) {
       const admission = storage.writer.admission;
       tcp = await TcpIngestServer.start(engine, config.tcp, log, { admission });
       onClose(() => tcp!.stop());
@@ -440,14 +443,14 @@ export async function startServer(
         admission,
         aggregates,
         published: server.cluster === undefined ? undefined : () => server.cluster!.persisted(),
-        reads: hasRole('api'),
+        reads: hasRole(config, clustered, 'api'),
       });
       onClose(() => grpc!.stop());
       registerGrpcMetrics(server.metrics, grpc);
     }
 
     // A cluster node without the ingest role runs no simulator: its engine takes no ticks.
-    if (config.simulation.enabled && hasRole('ingest')) {
+    if (config.simulation.enabled && hasRole(config, clustered, 'ingest')) {
       // Display names for the simulated symbols that have none (GET /symbols, docs/compat.md).
       await nameSymbols(storage.database.marketData.names, resolveSymbols(config.simulation));
       const simulation = new LiveSimulation(
