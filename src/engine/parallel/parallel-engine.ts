@@ -225,6 +225,8 @@ export class ParallelEngine implements EnginePort {
   readonly #rounds: Array<{ all: boolean; take: (records: SnapshotRecord[]) => void }> = [];
 
   readonly #counts: EngineCounts;
+  /** #ingestBatch's working columns (grown to the largest batch). */
+  #scratch: Scratch | undefined;
   #dropped = 0;
   #ringFull = 0;
   #restarts = 0;
@@ -695,10 +697,12 @@ export class ParallelEngine implements EnginePort {
       void call.promise.then(() => observer.observe(source, n, observer.now() - started));
     }
     const partitions = this.#partitions;
-    const rowsOf: number[][] = partitions.map(() => []);
-    const idOf = new Int32Array(n);
+    const scratch = this.#scratchFor(n);
+    const { part, order, idOf, sizes, starts } = scratch;
+    sizes.fill(0);
     let budget = this.#admission === undefined ? Infinity : this.#admission.available() - this.#inFlight;
     for (let i = 0; i < n; i++) {
+      part[i] = -1;
       const raw = batch.symbols[i];
       const route = typeof raw === 'string' && raw !== '' ? this.#route(raw) : INVALID_ROUTE;
       if (route === INVALID_ROUTE) {
@@ -711,11 +715,23 @@ export class ParallelEngine implements EnginePort {
       }
       budget--;
       idOf[i] = route.id;
-      rowsOf[route.partition]!.push(i);
+      part[i] = route.partition;
+      sizes[route.partition]!++;
+    }
+    // The rows grouped by partition, each group in input order (a counting sort into `order`).
+    for (let p = 0, at = 0; p < partitions.length; p++) {
+      starts[p] = at;
+      at += sizes[p]!;
+    }
+    for (let i = 0; i < n; i++) {
+      const p = part[i]!;
+      if (p >= 0) order[starts[p]!++] = i;
     }
     for (const p of partitions) {
-      const rows = rowsOf[p.index]!;
-      if (rows.length === 0) continue;
+      const size = sizes[p.index]!;
+      if (size === 0) continue;
+      // `starts` moved to each group's end.
+      const rows = order.subarray(starts[p.index]! - size, starts[p.index]);
       // The caller's batch is read directly; only rows that must wait (block) are copied out.
       const pending: PendingRows = {
         length: rows.length,
@@ -746,6 +762,21 @@ export class ParallelEngine implements EnginePort {
       }
     }
     return call;
+  }
+
+  #scratchFor(rows: number): Scratch {
+    const partitions = this.#partitions.length;
+    if (this.#scratch === undefined || this.#scratch.part.length < rows) {
+      const size = Math.max(rows, 1024);
+      this.#scratch = {
+        part: new Int32Array(size),
+        order: new Int32Array(size),
+        idOf: new Int32Array(size),
+        sizes: new Int32Array(partitions),
+        starts: new Int32Array(partitions),
+      };
+    }
+    return this.#scratch;
   }
 
   #refuse(call: Call, row: number, reason: RejectReason, source: string): void {
@@ -826,8 +857,11 @@ export class ParallelEngine implements EnginePort {
         rows.ids[c],
       );
     }
-    // The ring is written from the log's columns, in one pass.
-    writer.writeFrom(tail, log, log.at(log.end - n), n);
+    // The ring is written from the log's columns: in one pass, or two where the log wraps.
+    const first = log.end - n;
+    const run = log.run(first, n);
+    writer.writeFrom(tail, log, log.at(first), run);
+    if (run < n) writer.writeFrom((tail + run) | 0, log, 0, n - run);
     // Before the rows are published, so the thread finds every name they use.
     this.#postNames(p);
     this.#inFlight += n;
@@ -1029,11 +1063,24 @@ export class ParallelEngine implements EnginePort {
   }
 }
 
+/**
+ * #ingestBatch's working columns, kept from call to call (nothing allocated per row): per row its
+ * partition (−1: refused) and its symbol's number there; the rows grouped by partition (`order`),
+ * with each group's size and start.
+ */
+interface Scratch {
+  readonly part: Int32Array;
+  readonly idOf: Int32Array;
+  readonly order: Int32Array;
+  readonly sizes: Int32Array;
+  readonly starts: Int32Array;
+}
+
 /** One partition's rows of an ingest call: column values at `col[k]` for its k-th row. */
 interface PendingRows {
   readonly length: number;
   /** Each row's index in its ingest call. */
-  readonly rows: readonly number[];
+  readonly rows: Int32Array;
   readonly col: ArrayLike<number>;
   /** Each row's symbol, by its number in the partition. */
   readonly symbolIds: ArrayLike<number>;

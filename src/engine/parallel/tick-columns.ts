@@ -62,26 +62,42 @@ export class TickColumns implements TickColumnData {
     this.ids[i] = id;
   }
 
-  /**
-   * Moves rows [from, from + n) to the front; into new columns of `capacity` rows when that differs
-   * from the current one (to grow), in place otherwise.
-   */
-  moveToFront(from: number, n: number, capacity = this.capacity): void {
-    const same = capacity === this.capacity;
-    const move = <T extends Int32Array | Float64Array>(a: T, make: (size: number) => T): T => {
-      const b = same ? a : make(capacity);
-      // set() copies overlapping ranges of one buffer correctly.
-      b.set(a.subarray(from, from + n));
-      return b;
-    };
-    this.symbol = move(this.symbol, (c) => new Int32Array(c));
-    this.source = move(this.source, (c) => new Int32Array(c));
-    this.price = move(this.price, (c) => new Float64Array(c));
-    this.volume = move(this.volume, (c) => new Float64Array(c));
-    this.ts = move(this.ts, (c) => new Float64Array(c));
-    this.seq = move(this.seq, (c) => new Float64Array(c));
-    this.receivedAt = move(this.receivedAt, (c) => new Float64Array(c));
-    this.ids = moveToFrontOf(this.ids, from, n, capacity);
+  /** Copies rows [from, from + n) of `source` into rows i… (bulk, as a log grows). */
+  copyRows(i: number, source: TickColumnData, from: number, n: number): void {
+    const to = from + n;
+    this.symbol.set(source.symbol.subarray(from, to), i);
+    this.source.set(source.source.subarray(from, to), i);
+    this.price.set(source.price.subarray(from, to), i);
+    this.volume.set(source.volume.subarray(from, to), i);
+    this.ts.set(source.ts.subarray(from, to), i);
+    this.seq.set(source.seq.subarray(from, to), i);
+    this.receivedAt.set(source.receivedAt.subarray(from, to), i);
+    for (let k = 0; k < n; k++) this.ids[i + k] = source.ids[from + k];
+  }
+
+  /** Takes over the columns of `other` (which is not used after). */
+  protected adopt(other: TickColumns): void {
+    this.symbol = other.symbol;
+    this.source = other.source;
+    this.price = other.price;
+    this.volume = other.volume;
+    this.ts = other.ts;
+    this.seq = other.seq;
+    this.receivedAt = other.receivedAt;
+    this.ids = other.ids;
+  }
+
+  /** Moves rows [from, from + n) to the front, in place. */
+  moveToFront(from: number, n: number): void {
+    const to = from + n;
+    this.symbol.copyWithin(0, from, to);
+    this.source.copyWithin(0, from, to);
+    this.price.copyWithin(0, from, to);
+    this.volume.copyWithin(0, from, to);
+    this.ts.copyWithin(0, from, to);
+    this.seq.copyWithin(0, from, to);
+    this.receivedAt.copyWithin(0, from, to);
+    for (let k = 0; k < n; k++) this.ids[k] = this.ids[from + k];
   }
 
   /** A copy of rows [from, from + n), as plain data (it can be posted to a thread). */
@@ -98,25 +114,4 @@ export class TickColumns implements TickColumnData {
       ids: this.ids.slice(from, to),
     };
   }
-}
-
-/**
- * Moves `a[from, from + n)` to the front of an array of `capacity` slots (the same array when its
- * length is `capacity`), the rest undefined. No slice and no `length` set: both allocate, and a
- * grown length leaves holes that slow every later access.
- */
-export function moveToFrontOf<T>(
-  a: Array<T | undefined>,
-  from: number,
-  n: number,
-  capacity: number,
-): Array<T | undefined> {
-  if (a.length === capacity) {
-    for (let k = 0; k < n; k++) a[k] = a[from + k];
-    a.fill(undefined, n, Math.min(from + n, capacity));
-    return a;
-  }
-  const b = new Array<T | undefined>(capacity).fill(undefined);
-  for (let k = 0; k < n; k++) b[k] = a[from + k];
-  return b;
 }

@@ -16,7 +16,7 @@ interface Row {
 const owner = { answer: () => undefined };
 
 describe('TickLog', () => {
-  it('keeps every row after the trim point by position, through compaction and growth (naive oracle)', () => {
+  it('keeps every row after the trim point by position, through wrapping and growth (naive oracle)', () => {
     const step = fc.oneof(
       fc.record({ append: fc.integer({ min: 1, max: 40 }), id: fc.option(fc.string({ maxLength: 4 })) }),
       fc.record({ trim: fc.integer({ min: 0, max: 60 }) }),
@@ -51,6 +51,10 @@ describe('TickLog', () => {
         assert.equal(log.end, base + naive.length);
         const rows = log.rows(base, base + naive.length, []);
         assert.equal(rows.length, naive.length);
+        // `run` answers the rows that lie side by side: a run, then the rest from index 0.
+        const run = log.run(base, naive.length);
+        for (let k = 0; k < naive.length; k++)
+          assert.equal(log.at(base + k), k < run ? log.at(base) + k : k - run);
         naive.forEach((r, k) => {
           assert.equal(log.row[log.at(base + k)], r.row);
           assert.equal(rows.symbol[k], r.dropped ? -1 : r.symbol);

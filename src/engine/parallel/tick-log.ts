@@ -1,5 +1,5 @@
 import type { ReplayRows } from './thread-wire.js';
-import { moveToFrontOf, TickColumns } from './tick-columns.js';
+import { TickColumns } from './tick-columns.js';
 
 /** The ingest call a row belongs to: told each row's answer, resolved when all are in. */
 export interface RowOwner {
@@ -10,13 +10,17 @@ export interface RowOwner {
  * The rows sent to one partition, by absolute position, from its last state snapshot on: what a
  * restarted partition is rebuilt from, and where the answers find their tick and their caller. The
  * ring is written from here (RingWriter.writeFrom), so a row is put into columns once.
+ *
+ * Circular: position p lives at index `p & mask` (a power-of-two capacity), so trimming and
+ * appending never move a row; only growing (when every slot holds a kept row) copies them, once
+ * per doubling.
  */
 export class TickLog extends TickColumns {
   /** Position of the first row kept. */
   base = 0;
   /** Position after the last row. */
   end = 0;
-  #start = 0;
+  #mask: number;
   owner: Array<RowOwner | undefined>;
   /** The row's index in its ingest call. */
   row: Int32Array;
@@ -24,24 +28,23 @@ export class TickLog extends TickColumns {
   dropped: Uint8Array;
 
   constructor(capacity = 1024) {
-    super(capacity);
-    this.owner = new Array<RowOwner | undefined>(capacity).fill(undefined);
-    this.row = new Int32Array(capacity);
-    this.dropped = new Uint8Array(capacity);
+    const slots = 2 ** Math.ceil(Math.log2(Math.max(1, capacity)));
+    super(slots);
+    this.#mask = slots - 1;
+    this.owner = new Array<RowOwner | undefined>(slots).fill(undefined);
+    this.row = new Int32Array(slots);
+    this.dropped = new Uint8Array(slots);
   }
 
   /** Index of a position in the columns. */
   at(position: number): number {
-    return this.#start + (position - this.base);
+    return position & this.#mask;
   }
 
   /** Adds a row of `owner` (its columns are then `set` at the index answered). */
   append(owner: RowOwner, row: number): number {
-    let i = this.#start + (this.end - this.base);
-    if (i === this.capacity) {
-      this.#compact();
-      i = this.#start + (this.end - this.base);
-    }
+    if (this.end - this.base === this.capacity) this.#grow();
+    const i = this.end & this.#mask;
     this.owner[i] = owner;
     this.row[i] = row;
     this.dropped[i] = 0;
@@ -49,45 +52,61 @@ export class TickLog extends TickColumns {
     return i;
   }
 
+  /**
+   * Rows from `position` on that lie side by side in the columns: at most `n`, fewer where the
+   * positions wrap to index 0 (a caller reading `n` rows in one pass reads the rest from there).
+   */
+  run(position: number, n: number): number {
+    return Math.min(n, this.capacity - this.at(position));
+  }
+
   /** Forgets the rows before `position` (a snapshot covers them). */
   trim(position: number): void {
-    const n = Math.min(position, this.end) - this.base;
-    if (n <= 0) return;
-    for (let i = this.#start; i < this.#start + n; i++) {
+    const to = Math.min(position, this.end);
+    for (let p = this.base; p < to; p++) {
+      const i = p & this.#mask;
       this.owner[i] = undefined;
       this.ids[i] = undefined;
     }
-    this.#start += n;
-    this.base += n;
+    if (to > this.base) this.base = to;
   }
 
-  /** Moves the kept rows to the front, growing the columns when more than half full. */
-  #compact(): void {
-    const n = this.end - this.base;
-    const s = this.#start;
-    const cap = n * 2 > this.capacity ? this.capacity * 2 : this.capacity;
-    if (cap !== this.capacity) {
-      const row = new Int32Array(cap);
-      const dropped = new Uint8Array(cap);
-      row.set(this.row.subarray(s, s + n));
-      dropped.set(this.dropped.subarray(s, s + n));
-      this.row = row;
-      this.dropped = dropped;
-    } else {
-      this.row.copyWithin(0, s, s + n);
-      this.dropped.copyWithin(0, s, s + n);
+  /** Doubles the slots, each kept row moving to its index there (in runs, not row by row). */
+  #grow(): void {
+    const slots = this.capacity * 2;
+    const mask = slots - 1;
+    const next = new TickColumns(slots);
+    const owner = new Array<RowOwner | undefined>(slots).fill(undefined);
+    const row = new Int32Array(slots);
+    const dropped = new Uint8Array(slots);
+    for (let p = this.base; p < this.end;) {
+      const i = p & this.#mask;
+      const j = p & mask;
+      // Positions side by side in both the old slots and the new ones.
+      const n = Math.min(this.end - p, this.capacity - i, slots - j);
+      next.copyRows(j, this, i, n);
+      row.set(this.row.subarray(i, i + n), j);
+      dropped.set(this.dropped.subarray(i, i + n), j);
+      for (let k = 0; k < n; k++) owner[j + k] = this.owner[i + k];
+      p += n;
     }
-    this.owner = moveToFrontOf(this.owner, s, n, cap);
-    this.moveToFront(s, n, cap);
-    this.#start = 0;
+    this.adopt(next);
+    this.owner = owner;
+    this.row = row;
+    this.dropped = dropped;
+    this.#mask = mask;
   }
 
   /** Rows [from, to) as a restart sends them; dropped rows have symbol −1. */
   rows(from: number, to: number, advances: ReadonlyArray<{ at: number; now: number }>): ReplayRows {
     const n = Math.max(0, to - from);
-    const i = this.at(from);
-    const rows = this.slice(i, n);
-    for (let k = 0; k < n; k++) if (this.dropped[i + k] === 1) rows.symbol[k] = -1;
+    const rows = new TickColumns(n);
+    for (let k = 0; k < n;) {
+      const run = this.run(from + k, n - k);
+      rows.copyRows(k, this, this.at(from + k), run);
+      k += run;
+    }
+    for (let k = 0; k < n; k++) if (this.dropped[this.at(from + k)] === 1) rows.symbol[k] = -1;
     const steps = advances.filter((a) => a.at >= from && a.at <= to);
     return {
       ...rows,

@@ -7,6 +7,11 @@ import { TickColumns, type TickColumnData } from './tick-columns.js';
  * writes rows, then publishes them by moving `tail` (Atomics) and notifying; the consumer copies
  * every published row out, then releases them by moving `head` (compare-and-swap) and notifying.
  *
+ * A side notifies only when the other one said it is waiting (a control word it sets before it
+ * looks at the index it waits on, then clears): a notify costs a lock and a wake-up, and while
+ * ticks keep coming neither side ever waits. Both steps are sequentially consistent Atomics, so
+ * either the waiter sees the new index or the notifier sees the flag.
+ *
  * Positions are int32 counters that wrap; a row lives in slot `position & mask`. The slot count is
  * the capacity rounded up to a power of two (so wrapping keeps the slot), but at most `capacity`
  * rows are ever in the ring.
@@ -39,8 +44,12 @@ export const Ctrl = {
   WantCandleUpdates: 3,
   /** 1 while stats and open candles are being asked for: the partition sends them periodically. */
   WantViews: 4,
+  /** 1 while the consumer waits for rows (the producer notifies on `Tail` only then). */
+  ConsumerWaiting: 5,
+  /** 1 while the producer waits for room (the consumer notifies on `Head` only then). */
+  ProducerWaiting: 6,
 } as const;
-const CTRL_WORDS = 5;
+const CTRL_WORDS = 7;
 
 export interface RingBuffers {
   readonly capacity: number;
@@ -168,7 +177,7 @@ export class RingWriter extends RingView {
   /** Makes `n` written rows visible and wakes the consumer. */
   publish(n: number): void {
     Atomics.add(this.ctrl, Ctrl.Tail, n);
-    Atomics.notify(this.ctrl, Ctrl.Tail);
+    if (Atomics.load(this.ctrl, Ctrl.ConsumerWaiting) === 1) Atomics.notify(this.ctrl, Ctrl.Tail);
   }
 
   close(): void {
@@ -186,10 +195,16 @@ export class RingWriter extends RingView {
 
   /** Resolves once the consumer released rows (or after `timeoutMs`). */
   async waitForRoom(timeoutMs: number): Promise<void> {
-    const head = Atomics.load(this.ctrl, Ctrl.Head);
     if (this.free() > 0) return;
-    const waited = waitAsync(this.ctrl, Ctrl.Head, head, timeoutMs);
-    if (waited.async) await waited.value;
+    Atomics.store(this.ctrl, Ctrl.ProducerWaiting, 1);
+    try {
+      const head = Atomics.load(this.ctrl, Ctrl.Head);
+      if (this.free() > 0) return;
+      const waited = waitAsync(this.ctrl, Ctrl.Head, head, timeoutMs);
+      if (waited.async) await waited.value;
+    } finally {
+      Atomics.store(this.ctrl, Ctrl.ProducerWaiting, 0);
+    }
   }
 }
 
@@ -267,7 +282,7 @@ export class RingReader extends RingView {
       }
       head = seen;
     }
-    Atomics.notify(ctrl, Ctrl.Head);
+    if (Atomics.load(ctrl, Ctrl.ProducerWaiting) === 1) Atomics.notify(ctrl, Ctrl.Head);
     if (skip > 0) {
       rows.moveToFront(skip, n - skip);
       n -= skip;
@@ -279,9 +294,15 @@ export class RingReader extends RingView {
 
   /** Resolves once rows were published, the ring closed, or `timeoutMs` passed. */
   async waitForRows(timeoutMs: number): Promise<void> {
-    const tail = Atomics.load(this.ctrl, Ctrl.Tail);
-    if (((tail - Atomics.load(this.ctrl, Ctrl.Head)) | 0) > 0 || this.closed) return;
-    const waited = waitAsync(this.ctrl, Ctrl.Tail, tail, timeoutMs);
-    if (waited.async) await waited.value;
+    if (this.size() > 0 || this.closed) return;
+    Atomics.store(this.ctrl, Ctrl.ConsumerWaiting, 1);
+    try {
+      const tail = Atomics.load(this.ctrl, Ctrl.Tail);
+      if (((tail - Atomics.load(this.ctrl, Ctrl.Head)) | 0) > 0 || this.closed) return;
+      const waited = waitAsync(this.ctrl, Ctrl.Tail, tail, timeoutMs);
+      if (waited.async) await waited.value;
+    } finally {
+      Atomics.store(this.ctrl, Ctrl.ConsumerWaiting, 0);
+    }
   }
 }
