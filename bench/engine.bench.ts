@@ -22,11 +22,19 @@
  * and `anomaly` listener (as the server's wiring would), up to 8 batches in flight, `block` policy.
  * `analyzePool`: the same ticks through `analyze --partitions N`'s PartitionPool (columns posted
  * per batch, no rings).
+ * `independent`: the scaling ceiling of the partitions. The same ticks split by partition over 1
+ * and 2 worker threads (bench/engine-thread.ts), each running its own engine at once with nothing
+ * shared and nothing sent while it runs: how two threads scale on this machine at best, against
+ * which 2 partitions ÷ 1 is read.
  */
 import { validateConfig } from '../src/config.js';
 import { Engine } from '../src/engine/engine.js';
 import { ParallelEngine } from '../src/engine/parallel/parallel-engine.js';
 import { PartitionPool } from '../src/engine/partition-pool.js';
+import { partitionOf } from '../src/engine/partition.js';
+import { normalizeSymbol } from '../src/core/tick.js';
+import { startModuleWorker } from '../src/runtime/module-worker.js';
+import type { EngineShare, EngineThreadResult } from './engine-thread.js';
 import { TickBatch } from '../src/engine/tick-batch.js';
 import { Random } from '../src/feeds/random.js';
 import type { RawTick } from '../src/core/tick.js';
@@ -140,6 +148,63 @@ async function parallel(
   }
 }
 
+/**
+ * The scaling ceiling: `threads` engines on worker threads at once, each alone with the ticks of
+ * one partition (the same stable hash), nothing shared and no message while they run. Ticks/s is
+ * all their ticks over the slowest one's time: what `threads` partitions could give at best here.
+ */
+async function independent(
+  batches: readonly TickBatch[],
+  threads: number,
+  receivedAt: number,
+): Promise<number> {
+  const shares = Array.from({ length: threads }, () => ({
+    symbols: [] as string[],
+    price: [] as number[],
+    volume: [] as number[],
+    ts: [] as number[],
+  }));
+  for (const batch of batches) {
+    for (let i = 0; i < batch.length; i++) {
+      const symbol = batch.symbols[i]!;
+      const share = shares[partitionOf(normalizeSymbol(symbol)!, threads)]!;
+      share.symbols.push(symbol);
+      share.price.push(batch.price[i]!);
+      share.volume.push(batch.volume[i]!);
+      share.ts.push(batch.ts[i]!);
+    }
+  }
+  const workers = shares.map(() => startModuleWorker(import.meta.url, 'engine-thread'));
+  const next = <T>(w: (typeof workers)[number]): Promise<T> =>
+    new Promise((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+  try {
+    await Promise.all(
+      workers.map((w, k) => {
+        const share: EngineShare = {
+          batch: BATCH,
+          symbols: shares[k]!.symbols,
+          price: Float64Array.from(shares[k]!.price),
+          volume: Float64Array.from(shares[k]!.volume),
+          ts: Float64Array.from(shares[k]!.ts),
+        };
+        const ready = next<'ready'>(w);
+        w.postMessage({ share, receivedAt });
+        return ready;
+      }),
+    );
+    const done = workers.map((w) => next<EngineThreadResult>(w));
+    for (const w of workers) w.postMessage('go');
+    const results = await Promise.all(done);
+    const ticks = results.reduce((sum, r) => sum + r.ticks, 0);
+    return ticks / Math.max(...results.map((r) => r.seconds));
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
 /** Ticks/s through `analyze`'s PartitionPool of `partitions` threads, up to 8 batches in flight. */
 async function analyzePool(
   batches: readonly TickBatch[],
@@ -244,6 +309,7 @@ export async function run(options: string[]): Promise<void> {
   const parallelBatches = batches.slice(0, (quick ? 500_000 : 3_000_000) / BATCH);
   const parallelRuns: Array<{ partitions: number; ticksPerSec: number }> = [];
   const poolRuns: Array<{ partitions: number; ticksPerSec: number }> = [];
+  const independentRuns: Array<{ threads: number; ticksPerSec: number }> = [];
   for (const partitions of [1, 2, 4]) {
     parallelRuns.push({
       partitions,
@@ -253,7 +319,16 @@ export async function run(options: string[]): Promise<void> {
       partitions,
       ticksPerSec: Math.round(await analyzePool(parallelBatches, partitions, receivedAt)),
     });
+    if (partitions <= 2) {
+      independentRuns.push({
+        threads: partitions,
+        ticksPerSec: Math.round(await independent(parallelBatches, partitions, receivedAt)),
+      });
+    }
   }
+  const [alone, pair] = independentRuns;
+  const scaling = pair!.ticksPerSec / alone!.ticksPerSec;
+  const partitionScaling = parallelRuns[1]!.ticksPerSec / parallelRuns[0]!.ticksPerSec;
 
   const counters = columns.counters();
   const note = `${accepted.toLocaleString('en-US')} accepted, ${counters.anomalies} anomalies, ${closed.toLocaleString('en-US')} candles closed`;
@@ -303,6 +378,16 @@ export async function run(options: string[]): Promise<void> {
       ceiling: parallelRuns[0]!.ticksPerSec,
       note: `${(parallelBatches.length * BATCH).toLocaleString('en-US')} ticks; ceiling: 1 partition`,
     })),
+    ...independentRuns.map((r) => ({
+      name: `independent engines, ${r.threads} thread${r.threads === 1 ? '' : 's'}`,
+      value: r.ticksPerSec,
+      unit: 'ticks/s',
+      ceiling: alone!.ticksPerSec,
+      note:
+        r.threads === 1
+          ? 'one engine on a worker thread, nothing shared'
+          : `the scaling ceiling: ${scaling.toFixed(2)}× one; 2 partitions made ${partitionScaling.toFixed(2)}× one`,
+    })),
     ...poolRuns.map((p) => ({
       name: `analyze pool, ${p.partitions} partition${p.partitions === 1 ? '' : 's'}`,
       value: p.ticksPerSec,
@@ -331,6 +416,7 @@ export async function run(options: string[]): Promise<void> {
     },
     parallel: parallelRuns,
     analyzePool: poolRuns,
+    independent: independentRuns,
     ticks: total,
     symbols: SYMBOLS,
     anomalies: counters.anomalies,

@@ -1,0 +1,54 @@
+/**
+ * A worker thread of the `engine` scenario's scaling ceiling: one Engine, alone with its share of
+ * the ticks (the symbols of one partition), that talks to nobody while it runs. K of them at once
+ * show how K threads scale on this machine when nothing is shared: the most partitioning can give.
+ *
+ * Protocol: `{ share, receivedAt }` (columns) → `ready`; `go` → `{ ticks, seconds }`.
+ */
+import { parentPort } from 'node:worker_threads';
+
+import { validateConfig } from '../src/config.js';
+import { Engine } from '../src/engine/engine.js';
+import { TickBatch } from '../src/engine/tick-batch.js';
+
+/** A partition's ticks, in columns, cut into batches of `batch` rows. */
+export interface EngineShare {
+  readonly batch: number;
+  readonly symbols: string[];
+  readonly price: Float64Array;
+  readonly volume: Float64Array;
+  readonly ts: Float64Array;
+}
+
+export type EngineThreadResult = { readonly ticks: number; readonly seconds: number };
+
+const port = parentPort;
+if (port === null) throw new Error('engine-thread runs on a worker thread');
+
+let batches: TickBatch[] = [];
+let receivedAt = 0;
+
+port.on('message', (message: 'go' | { share: EngineShare; receivedAt: number }) => {
+  if (message !== 'go') {
+    const { share } = message;
+    receivedAt = message.receivedAt;
+    batches = [];
+    for (let from = 0; from < share.symbols.length; from += share.batch) {
+      const to = Math.min(from + share.batch, share.symbols.length);
+      const batch = new TickBatch(to - from);
+      for (let i = from; i < to; i++)
+        batch.push(share.symbols[i]!, share.price[i]!, share.volume[i]!, share.ts[i]);
+      batches.push(batch);
+    }
+    port.postMessage('ready');
+    return;
+  }
+  const engine = new Engine({ ...validateConfig({}), partitions: 1 });
+  engine.on('candle', () => {});
+  engine.on('anomaly', () => {});
+  const start = process.hrtime.bigint();
+  let ticks = 0;
+  for (const batch of batches) ticks += engine.ingestBatch(batch, 'bench', receivedAt).accepted;
+  const result: EngineThreadResult = { ticks, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+  port.postMessage(result);
+});
