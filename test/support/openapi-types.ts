@@ -965,6 +965,7 @@ export interface components {
           | 'REPLAY_LIMIT'
           | 'CLUSTER_UNAVAILABLE'
           | 'CLUSTER_MISMATCH'
+          | 'CLUSTER_ROLE'
           | 'INTERNAL';
         message: string;
       } & {
