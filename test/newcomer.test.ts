@@ -79,7 +79,14 @@ function freePort(): Promise<number> {
   });
 }
 
-describe('a newcomer on a fresh clone', { timeout: 900_000 }, () => {
+// CI runs the suite on Node.js 20 (the documented one) and on Node.js 24 side by side; this test,
+// the suite's longest (3–4 minutes there), runs on the first only (.ci/run sets the variable).
+const skip =
+  process.env.TEST_SKIP_NEWCOMER === '1'
+    ? 'TEST_SKIP_NEWCOMER=1: the README is proven on the other run'
+    : false;
+
+describe('a newcomer on a fresh clone', { timeout: 900_000, skip }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'tickstream-newcomer-'));
   const clone = join(dir, 'tickstream');
   let env: NodeJS.ProcessEnv = {};
