@@ -7,9 +7,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 
-import { validateConfig } from '../src/config.js';
-import { Engine } from '../src/engine/engine.js';
 import { TickBatch } from '../src/engine/tick-batch.js';
+import { timeEngine } from './engine-run.js';
 
 /** A partition's ticks, in columns, cut into batches of `batch` rows. */
 export interface EngineShare {
@@ -43,12 +42,6 @@ port.on('message', (message: 'go' | { share: EngineShare; receivedAt: number }) 
     port.postMessage('ready');
     return;
   }
-  const engine = new Engine({ ...validateConfig({}), partitions: 1 });
-  engine.on('candle', () => {});
-  engine.on('anomaly', () => {});
-  const start = process.hrtime.bigint();
-  let ticks = 0;
-  for (const batch of batches) ticks += engine.ingestBatch(batch, 'bench', receivedAt).accepted;
-  const result: EngineThreadResult = { ticks, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+  const result: EngineThreadResult = timeEngine(batches, receivedAt);
   port.postMessage(result);
 });

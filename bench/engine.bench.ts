@@ -29,13 +29,13 @@
  * of two turns.
  */
 import { validateConfig } from '../src/config.js';
-import { Engine } from '../src/engine/engine.js';
 import { ParallelEngine } from '../src/engine/parallel/parallel-engine.js';
 import { PartitionPool } from '../src/engine/partition-pool.js';
 import { partitionOf } from '../src/engine/partition.js';
 import { normalizeSymbol } from '../src/core/tick.js';
 import { startModuleWorker } from '../src/runtime/module-worker.js';
 import type { EngineShare, EngineThreadResult } from './engine-thread.js';
+import { engine, timeEngine } from './engine-run.js';
 import { TickBatch } from '../src/engine/tick-batch.js';
 import { Random } from '../src/feeds/random.js';
 import type { RawTick } from '../src/core/tick.js';
@@ -45,14 +45,6 @@ import { printTable, secondsSince, writeResult } from './report.js';
 const SYMBOLS = 1000;
 const BATCH = 1000;
 const START_TS = 1_700_000_000_000;
-
-/**
- * The engine with the default configuration (every analytic, the six default intervals), one
- * partition; `intervals` replaces the six (the breakdown's one-interval row).
- */
-function engine(intervals?: string[]): Engine {
-  return new Engine({ ...validateConfig(intervals === undefined ? {} : { intervals }), partitions: 1 });
-}
 
 /**
  * `count` ticks of `symbols` symbols, each symbol ticking 10 times a second of event time (so the
@@ -107,13 +99,8 @@ function toObjects(batches: readonly TickBatch[], count: number): RawTick[][] {
 
 /** Ticks/s through a fresh engine (a `candle` and an `anomaly` listener) over `batches`. */
 function engineRate(batches: readonly TickBatch[], receivedAt: number, intervals?: string[]): number {
-  const e = engine(intervals);
-  e.on('candle', () => {});
-  e.on('anomaly', () => {});
-  const from = process.hrtime.bigint();
-  let ticks = 0;
-  for (const batch of batches) ticks += e.ingestBatch(batch, 'bench', receivedAt).accepted;
-  return ticks / secondsSince(from);
+  const { ticks, seconds } = timeEngine(batches, receivedAt, intervals);
+  return ticks / seconds;
 }
 
 /** Ticks/s through a ParallelEngine of `partitions` threads, with up to 8 batches in flight. */
