@@ -35,6 +35,8 @@ if (port === null) throw new Error('partition-thread runs on a worker thread');
 const REASON_CODE = new Map(REJECT_REASONS.map((r, i) => [r, i + 1]));
 /** Status of a row the producer dropped before it was processed (drop-oldest). */
 const SKIPPED = 255;
+/** The longest the loop keeps the thread's messages waiting while rows keep coming, ms. */
+const TURN_MS = 2;
 
 let init: ThreadInit;
 let engine: Engine;
@@ -290,9 +292,14 @@ function postSteps(
   });
 }
 
+/**
+ * Processes the rows published by now: not those published meanwhile, or under steady input it
+ * would never return to let a message in.
+ */
 function drain(): void {
+  const until = reader.tail;
   for (;;) {
-    const rows = reader.take();
+    const rows = reader.take(until);
     if (rows.length === 0) return;
     processRows(rows, rows.from, rows.length);
   }
@@ -335,10 +342,17 @@ function redoSkip(rows: ReplayRows): Uint8Array {
 }
 
 async function loop(): Promise<void> {
+  let turned = performance.now();
   while (!reader.closed && !dead) {
     drain();
     const pending = views(false);
     if (pending !== undefined) postSteps({}, pending);
+    // While rows keep coming the wait below never waits, and messages (clock steps, requests) are
+    // handled only when the event loop turns: it is let turn at least every TURN_MS.
+    if (performance.now() - turned >= TURN_MS) {
+      await new Promise(setImmediate);
+      turned = performance.now();
+    }
     await reader.waitForRows(dirty.length > 0 && reader.wantsViews ? init.viewsEveryMs : 1000);
   }
 }

@@ -229,16 +229,20 @@ export class RingReader extends RingView {
     return Atomics.load(this.ctrl, Ctrl.WantCandleUpdates) === 1;
   }
 
+  /** Position after the last row published. */
+  get tail(): number {
+    return Atomics.load(this.ctrl, Ctrl.Tail);
+  }
+
   /**
-   * Copies out the rows published (at most the buffer's size) and releases them. Answers the rows
-   * taken in `rows` (length 0 when there were none).
+   * Copies out the rows published before position `until` (at most the buffer's size) and releases
+   * them. Answers the rows taken in `rows` (length 0 when there were none).
    */
-  take(): RingRows {
+  take(until: number): RingRows {
     const rows = this.rows;
     const ctrl = this.ctrl;
     let head = Atomics.load(ctrl, Ctrl.Head);
-    const tail = Atomics.load(ctrl, Ctrl.Tail);
-    let n = Math.min((tail - head) | 0, rows.symbol.length);
+    let n = Math.min((until - head) | 0, rows.symbol.length);
     if (n <= 0) {
       rows.length = 0;
       return rows;
