@@ -206,6 +206,62 @@ describe('ParallelEngine overflow policies', () => {
     assert.equal(c.accepted, 40);
     assert.equal(c.dropped + c.ringFull + c.rejected.overloaded, 0);
   });
+
+  it('block: rows waiting for room outlive a restart of their partition, events as on one thread', async () => {
+    const e = await parallel({
+      partitions: 2,
+      channelCapacity: 10,
+      overflowPolicy: 'block',
+      snapshotEveryTicks: 16,
+      snapshotTicksPerSymbol: 0,
+    });
+    const one = new Engine(OPTIONS);
+    const want = record(one);
+    const got = record(e);
+    const ticks = (b: number): RawTick[] =>
+      Array.from({ length: 25 }, (_, i) => ({
+        symbol: i % 5 === 0 ? 'OTHER' : 'ONLY',
+        price: 100 * (i % 7 === 6 ? 1.03 : 1),
+        volume: 1,
+        timestamp: T0 + (b * 25 + i) * 211,
+        seq: b * 25 + i,
+      }));
+    const answers = [];
+    const wants = [];
+    // Rows of later calls wait in the log behind a ring of 10 while the partition dies.
+    for (let b = 0; b < 8; b++) {
+      if (b === 3) e.crashPartition(e.partitionOf('ONLY'));
+      wants.push(one.ingest(ticks(b), 'src', NOW));
+      answers.push(e.ingest(ticks(b), 'src', NOW));
+    }
+    assert.deepEqual(await Promise.all(answers), wants);
+    await e.refreshViews();
+    assert.equal(e.counters().restarts, 1);
+    assert.equal(e.counters().rejected.overloaded ?? 0, 0);
+    for (const [symbol, events] of want) assert.deepEqual(got.get(symbol), events, symbol);
+    assert.deepEqual(e.stats('ONLY'), one.stats('ONLY'));
+  });
+
+  it('block: rows still waiting for room when the engine closes are answered overloaded', async () => {
+    const e = await ParallelEngine.start(OPTIONS, {
+      partitions: 1,
+      channelCapacity: 4,
+      overflowPolicy: 'block',
+    });
+    const batch = new TickBatch(1000);
+    for (let i = 0; i < 1000; i++) batch.push('ONLY', 100, 1, T0 + i, i);
+    const answer = e.ingestBatch(batch, 'tcp', NOW);
+    await e.close();
+    const result = await answer;
+    assert.equal(result.accepted + result.rejected.length, 1000);
+    assert.ok(result.rejected.length > 0, 'some rows never reached the ring');
+    assert.ok(result.rejected.every((r) => r.reason === 'overloaded'));
+    // The ones refused are the last ones, in their order.
+    assert.deepEqual(
+      result.rejected.map((r) => r.index),
+      Array.from({ length: result.rejected.length }, (_, k) => 1000 - result.rejected.length + k),
+    );
+  });
 });
 
 describe('ParallelEngine restart', () => {

@@ -150,16 +150,21 @@ interface Partition {
   /** Names numbered since the last publish, sent before it. */
   newNames: NameEntry[];
   readonly log: TickLog;
-  /** Absolute position of the next row written. */
+  /** Absolute position of the next row appended to the log. */
   tail: number;
+  /**
+   * Absolute position of the next row written to the ring: below `tail` only under `block`, while
+   * rows wait in the log for room (`#pump`).
+   */
+  published: number;
   /** Absolute position of the next row to be answered. */
   answered: number;
   /** The state the partition restarts from (at `snapshotAt`). */
   snapshot: PartitionState;
   snapshotAt: number;
   advances: Array<{ at: number; now: number }>;
-  /** Writes waiting for room (block): later writes queue behind them to keep the order. */
-  blocked: Promise<void> | undefined;
+  /** Set while rows wait in the log for room in the ring (block): the loop that writes them. */
+  pumping: Promise<void> | undefined;
   /** Symbols with an accepted tick. */
   readonly symbols: Set<string>;
   /** By symbol number: true once it has an accepted tick. */
@@ -263,11 +268,12 @@ export class ParallelEngine implements EnginePort {
         newNames: [],
         log: new TickLog(),
         tail: 0,
+        published: 0,
         answered: 0,
         snapshot: [],
         snapshotAt: 0,
         advances: [],
-        blocked: undefined,
+        pumping: undefined,
         symbols: new Set(),
         accepting: [],
         viewsAnswered: 0,
@@ -302,7 +308,8 @@ export class ParallelEngine implements EnginePort {
     let ready!: () => void;
     p.ready = new Promise((resolve) => (ready = resolve));
     worker.on('message', (message: FromThread) => {
-      if (p.worker !== worker) return;
+      // Once closing, rows are answered by `close`.
+      if (p.worker !== worker || this.#closed) return;
       if (message.type !== 'done') ready();
       else if (this.#round?.held[p.index] !== undefined) this.#round.held[p.index]!.push(message);
       else this.#answer(p, message);
@@ -672,7 +679,7 @@ export class ParallelEngine implements EnginePort {
 
   /**
    * Ticks in columns (TickBatch conventions), as Engine.ingestBatch. The batch may be reused as
-   * soon as this returns: its rows are in the rings (or queued behind a full one, `block`).
+   * soon as this returns: its rows are in the partitions' logs (and rings, or waiting for room, `block`).
    */
   ingestBatch(batch: TickBatch, source: string, receivedAt: number): Promise<IngestResult> {
     return this.#ingestBatch(batch, source, receivedAt, true).promise;
@@ -732,34 +739,7 @@ export class ParallelEngine implements EnginePort {
       if (size === 0) continue;
       // `starts` moved to each group's end.
       const rows = order.subarray(starts[p.index]! - size, starts[p.index]);
-      // The caller's batch is read directly; only rows that must wait (block) are copied out.
-      const pending: PendingRows = {
-        length: rows.length,
-        rows,
-        col: rows,
-        symbolIds: idOf,
-        sources: batch.sources,
-        price: batch.price,
-        volume: batch.volume,
-        ts: batch.ts,
-        seq: batch.seq,
-        ids: batch.ids,
-        source,
-        receivedAt,
-      };
-      if (p.blocked !== undefined) {
-        const copy = copyRows(pending, 0);
-        p.blocked = p.blocked.then(() => this.#writeBlocking(p, copy, call));
-        continue;
-      }
-      const written = this.#write(p, pending, 0, call);
-      if (written < rows.length) {
-        // block: the rest waits for room, and every later write to the partition behind it.
-        const blocked = this.#writeBlocking(p, copyRows(pending, written), call).finally(() => {
-          if (p.blocked === blocked) p.blocked = undefined;
-        });
-        p.blocked = blocked;
-      }
+      this.#write(p, batch, rows, idOf, source, receivedAt, call);
     }
     return call;
   }
@@ -800,74 +780,100 @@ export class ParallelEngine implements EnginePort {
   }
 
   /**
-   * Writes rows from `from` on into the partition's ring, as many as the overflow policy lets
-   * through now; answers the index of the first row not written (block: the caller waits for room).
+   * Appends a partition's rows of a batch (`rows`: their indices in it, `symbolIds` by index) to its
+   * log, as many as the overflow policy lets through, and writes to the ring what fits there.
+   * Under `block` every row goes into the log and what does not fit waits there for room, behind
+   * it the rows of later calls (`#pump`): the caller's batch is never read after this returns.
    */
-  #write(p: Partition, rows: PendingRows, from: number, call: Call): number {
+  #write(
+    p: Partition,
+    batch: TickBatch,
+    rows: Int32Array,
+    symbolIds: Int32Array,
+    source: string,
+    receivedAt: number,
+    call: Call,
+  ): void {
     const policy = this.parallel.overflowPolicy;
-    const capacity = p.writer.capacity;
-    let start = from;
-    let n = rows.length - start;
-    let free = p.writer.free();
-    if (n > free) {
-      if (policy === OverflowPolicy.Reject) {
-        for (let k = start + free; k < rows.length; k++) {
-          this.#ringFull++;
-          this.#refuse(call, rows.rows[k]!, RejectReason.Overloaded, rowSource(rows, k));
+    let start = 0;
+    let n = rows.length;
+    if (policy !== OverflowPolicy.Block) {
+      let free = p.writer.free();
+      if (n > free) {
+        if (policy === OverflowPolicy.Reject) {
+          for (let k = free; k < rows.length; k++) {
+            this.#ringFull++;
+            this.#refuse(call, rows[k]!, RejectReason.Overloaded, batch.sources[rows[k]!] || source);
+          }
+          n = free;
+        } else {
+          // More than the ring holds: the oldest of these rows go first, as if written and dropped.
+          const capacity = p.writer.capacity;
+          while (n > capacity) {
+            this.#dropped++;
+            this.#refuse(call, rows[start]!, RejectReason.Overloaded, batch.sources[rows[start]!] || source);
+            start++;
+            n--;
+          }
+          while (n > free) {
+            this.#drop(p, n - free);
+            free = p.writer.free();
+          }
         }
-        n = free;
-      } else if (policy === OverflowPolicy.DropOldest) {
-        // More than the ring holds: the oldest of these rows go first, as if written and dropped.
-        while (n > capacity) {
-          this.#dropped++;
-          this.#refuse(call, rows.rows[start]!, RejectReason.Overloaded, rowSource(rows, start));
-          start++;
-          n--;
-        }
-        while (n > free) {
-          this.#drop(p, n - free);
-          free = p.writer.free();
-        }
-      } else n = free;
+      }
     }
-    const end = start + n;
-    // Only `block` leaves rows for later: the other policies refused or dropped what did not fit.
-    const handled = policy === OverflowPolicy.Block ? end : rows.length;
-    if (n === 0) return handled;
+    if (n === 0) return;
     const log = p.log;
-    const writer = p.writer;
-    const tail = writer.tail;
+    const { sources, price, volume, ts, seq, ids } = batch;
     // Nearly every row has the source of the one before: its number is looked up once per run.
     let sourceName: string | undefined;
-    let source = -1;
-    for (let k = start; k < end; k++) {
-      const c = rows.col[k]!;
-      const name = rows.sources[c] || rows.source;
-      if (name !== sourceName) source = this.#nameId(p, 'source', (sourceName = name));
-      const i = log.append(call, rows.rows[k]!);
-      log.set(
-        i,
-        rows.symbolIds[c]!,
-        source,
-        rows.price[c]!,
-        rows.volume[c]!,
-        rows.ts[c]!,
-        rows.seq[c]!,
-        rows.receivedAt,
-        rows.ids[c],
-      );
+    let sourceId = -1;
+    for (let k = start, end = start + n; k < end; k++) {
+      const c = rows[k]!;
+      const name = sources[c] || source;
+      if (name !== sourceName) sourceId = this.#nameId(p, 'source', (sourceName = name));
+      const i = log.append(call, c);
+      log.set(i, symbolIds[c]!, sourceId, price[c]!, volume[c]!, ts[c]!, seq[c]!, receivedAt, ids[c]);
     }
+    this.#inFlight += n;
+    p.tail += n;
+    this.#pump(p);
+  }
+
+  /**
+   * Writes the log's rows not yet in the ring into it, as many as fit, and publishes them; while
+   * some are left (block), a loop writes them as the partition makes room.
+   */
+  #pump(p: Partition): void {
+    this.#publish(p);
+    if (p.published < p.tail && p.pumping === undefined) {
+      p.pumping = this.#pumpLater(p).finally(() => (p.pumping = undefined));
+    }
+  }
+
+  #publish(p: Partition): void {
+    const writer = p.writer;
+    const n = Math.min(p.tail - p.published, writer.free());
+    if (n <= 0) return;
+    const log = p.log;
+    const tail = writer.tail;
     // The ring is written from the log's columns: in one pass, or two where the log wraps.
-    const first = log.end - n;
+    const first = p.published;
     const run = log.run(first, n);
     writer.writeFrom(tail, log, log.at(first), run);
     if (run < n) writer.writeFrom((tail + run) | 0, log, 0, n - run);
     // Before the rows are published, so the thread finds every name they use.
     this.#postNames(p);
-    this.#inFlight += n;
-    p.tail += n;
-    p.writer.publish(n);
-    return handled;
+    p.published += n;
+    writer.publish(n);
+  }
+
+  async #pumpLater(p: Partition): Promise<void> {
+    // Once closing, the rows left are answered by `close`.
+    while (p.published < p.tail && !this.#closed) {
+      await p.writer.waitForRoom(100);
+      if (!this.#closed) this.#publish(p);
+    }
   }
 
   /** Sends the names numbered since the last time on the partition's names port. */
@@ -891,19 +897,6 @@ export class ParallelEngine implements EnginePort {
       this.#inFlight--;
       this.#dropped++;
       this.#refuse(owner, log.row[i]!, RejectReason.Overloaded, p.sourceNames[log.source[i]!]!);
-    }
-  }
-
-  async #writeBlocking(p: Partition, rows: PendingRows, call: Call, from = 0): Promise<void> {
-    let at = from;
-    while (at < rows.length) {
-      if (this.#closed) {
-        for (let k = at; k < rows.length; k++)
-          this.#refuse(call, rows.rows[k]!, RejectReason.Overloaded, rowSource(rows, k));
-        return;
-      }
-      await p.writer.waitForRoom(100);
-      at = this.#write(p, rows, at, call);
     }
   }
 
@@ -942,7 +935,7 @@ export class ParallelEngine implements EnginePort {
   room(): number {
     let room = this.#admission === undefined ? Infinity : this.#admission.available() - this.#inFlight;
     for (const p of this.#partitions) {
-      if (p.blocked !== undefined) return 0;
+      if (p.published < p.tail) return 0;
       const free = p.writer.free();
       if (free < room) room = free;
     }
@@ -1048,7 +1041,11 @@ export class ParallelEngine implements EnginePort {
     };
   }
 
-  /** Stops the threads (after what was written has been answered, unless `now`). */
+  /**
+   * Stops the threads. Rows not answered by then (in a ring, or waiting for room) are answered
+   * `overloaded`, so no ingest call waits forever; a caller that wants them processed flushes
+   * first, as storage does when it closes.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -1060,6 +1057,21 @@ export class ParallelEngine implements EnginePort {
         await p.worker.terminate();
       }),
     );
+    for (const p of this.#partitions) {
+      const log = p.log;
+      for (let position = p.answered; position < p.tail; position++) {
+        const i = log.at(position);
+        const owner = log.owner[i] as Call | undefined;
+        // A row dropped (drop-oldest) was answered then.
+        if (owner === undefined) continue;
+        log.owner[i] = undefined;
+        this.#inFlight--;
+        this.#refuse(owner, log.row[i]!, RejectReason.Overloaded, p.sourceNames[log.source[i]!]!);
+      }
+      p.answered = p.tail;
+    }
+    this.#wakeWaiters();
+    for (const wake of this.#answeredWaiters.splice(0)) wake();
   }
 }
 
@@ -1074,48 +1086,4 @@ interface Scratch {
   readonly order: Int32Array;
   readonly sizes: Int32Array;
   readonly starts: Int32Array;
-}
-
-/** One partition's rows of an ingest call: column values at `col[k]` for its k-th row. */
-interface PendingRows {
-  readonly length: number;
-  /** Each row's index in its ingest call. */
-  readonly rows: Int32Array;
-  readonly col: ArrayLike<number>;
-  /** Each row's symbol, by its number in the partition. */
-  readonly symbolIds: ArrayLike<number>;
-  /** Per-row sources ('' for the call's). */
-  readonly sources: ArrayLike<string>;
-  readonly price: ArrayLike<number>;
-  readonly volume: ArrayLike<number>;
-  readonly ts: ArrayLike<number>;
-  readonly seq: ArrayLike<number>;
-  readonly ids: ArrayLike<string | undefined>;
-  readonly source: string;
-  readonly receivedAt: number;
-}
-
-function rowSource(rows: PendingRows, k: number): string {
-  return rows.sources[rows.col[k]!] || rows.source;
-}
-
-/** The rows from `from` on, copied out of the caller's batch (they wait for room). */
-function copyRows(rows: PendingRows, from: number): PendingRows {
-  const n = rows.length - from;
-  const pick = <T>(column: ArrayLike<T>): T[] =>
-    Array.from({ length: n }, (_, k) => column[rows.col[from + k]!]!);
-  return {
-    length: n,
-    rows: rows.rows.slice(from),
-    col: Array.from({ length: n }, (_, k) => k),
-    symbolIds: pick(rows.symbolIds),
-    sources: pick(rows.sources),
-    price: pick(rows.price),
-    volume: pick(rows.volume),
-    ts: pick(rows.ts),
-    seq: pick(rows.seq),
-    ids: pick(rows.ids),
-    source: rows.source,
-    receivedAt: rows.receivedAt,
-  };
 }
