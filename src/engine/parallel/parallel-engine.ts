@@ -24,7 +24,7 @@ import type {
 import { startModuleWorker } from '../../runtime/module-worker.js';
 import { partitionOf } from '../partition.js';
 import { EngineCounts } from '../engine-counts.js';
-import { TickBatch } from '../tick-batch.js';
+import { columnTimestamp, TickBatch } from '../tick-batch.js';
 import { candleAt, candleStartAt, type CandleColumnData } from './candle-columns.js';
 import {
   CANDLE_EVENT,
@@ -454,8 +454,15 @@ export class ParallelEngine implements EnginePort {
     const events = m.kinds.length;
     let e = 0;
     const tick = this.#tickEvent;
+    const { refusedRows, refusedStatus } = m;
+    let refused = 0;
+    let nextRefused = refusedRows.length > 0 ? refusedRows[0]! : -1;
     for (let r = 0; r < m.count; r++) {
-      const status = m.status[r]!;
+      let status = 0;
+      if (r === nextRefused) {
+        status = refusedStatus[refused++]!;
+        nextRefused = refused < refusedRows.length ? refusedRows[refused]! : -1;
+      }
       if (status === DROPPED) continue;
       const i = log.at(from + r);
       const owner = log.owner[i] as Call;
@@ -477,7 +484,8 @@ export class ParallelEngine implements EnginePort {
           p.symbols.add(symbol);
         }
         tick.symbol = symbol;
-        tick.ts = m.ts[r]!;
+        // The event time as the engine took it.
+        tick.ts = columnTimestamp(log.ts[i]!, log.receivedAt[i]!);
         tick.price = log.price[i]!;
         tick.volume = log.volume[i]!;
         const seq = log.seq[i]!;
@@ -845,10 +853,10 @@ export class ParallelEngine implements EnginePort {
    * some are left (block), a loop writes them as the partition makes room.
    */
   #pump(p: Partition): void {
+    // Rows already wait: these go behind them, written by the loop.
+    if (p.pumping !== undefined) return;
     this.#publish(p);
-    if (p.published < p.tail && p.pumping === undefined) {
-      p.pumping = this.#pumpLater(p).finally(() => (p.pumping = undefined));
-    }
+    if (p.published < p.tail) p.pumping = this.#pumpLater(p).finally(() => (p.pumping = undefined));
   }
 
   #publish(p: Partition): void {
@@ -871,8 +879,12 @@ export class ParallelEngine implements EnginePort {
   async #pumpLater(p: Partition): Promise<void> {
     // Once closing, the rows left are answered by `close`.
     while (p.published < p.tail && !this.#closed) {
-      await p.writer.waitForRoom(100);
-      if (!this.#closed) this.#publish(p);
+      // Rows go in once a quarter of the ring is free (or all that wait fit), not a few at a time
+      // as the partition releases them: it would then take a few at a time, paying its costs per
+      // chunk on each.
+      const atLeast = Math.min(p.tail - p.published, Math.max(1, p.writer.capacity >> 2));
+      await p.writer.waitForRoom(100, atLeast);
+      if (!this.#closed && p.writer.free() >= atLeast) this.#publish(p);
     }
   }
 

@@ -11,7 +11,7 @@ import type { Candle } from '../../core/candles.js';
 import { parseIntervals } from '../../core/interval.js';
 import { REJECT_REASONS, type RawTick } from '../../core/tick.js';
 import { Engine } from '../engine.js';
-import { columnTimestamp, TickBatch } from '../tick-batch.js';
+import { TickBatch } from '../tick-batch.js';
 import type { SnapshotRecord } from '../engine-port.js';
 import { CandleColumnWriter, candleBuffers } from './candle-columns.js';
 import {
@@ -35,6 +35,9 @@ if (port === null) throw new Error('partition-thread runs on a worker thread');
 const REASON_CODE = new Map(REJECT_REASONS.map((r, i) => [r, i + 1]));
 /** Status of a row the producer dropped before it was processed (drop-oldest). */
 const SKIPPED = 255;
+/** The rows of the message being made that were not accepted (in order), and their statuses. */
+const refusedRows: number[] = [];
+const refusedStatus: number[] = [];
 /** The longest the loop keeps the thread's messages waiting while rows keep coming, ms. */
 const TURN_MS = 2;
 
@@ -153,9 +156,16 @@ function startEngine(): Engine {
 
 /** Posts a `done` message with the events made since the last one. */
 function postDone(
-  fields: Omit<Extract<FromThread, { type: 'done' }>, 'type' | 'kinds' | 'eventRows' | 'events' | 'candles'>,
-  transfer: ArrayBuffer[] = [],
+  fields: Omit<
+    Extract<FromThread, { type: 'done' }>,
+    'type' | 'kinds' | 'eventRows' | 'events' | 'candles' | 'refusedRows' | 'refusedStatus'
+  >,
 ): void {
+  // Few or none: copied with the message, not transferred (a buffer of its own costs more).
+  const rowsRefused = Int32Array.from(refusedRows);
+  const statusRefused = Uint8Array.from(refusedStatus);
+  refusedRows.length = 0;
+  refusedStatus.length = 0;
   const kindsOut = Uint8Array.from(kinds);
   const rowsOut = Int32Array.from(eventRows);
   const candlesOut = candles.take();
@@ -163,12 +173,19 @@ function postDone(
   kinds = [];
   eventRows = [];
   objects = [];
-  post({ type: 'done', ...fields, kinds: kindsOut, eventRows: rowsOut, events, candles: candlesOut }, [
-    ...transfer,
-    kindsOut.buffer,
-    rowsOut.buffer,
-    ...candleBuffers(candlesOut),
-  ]);
+  post(
+    {
+      type: 'done',
+      ...fields,
+      refusedRows: rowsRefused,
+      refusedStatus: statusRefused,
+      kinds: kindsOut,
+      eventRows: rowsOut,
+      events,
+      candles: candlesOut,
+    },
+    [kindsOut.buffer, rowsOut.buffer, ...candleBuffers(candlesOut)],
+  );
 }
 
 /**
@@ -176,12 +193,11 @@ function postDone(
  * at a time, and posts what they made (`skip[k]` marks rows dropped before they were processed).
  */
 function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?: Uint8Array): void {
-  const status = new Uint8Array(n);
-  const ts = new Float64Array(n);
   let start = 0;
   while (start < n) {
     if (skip !== undefined && skip[start] === 1) {
-      status[start++] = SKIPPED;
+      refusedRows.push(start++);
+      refusedStatus.push(SKIPPED);
       continue;
     }
     const source = rows.source[start]!;
@@ -214,13 +230,12 @@ function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?
     } finally {
       inRun = false;
     }
-    for (const r of result.rejected) status[start + r.index] = REASON_CODE.get(r.reason)!;
-    // An accepted tick's time as the engine took it.
-    for (let k = start; k < end; k++) {
-      if (status[k] !== 0) continue;
-      ts[k] = columnTimestamp(rows.ts[k]!, receivedAt);
-      markDirty(rows.symbol[k]!);
+    for (const r of result.rejected) {
+      refusedRows.push(start + r.index);
+      refusedStatus.push(REASON_CODE.get(r.reason)!);
     }
+    // A refused tick's symbol too: its view is sent again unchanged (or not, having no state).
+    for (let k = start; k < end; k++) markDirty(rows.symbol[k]!);
     start = end;
   }
   ticksSinceSnapshot += n;
@@ -228,17 +243,12 @@ function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?
     crashNext = false;
     throw new Error(`partition ${init.partition}: crash requested (test hook)`);
   }
-  postDone(
-    {
-      from,
-      count: n,
-      status,
-      ts,
-      views: views(false),
-      snapshot: snapshotDue() ? takeSnapshot() : undefined,
-    },
-    [status.buffer, ts.buffer],
-  );
+  postDone({
+    from,
+    count: n,
+    views: views(false),
+    snapshot: snapshotDue() ? takeSnapshot() : undefined,
+  });
 }
 
 /**
@@ -285,8 +295,6 @@ function postSteps(
   postDone({
     from: 0,
     count: 0,
-    status: new Uint8Array(0),
-    ts: new Float64Array(0),
     views: ready,
     ...extra,
   });

@@ -110,10 +110,13 @@ export type FromThread =
       /** Position of the first row (int32, wraps). */
       readonly from: number;
       readonly count: number;
-      /** Per row: 0 accepted, else 1 + the index of its reason in REJECT_REASONS. */
-      readonly status: Uint8Array;
-      /** Per row: the event time the engine used (accepted rows). */
-      readonly ts: Float64Array;
+      /** The rows not accepted (indices from `from`, ascending); every other row was accepted. */
+      readonly refusedRows: Int32Array;
+      /**
+       * Per refused row: 1 + the index of its reason in REJECT_REASONS, or 255 for a row dropped
+       * (drop-oldest) before it was processed.
+       */
+      readonly refusedStatus: Uint8Array;
       /** Per event, in the order the engine made them: OBJECT_EVENT or CANDLE_EVENT. */
       readonly kinds: Uint8Array;
       /** Per event: the row it came with, −1 for a clock step's or the end's. */

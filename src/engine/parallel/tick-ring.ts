@@ -193,13 +193,16 @@ export class RingWriter extends RingView {
     Atomics.store(this.ctrl, Ctrl.WantViews, on ? 1 : 0);
   }
 
-  /** Resolves once the consumer released rows (or after `timeoutMs`). */
-  async waitForRoom(timeoutMs: number): Promise<void> {
-    if (this.free() > 0) return;
+  /**
+   * Resolves at once when `atLeast` rows are free, else once the consumer released rows (maybe
+   * fewer: the caller asks again) or after `timeoutMs`.
+   */
+  async waitForRoom(timeoutMs: number, atLeast = 1): Promise<void> {
+    if (this.free() >= atLeast) return;
     Atomics.store(this.ctrl, Ctrl.ProducerWaiting, 1);
     try {
       const head = Atomics.load(this.ctrl, Ctrl.Head);
-      if (this.free() > 0) return;
+      if (this.free() >= atLeast) return;
       const waited = waitAsync(this.ctrl, Ctrl.Head, head, timeoutMs);
       if (waited.async) await waited.value;
     } finally {
