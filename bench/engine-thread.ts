@@ -3,7 +3,8 @@
  * the ticks (the symbols of one partition), that talks to nobody while it runs. K of them at once
  * show how K threads scale on this machine when nothing is shared: the most partitioning can give.
  *
- * Protocol: `{ share, receivedAt }` (columns) → `ready`; `go` → `{ ticks, seconds }`.
+ * Protocol: `{ share, receivedAt }` (columns) → `ready`; `go` → `{ ticks, seconds }` (the first
+ * `share.warm` of the share's ticks untimed).
  */
 import { parentPort } from 'node:worker_threads';
 
@@ -13,6 +14,8 @@ import { timeEngine } from './engine-run.js';
 /** A partition's ticks, in columns, cut into batches of `batch` rows. */
 export interface EngineShare {
   readonly batch: number;
+  /** The share's first ticks fed untimed. */
+  readonly warm: number;
   readonly symbols: string[];
   readonly price: Float64Array;
   readonly volume: Float64Array;
@@ -26,11 +29,13 @@ if (port === null) throw new Error('engine-thread runs on a worker thread');
 
 let batches: TickBatch[] = [];
 let receivedAt = 0;
+let warmBatches = 0;
 
 port.on('message', (message: 'go' | { share: EngineShare; receivedAt: number }) => {
   if (message !== 'go') {
     const { share } = message;
     receivedAt = message.receivedAt;
+    warmBatches = Math.ceil(share.warm / share.batch);
     batches = [];
     for (let from = 0; from < share.symbols.length; from += share.batch) {
       const to = Math.min(from + share.batch, share.symbols.length);
@@ -42,6 +47,6 @@ port.on('message', (message: 'go' | { share: EngineShare; receivedAt: number }) 
     port.postMessage('ready');
     return;
   }
-  const result: EngineThreadResult = timeEngine(batches, receivedAt);
+  const result: EngineThreadResult = timeEngine(batches, receivedAt, undefined, warmBatches);
   port.postMessage(result);
 });
