@@ -942,13 +942,17 @@ export class ParallelEngine implements EnginePort {
 
   /**
    * Ticks that can be handed in now with none refused as `overloaded`: the room in the fullest
-   * ring (a batch may route every tick to one partition), within the admission's room.
+   * ring (a batch may route every tick to one partition), within the admission's room; 0 while a
+   * ring has less than a quarter of its rows free.
    */
   room(): number {
     let room = this.#admission === undefined ? Infinity : this.#admission.available() - this.#inFlight;
     for (const p of this.#partitions) {
       if (p.published < p.tail) return 0;
       const free = p.writer.free();
+      // Below a quarter of a ring, none: a streaming producer then waits and hands in more at once,
+      // where it would hand in the few rows the partition just released and it would take them so.
+      if (free < p.writer.capacity >> 2) return 0;
       if (free < room) room = free;
     }
     return room > 0 ? room : 0;
