@@ -27,8 +27,8 @@
  * `independent`: the scaling ceiling of the partitions. The same ticks split by partition over 1
  * and 2 worker threads (bench/engine-thread.ts), each running its own engine at once with nothing
  * shared and nothing sent while it runs (after the same untimed first million as `parallel`): how
- * two threads scale on this machine at best, against which 2 partitions ÷ 1 is read. `parallel`, `analyzePool` and `independent` each keep the better
- * of two turns.
+ * two threads scale on this machine at best, against which 2 partitions ÷ 1 is read. `parallel`,
+ * `analyzePool` and `independent` each keep the better of two turns.
  */
 import { validateConfig } from '../src/config.js';
 import { ParallelEngine } from '../src/engine/parallel/parallel-engine.js';

@@ -687,7 +687,8 @@ export class ParallelEngine implements EnginePort {
 
   /**
    * Ticks in columns (TickBatch conventions), as Engine.ingestBatch. The batch may be reused as
-   * soon as this returns: its rows are in the partitions' logs (and rings, or waiting for room, `block`).
+   * soon as this returns: its rows are in the partitions' logs (and rings, or waiting for room
+   * under `block`).
    */
   ingestBatch(batch: TickBatch, source: string, receivedAt: number): Promise<IngestResult> {
     return this.#ingestBatch(batch, source, receivedAt, true).promise;
@@ -879,10 +880,8 @@ export class ParallelEngine implements EnginePort {
   async #pumpLater(p: Partition): Promise<void> {
     // Once closing, the rows left are answered by `close`.
     while (p.published < p.tail && !this.#closed) {
-      // Rows go in once a quarter of the ring is free (or all that wait fit), not a few at a time
-      // as the partition releases them: it would then take a few at a time, paying its costs per
-      // chunk on each.
-      const atLeast = Math.min(p.tail - p.published, Math.max(1, p.writer.capacity >> 2));
+      // Rows go in once a refill's worth of the ring is free, or all that wait fit.
+      const atLeast = Math.min(p.tail - p.published, p.writer.refillRows);
       await p.writer.waitForRoom(100, atLeast);
       if (!this.#closed && p.writer.free() >= atLeast) this.#publish(p);
     }
@@ -904,12 +903,18 @@ export class ParallelEngine implements EnginePort {
     for (let k = 0; k < count; k++) {
       const i = log.at(first + k);
       log.dropped[i] = 1;
-      const owner = log.owner[i] as Call;
-      log.owner[i] = undefined;
-      this.#inFlight--;
       this.#dropped++;
-      this.#refuse(owner, log.row[i]!, RejectReason.Overloaded, p.sourceNames[log.source[i]!]!);
+      this.#refuseLogged(p, i);
     }
+  }
+
+  /** Answers a row of the log, not processed and never to be, `overloaded`. */
+  #refuseLogged(p: Partition, i: number): void {
+    const log = p.log;
+    const owner = log.owner[i] as Call;
+    log.owner[i] = undefined;
+    this.#inFlight--;
+    this.#refuse(owner, log.row[i]!, RejectReason.Overloaded, p.sourceNames[log.source[i]!]!);
   }
 
   /** Resolves once every row written so far has been answered (and the threads are up). */
@@ -950,9 +955,8 @@ export class ParallelEngine implements EnginePort {
     for (const p of this.#partitions) {
       if (p.published < p.tail) return 0;
       const free = p.writer.free();
-      // Below a quarter of a ring, none: a streaming producer then waits and hands in more at once,
-      // where it would hand in the few rows the partition just released and it would take them so.
-      if (free < p.writer.capacity >> 2) return 0;
+      // Less than a refill's worth: none, so a streaming producer waits and hands in more at once.
+      if (free < p.writer.refillRows) return 0;
       if (free < room) room = free;
     }
     return room > 0 ? room : 0;
@@ -1077,12 +1081,8 @@ export class ParallelEngine implements EnginePort {
       const log = p.log;
       for (let position = p.answered; position < p.tail; position++) {
         const i = log.at(position);
-        const owner = log.owner[i] as Call | undefined;
         // A row dropped (drop-oldest) was answered then.
-        if (owner === undefined) continue;
-        log.owner[i] = undefined;
-        this.#inFlight--;
-        this.#refuse(owner, log.row[i]!, RejectReason.Overloaded, p.sourceNames[log.source[i]!]!);
+        if (log.owner[i] !== undefined) this.#refuseLogged(p, i);
       }
       p.answered = p.tail;
     }

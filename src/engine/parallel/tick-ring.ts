@@ -122,6 +122,15 @@ export class RingWriter extends RingView {
     return this.capacity - this.size();
   }
 
+  /**
+   * The free rows worth writing into at once (a quarter of the ring): a producer that wrote the few
+   * rows the consumer just released would have it take them a few at a time, paying its costs per
+   * chunk on each.
+   */
+  get refillRows(): number {
+    return Math.max(1, this.capacity >> 2);
+  }
+
   /** Position the next row gets. */
   get tail(): number {
     return Atomics.load(this.ctrl, Ctrl.Tail);
