@@ -497,6 +497,46 @@ describe('Engine.ingestBatch', () => {
       { numRuns: 200 },
     );
   });
+
+  it("finds states by the producer's symbol numbers with the same answers, events and state as by name", () => {
+    // Two spellings of B with numbers of their own, and an invalid symbol with a number.
+    const spellings = ['A', 'b', ' B ', 'bad!', 'C'];
+    const tick = fc.record({
+      k: fc.integer({ min: 0, max: spellings.length - 1 }),
+      price: fc.oneof(fc.double({ min: 0.5, max: 200, noNaN: true }), fc.constantFrom(0, NaN)),
+      volume: fc.integer({ min: 0, max: 100 }),
+      ts: fc.integer({ min: T0, max: T0 + 10_000 }),
+    });
+    // Batches, each maybe followed by a restore from the engine's own snapshot (new state objects).
+    const step = fc.record({ ticks: fc.array(tick, { maxLength: 30 }), restore: fc.boolean() });
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 6 }), (steps) => {
+        const byName = engine();
+        const byNumber = engine();
+        const nameEvents = record(byName);
+        const numberEvents = record(byNumber);
+        for (const { ticks, restore } of steps) {
+          const batch = new TickBatch(Math.max(1, ticks.length));
+          const numbers = new Int32Array(batch.capacity);
+          ticks.forEach((t, i) => {
+            batch.push(spellings[t.k]!, t.price, t.volume, t.ts);
+            numbers[i] = t.k;
+          });
+          assert.deepEqual(
+            byNumber.ingestBatch(batch, 'src', NOW, numbers),
+            byName.ingestBatch(batch, 'src', NOW),
+          );
+          if (restore) {
+            byName.restore(byName.snapshot());
+            byNumber.restore(byNumber.snapshot());
+          }
+        }
+        assert.deepEqual(numberEvents, nameEvents);
+        assert.deepEqual(byNumber.snapshot(), byName.snapshot());
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
 
 describe('partitions', () => {

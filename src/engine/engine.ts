@@ -145,6 +145,12 @@ export class Engine {
   /** All symbols by normalized name (the fast path: most producers send normalized symbols). */
   readonly #symbols = new Map<string, SymbolState>();
   readonly #aliases = new Map<string, string>();
+  /**
+   * States by the number a producer gave their raw symbol (`ingestBatch`'s `symbolNumbers`): a
+   * number then costs an array read, not a `Map` lookup by name. Emptied when `restore` replaces
+   * states.
+   */
+  #byNumber: Array<SymbolState | undefined> = [];
   readonly #listeners: Listeners = { tick: [], candle: [], candleUpdate: [], anomaly: [], gap: [] };
   readonly #sink: SymbolEventSink & { wantsCandleUpdates: boolean };
   readonly #tickEvent: TickEvent;
@@ -324,11 +330,29 @@ export class Engine {
     }
   }
 
-  /** The same as `ingest` for ticks in columns (no object per tick). */
-  ingestBatch(batch: TickBatch, source: string, receivedAt: number): IngestResult {
+  /**
+   * The same as `ingest` for ticks in columns (no object per tick). `symbolNumbers`, when given,
+   * holds a number for each row's raw symbol (−1: none), from the one numbering every call to this
+   * engine that passes numbers uses: the same number always stands for the same raw symbol. A
+   * partition thread passes the numbers its rows arrive with.
+   */
+  ingestBatch(
+    batch: TickBatch,
+    source: string,
+    receivedAt: number,
+    symbolNumbers?: Int32Array,
+  ): IngestResult {
     const started = this.#batchObserver?.now() ?? 0;
     const rejected: Rejection[] = [];
-    const accepted = this.#ingestColumns(batch, source, receivedAt, this.#budget(), 0, rejected);
+    const accepted = this.#ingestColumns(
+      batch,
+      source,
+      receivedAt,
+      this.#budget(),
+      0,
+      rejected,
+      symbolNumbers,
+    );
     return this.#finish(source, accepted, rejected, started);
   }
 
@@ -371,6 +395,7 @@ export class Engine {
   /**
    * The one loop over ticks: each row through the checks of DESIGN §3.1 (the column conventions
    * are TickBatch's), at most `budget` accepted. Rejections are reported at `offset + row`.
+   * `numbers`: see `ingestBatch`.
    */
   #ingestColumns(
     batch: TickBatch,
@@ -379,6 +404,7 @@ export class Engine {
     budget: number,
     offset: number,
     rejected: Rejection[],
+    numbers?: Int32Array,
   ): number {
     let accepted = 0;
     this.#refreshDemand();
@@ -389,8 +415,12 @@ export class Engine {
       const p = price[i]!;
       const v = volume[i]!;
       const own = sources[i]!;
+      const number = numbers === undefined ? -1 : numbers[i]!;
+      // Read per row: a listener may `restore` (which empties it) in the middle of a batch.
+      const known = number >= 0 ? this.#byNumber[number] : undefined;
       this.#row = offset + i;
       const reason = this.#process(
+        known,
         symbols[i],
         p > 0 && p !== Infinity ? p : NaN,
         // `+ 0` turns a -0 volume into 0, as normalizeVolume does.
@@ -403,6 +433,9 @@ export class Engine {
         budget > 0,
       );
       if (reason === undefined) {
+        // Its symbol's state is found by number from now on (looked up by name here, not taken
+        // from the tick event, which a listener ingesting in turn may have moved on).
+        if (number >= 0 && known === undefined) this.#byNumber[number] = this.state(symbols[i]!);
         accepted++;
         budget--;
       } else {
@@ -425,6 +458,7 @@ export class Engine {
    * in their order, then the state update.
    */
   #process(
+    known: SymbolState | undefined,
     rawSymbol: unknown,
     price: number,
     volume: number,
@@ -435,7 +469,7 @@ export class Engine {
     receivedAt: number,
     admitted: boolean,
   ): RejectReason | undefined {
-    let state = typeof rawSymbol === 'string' ? this.#symbols.get(rawSymbol) : undefined;
+    let state = known ?? (typeof rawSymbol === 'string' ? this.#symbols.get(rawSymbol) : undefined);
     let symbol: string | undefined;
     if (state === undefined) {
       symbol = this.#normalizeSymbol(rawSymbol);
@@ -654,6 +688,8 @@ export class Engine {
       this.#partitions[partitionOf(state.symbol, this.#partitions.length)]!.set(state.symbol, state);
     }
     this.#byName = undefined;
+    // Numbers may name replaced states: they are found by name again.
+    this.#byNumber = [];
   }
 
   /** Adds a symbol's counts to the totals (`sign` 1), or takes them out (−1). */
