@@ -517,15 +517,13 @@ describe('Engine.ingestBatch', () => {
         const numberEvents = record(byNumber);
         for (const { ticks, restore } of steps) {
           const batch = new TickBatch(Math.max(1, ticks.length));
-          const numbers = new Int32Array(batch.capacity);
           ticks.forEach((t, i) => {
             batch.push(spellings[t.k]!, t.price, t.volume, t.ts);
-            numbers[i] = t.k;
+            batch.symbolNumbers[i] = t.k;
           });
-          assert.deepEqual(
-            byNumber.ingestBatch(batch, 'src', NOW, numbers),
-            byName.ingestBatch(batch, 'src', NOW),
-          );
+          const answer = byName.ingestBatch(batch, 'src', NOW);
+          batch.numbered = true;
+          assert.deepEqual(byNumber.ingestBatch(batch, 'src', NOW), answer);
           if (restore) {
             byName.restore(byName.snapshot());
             byNumber.restore(byNumber.snapshot());

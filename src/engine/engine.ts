@@ -19,7 +19,7 @@ import {
 import { partitionOf } from './partition.js';
 import { EngineCounts } from './engine-counts.js';
 import type { PortTickEvent, SnapshotRecord, SymbolActivity } from './engine-port.js';
-import { columnTimestamp, TickBatch } from './tick-batch.js';
+import { columnTimestamp, REMEMBERED_NUMBERS, TickBatch } from './tick-batch.js';
 
 /** The engine's slice of the configuration (names as in src/config.ts). */
 export interface EngineOptions {
@@ -146,9 +146,8 @@ export class Engine {
   readonly #symbols = new Map<string, SymbolState>();
   readonly #aliases = new Map<string, string>();
   /**
-   * States by the number a producer gave their raw symbol (`ingestBatch`'s `symbolNumbers`): a
-   * number then costs an array read, not a `Map` lookup by name. Emptied when `restore` replaces
-   * states.
+   * States by their raw symbol's number (TickBatch.symbolNumbers): a number costs an array read,
+   * not a `Map` lookup by name. Emptied when `restore` replaces states.
    */
   #byNumber: Array<SymbolState | undefined> = [];
   readonly #listeners: Listeners = { tick: [], candle: [], candleUpdate: [], anomaly: [], gap: [] };
@@ -331,28 +330,13 @@ export class Engine {
   }
 
   /**
-   * The same as `ingest` for ticks in columns (no object per tick). `symbolNumbers`, when given,
-   * holds a number for each row's raw symbol (−1: none), from the one numbering every call to this
-   * engine that passes numbers uses: the same number always stands for the same raw symbol. A
-   * partition thread passes the numbers its rows arrive with.
+   * The same as `ingest` for ticks in columns (no object per tick). A `numbered` batch's symbols
+   * are found by their numbers (TickBatch.symbolNumbers) once seen.
    */
-  ingestBatch(
-    batch: TickBatch,
-    source: string,
-    receivedAt: number,
-    symbolNumbers?: Int32Array,
-  ): IngestResult {
+  ingestBatch(batch: TickBatch, source: string, receivedAt: number): IngestResult {
     const started = this.#batchObserver?.now() ?? 0;
     const rejected: Rejection[] = [];
-    const accepted = this.#ingestColumns(
-      batch,
-      source,
-      receivedAt,
-      this.#budget(),
-      0,
-      rejected,
-      symbolNumbers,
-    );
+    const accepted = this.#ingestColumns(batch, source, receivedAt, this.#budget(), 0, rejected);
     return this.#finish(source, accepted, rejected, started);
   }
 
@@ -395,7 +379,6 @@ export class Engine {
   /**
    * The one loop over ticks: each row through the checks of DESIGN §3.1 (the column conventions
    * are TickBatch's), at most `budget` accepted. Rejections are reported at `offset + row`.
-   * `numbers`: see `ingestBatch`.
    */
   #ingestColumns(
     batch: TickBatch,
@@ -404,18 +387,19 @@ export class Engine {
     budget: number,
     offset: number,
     rejected: Rejection[],
-    numbers?: Int32Array,
   ): number {
     let accepted = 0;
     this.#refreshDemand();
     const { symbols, price, volume, ts, seq, ids, sources } = batch;
+    const numbers = batch.numbered ? batch.symbolNumbers : undefined;
     for (let i = 0; i < batch.length; i++) {
       const t = ts[i]!;
       const s = seq[i]!;
       const p = price[i]!;
       const v = volume[i]!;
       const own = sources[i]!;
-      const number = numbers === undefined ? -1 : numbers[i]!;
+      const n = numbers === undefined ? -1 : numbers[i]!;
+      const number = n < REMEMBERED_NUMBERS ? n : -1;
       // Read per row: a listener may `restore` (which empties it) in the middle of a batch.
       const known = number >= 0 ? this.#byNumber[number] : undefined;
       this.#row = offset + i;

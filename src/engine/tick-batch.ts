@@ -18,6 +18,13 @@ export function columnTimestamp(t: number, receivedAt: number): number {
 }
 
 /**
+ * Symbol numbers below this are remembered by number (an engine's state, a partition's route, in
+ * an array indexed by it); larger ones, which only a process that numbered a million distinct
+ * strings gives, are looked up by name as unnumbered rows are.
+ */
+export const REMEMBERED_NUMBERS = 1 << 20;
+
+/**
  * Ticks in columns: typed arrays reused from batch to batch, so a batch of ticks allocates
  * nothing per tick. The one columnar tick shape: the engine's input from producers that decode
  * binary input (TCP frames, gRPC, benchmarks; `Engine.ingestBatch`) and the storage writer's
@@ -47,6 +54,16 @@ export class TickBatch {
   readonly sources: string[];
   /** Arrival time, epoch ms (NaN when the batch's receive time applies, or none was given). */
   readonly receivedAt: Float64Array;
+  /**
+   * Per row, a number for its raw symbol (−1: none), read only while `numbered` is true: the
+   * engine then finds the symbol's state, and the partitioned engine its partition, by an array
+   * read instead of a lookup by name. The numbers come from one numbering per process (the
+   * decoders' symbol interners share it, ingest/symbol-interner.ts) or, in a partition thread, from
+   * its partition's numbering: the same number always stands for the same raw symbol.
+   */
+  readonly symbolNumbers: Int32Array;
+  /** Set by a producer that gives every row its symbol's number; `fillFromRaw` clears it. */
+  numbered = false;
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1)
@@ -60,6 +77,7 @@ export class TickBatch {
     this.ids = new Array<string | undefined>(capacity).fill(undefined);
     this.sources = new Array<string>(capacity).fill('');
     this.receivedAt = new Float64Array(capacity);
+    this.symbolNumbers = new Int32Array(capacity);
   }
 
   get full(): boolean {
@@ -102,6 +120,7 @@ export class TickBatch {
    */
   fillFromRaw(ticks: readonly RawTick[], from: number): number {
     const n = Math.min(this.capacity, ticks.length - from);
+    this.numbered = false;
     const { symbols, price, volume, ts, seq, ids, sources, receivedAt } = this;
     for (let i = 0; i < n; i++) {
       const raw = ticks[from + i];

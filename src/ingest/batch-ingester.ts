@@ -151,4 +151,5 @@ function move(batch: TickBatch, from: number, to: number): void {
   batch.ids[to] = batch.ids[from];
   batch.sources[to] = batch.sources[from]!;
   batch.receivedAt[to] = batch.receivedAt[from]!;
+  batch.symbolNumbers[to] = batch.symbolNumbers[from]!;
 }

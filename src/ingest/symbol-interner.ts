@@ -14,6 +14,12 @@
 const MAX_INTERNED_BYTES = 64;
 const SHORT_BYTES = 8;
 const utf8 = new TextDecoder('utf-8');
+/**
+ * The next symbol number, shared by every interner of the process: a number is never given twice,
+ * so it stands for one string whichever interner gave it (TickBatch.symbolNumbers). A string kept
+ * again after its interner started over gets a new number.
+ */
+let nextNumber = 0;
 
 export class SymbolInterner {
   readonly #mask: number;
@@ -24,7 +30,11 @@ export class SymbolInterner {
   readonly #lengths: Int32Array;
   readonly #k1: Int32Array;
   readonly #k2: Int32Array;
+  /** Per slot: the string's number. */
+  readonly #numbers: Int32Array;
   #size = 0;
+  /** The number of the string `intern` answered last; −1 when it keeps none (not ASCII, too long). */
+  lastNumber = -1;
 
   /** `capacity`: how many distinct strings to keep (the table is twice as large). */
   constructor(capacity = 4096) {
@@ -36,6 +46,7 @@ export class SymbolInterner {
     this.#lengths = new Int32Array(slots);
     this.#k1 = new Int32Array(slots);
     this.#k2 = new Int32Array(slots);
+    this.#numbers = new Int32Array(slots);
   }
 
   /** Distinct strings held. */
@@ -52,7 +63,7 @@ export class SymbolInterner {
     const mid = length < 4 ? end : start + 4;
     for (let i = start, shift = 0; i < mid; i++, shift += 8) k1 |= buf[i]! << shift;
     for (let i = mid, shift = 0; i < end; i++, shift += 8) k2 |= buf[i]! << shift;
-    if (((k1 | k2) & 0x80808080) !== 0) return utf8.decode(buf.subarray(start, end));
+    if (((k1 | k2) & 0x80808080) !== 0) return this.#unkept(buf, start, end);
     const hash = Math.imul(k1 ^ Math.imul(k2 ^ length, 0x9e3779b1), 0x85ebca6b);
     const mask = this.#mask;
     const strings = this.#strings;
@@ -60,7 +71,10 @@ export class SymbolInterner {
     for (;;) {
       const text = strings[slot];
       if (text === undefined) break;
-      if (this.#k1[slot] === k1 && this.#k2[slot] === k2 && this.#lengths[slot] === length) return text;
+      if (this.#k1[slot] === k1 && this.#k2[slot] === k2 && this.#lengths[slot] === length) {
+        this.lastNumber = this.#numbers[slot]!;
+        return text;
+      }
       slot = (slot + 1) & mask;
     }
     return this.#add(buf, start, end, hash, k1, k2);
@@ -68,7 +82,7 @@ export class SymbolInterner {
 
   #internLong(buf: Uint8Array, start: number, end: number): string {
     const length = end - start;
-    if (length > MAX_INTERNED_BYTES) return utf8.decode(buf.subarray(start, end));
+    if (length > MAX_INTERNED_BYTES) return this.#unkept(buf, start, end);
     let hash = 0x811c9dc5;
     let high = 0;
     for (let i = start; i < end; i++) {
@@ -76,7 +90,7 @@ export class SymbolInterner {
       high |= b;
       hash = Math.imul(hash ^ b, 0x01000193);
     }
-    if (high >= 0x80) return utf8.decode(buf.subarray(start, end));
+    if (high >= 0x80) return this.#unkept(buf, start, end);
     const mask = this.#mask;
     const strings = this.#strings;
     let slot = (hash ^ (hash >>> 16)) & mask;
@@ -86,7 +100,10 @@ export class SymbolInterner {
       if (this.#k1[slot] === hash && this.#lengths[slot] === length) {
         let i = 0;
         while (i < length && text.charCodeAt(i) === buf[start + i]) i++;
-        if (i === length) return text;
+        if (i === length) {
+          this.lastNumber = this.#numbers[slot]!;
+          return text;
+        }
       }
       slot = (slot + 1) & mask;
     }
@@ -107,7 +124,17 @@ export class SymbolInterner {
     this.#lengths[slot] = end - start;
     this.#k1[slot] = k1;
     this.#k2[slot] = k2;
+    // Past the last 32-bit number none are given (−1): the engine then finds such symbols by name.
+    const number = nextNumber < 0x7fffffff ? nextNumber++ : -1;
+    this.#numbers[slot] = number;
+    this.lastNumber = number;
     this.#size++;
     return text;
+  }
+
+  /** A string not kept: decoded each time, no number. */
+  #unkept(buf: Uint8Array, start: number, end: number): string {
+    this.lastNumber = -1;
+    return utf8.decode(buf.subarray(start, end));
   }
 }

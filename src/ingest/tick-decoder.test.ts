@@ -78,6 +78,21 @@ describe('TickDecoder', () => {
     assert.deepEqual(oracle(bytes), decodeOne(bytes).row);
   });
 
+  it("numbers each row by its symbol (the interner's number; −1 when it keeps none): a numbered batch", () => {
+    const interner = new SymbolInterner();
+    const decoder = new TickDecoder(interner);
+    const batch = new TickBatch(4);
+    for (const symbol of ['AAPL', 'MSFT', 'AAPL', 'ÉTÉ']) {
+      const bytes = new TickEncoder().message({ symbol, price: 1, volume: 1 }).take();
+      assert.equal(decoder.decode(bytes, 0, bytes.length, batch), true);
+    }
+    assert.equal(batch.numbered, true);
+    const [aapl, msft, again, none] = batch.symbolNumbers;
+    assert.ok(aapl! >= 0 && msft! >= 0 && aapl !== msft);
+    assert.equal(again, aapl);
+    assert.equal(none, -1);
+  });
+
   it('truncates nanoseconds to milliseconds exactly, beyond 2^53', () => {
     const bytes = pbEncode({ symbol: 'X', price: 1, exchangeTimestamp: '1700000000123999999' });
     assert.equal(decodeOne(bytes).row?.ts, 1_700_000_000_123);
@@ -199,6 +214,39 @@ describe('SymbolInterner', () => {
       assert.equal(interner.intern(b, 2, b.length - 2), word);
     }
     assert.ok(interner.size <= 16);
+  });
+
+  it('numbers the strings it keeps: one number a string, none given twice by any interner', () => {
+    const a = new SymbolInterner(8);
+    const b = new SymbolInterner(8);
+    const numberOf = (interner: SymbolInterner, word: string): number => {
+      assert.equal(interner.intern(bytes(word), 0, word.length), word);
+      return interner.lastNumber;
+    };
+    const aapl = numberOf(a, 'AAPL');
+    const long = numberOf(a, 'A-LONGER-SYMBOL');
+    assert.ok(aapl >= 0 && long >= 0 && aapl !== long);
+    assert.equal(numberOf(a, 'AAPL'), aapl);
+    assert.equal(numberOf(a, 'A-LONGER-SYMBOL'), long);
+    // Another interner gives the same string a number of its own.
+    const other = numberOf(b, 'AAPL');
+    assert.ok(other >= 0 && other !== aapl);
+    // Strings not kept have none.
+    assert.equal(a.intern(bytes('ÉTÉ'), 0, 5), 'ÉTÉ');
+    assert.equal(a.lastNumber, -1);
+    // Once the table starts over, a string kept again gets a new number; a number names one string.
+    const seen = new Map<number, string>([
+      [aapl, 'AAPL'],
+      [long, 'A-LONGER-SYMBOL'],
+      [other, 'AAPL'],
+    ]);
+    for (let i = 0; i < 40; i++) {
+      const word = `S${i}`;
+      const n = numberOf(a, word);
+      assert.equal(seen.get(n) ?? word, word);
+      seen.set(n, word);
+    }
+    assert.notEqual(numberOf(a, 'AAPL'), aapl);
   });
 
   it('decodes non-ASCII and invalid UTF-8 each time, and long strings without keeping them', () => {

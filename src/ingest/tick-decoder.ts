@@ -42,6 +42,7 @@ export class TickDecoder {
    */
   decode(buf: Uint8Array, start: number, end: number, batch: TickBatch): boolean {
     let symbol = '';
+    let symbolNumber = -1;
     let price = 0;
     let volume = 0;
     let fractional = 0;
@@ -67,6 +68,7 @@ export class TickDecoder {
           pos = this.#length(buf, pos, end);
           if (pos < 0) return false;
           symbol = this.#interner.intern(buf, pos, pos + this.#lo);
+          symbolNumber = this.#interner.lastNumber;
           pos += this.#lo;
           break;
         }
@@ -127,6 +129,9 @@ export class TickDecoder {
     }
     if (hasFractional) volume = fractional;
     batch.push(symbol, price, volume, ts, seq, id);
+    // Every row this decoder writes has its number (−1 when none): the batch is numbered.
+    batch.symbolNumbers[batch.length - 1] = symbolNumber;
+    batch.numbered = true;
     return true;
   }
 

@@ -24,7 +24,7 @@ import type {
 import { startModuleWorker } from '../../runtime/module-worker.js';
 import { partitionOf } from '../partition.js';
 import { EngineCounts } from '../engine-counts.js';
-import { columnTimestamp, TickBatch } from '../tick-batch.js';
+import { columnTimestamp, REMEMBERED_NUMBERS, TickBatch } from '../tick-batch.js';
 import { candleAt, candleStartAt, type CandleColumnData } from './candle-columns.js';
 import {
   CANDLE_EVENT,
@@ -196,6 +196,8 @@ export class ParallelEngine implements EnginePort {
   readonly #partitions: Partition[];
   readonly #listeners: Listeners = { tick: [], candle: [], candleUpdate: [], anomaly: [], gap: [] };
   readonly #routes = new Map<string, Route>();
+  /** Routes by symbol number (TickBatch.symbolNumbers): a numbered row is routed by an array read. */
+  readonly #routesByNumber: Array<Route | undefined> = [];
   /** Interval labels by index, as the partition threads number them. */
   readonly #intervalLabels: readonly string[];
   readonly #views = new Map<string, SymbolView>();
@@ -717,10 +719,18 @@ export class ParallelEngine implements EnginePort {
     const { part, order, idOf, sizes, starts } = scratch;
     sizes.fill(0);
     let budget = this.#admission === undefined ? Infinity : this.#admission.available() - this.#inFlight;
+    const numbers = batch.numbered ? batch.symbolNumbers : undefined;
     for (let i = 0; i < n; i++) {
       part[i] = -1;
-      const raw = batch.symbols[i];
-      const route = typeof raw === 'string' && raw !== '' ? this.#route(raw) : INVALID_ROUTE;
+      const number = numbers === undefined ? -1 : numbers[i]!;
+      const remembered = number >= 0 && number < REMEMBERED_NUMBERS;
+      let route = remembered ? this.#routesByNumber[number] : undefined;
+      if (route === undefined) {
+        const raw = batch.symbols[i];
+        route = typeof raw === 'string' && raw !== '' ? this.#route(raw) : INVALID_ROUTE;
+        // A route never changes (the hash, and the partition's number for the name).
+        if (remembered) this.#routesByNumber[number] = route;
+      }
       if (route === INVALID_ROUTE) {
         this.#refuse(call, i, RejectReason.InvalidSymbol, source);
         continue;

@@ -45,8 +45,6 @@ let init: ThreadInit;
 let engine: Engine;
 let reader: RingReader;
 let batch: TickBatch;
-/** Per row of `batch`: its symbol's number here (the engine finds the symbol's state by it). */
-let symbolNumbers: Int32Array;
 const symbols: string[] = [];
 const sources: string[] = [];
 let namesPort: MessagePort;
@@ -215,7 +213,7 @@ function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?
       end++;
     batch.clear();
     for (let k = start; k < end; k++) {
-      symbolNumbers[k - start] = rows.symbol[k]!;
+      batch.symbolNumbers[k - start] = rows.symbol[k]!;
       batch.push(
         nameOf(symbols, rows.symbol[k]!),
         rows.price[k]!,
@@ -229,7 +227,7 @@ function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?
     inRun = true;
     let result: ReturnType<Engine['ingestBatch']>;
     try {
-      result = engine.ingestBatch(batch, nameOf(sources, source), receivedAt, symbolNumbers);
+      result = engine.ingestBatch(batch, nameOf(sources, source), receivedAt);
     } finally {
       inRun = false;
     }
@@ -389,7 +387,8 @@ port.on('message', (message: ToThread) => {
     );
     reader = new RingReader(message.ring, message.chunkRows);
     batch = new TickBatch(message.chunkRows);
-    symbolNumbers = new Int32Array(message.chunkRows);
+    // Rows carry their symbol's number here: the engine finds the symbol's state by it.
+    batch.numbered = true;
     engine = startEngine();
     try {
       if (message.restore !== undefined) restore(message.restore);
