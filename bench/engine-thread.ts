@@ -37,11 +37,19 @@ port.on('message', (message: 'go' | { share: EngineShare; receivedAt: number }) 
     receivedAt = message.receivedAt;
     warmBatches = Math.ceil(share.warm / share.batch);
     batches = [];
+    // Rows numbered by symbol, as a partition thread's are.
+    const numbers = new Map<string, number>();
     for (let from = 0; from < share.symbols.length; from += share.batch) {
       const to = Math.min(from + share.batch, share.symbols.length);
       const batch = new TickBatch(to - from);
-      for (let i = from; i < to; i++)
-        batch.push(share.symbols[i]!, share.price[i]!, share.volume[i]!, share.ts[i]);
+      for (let i = from; i < to; i++) {
+        const symbol = share.symbols[i]!;
+        let number = numbers.get(symbol);
+        if (number === undefined) numbers.set(symbol, (number = numbers.size));
+        batch.push(symbol, share.price[i]!, share.volume[i]!, share.ts[i]);
+        batch.symbolNumbers[i - from] = number;
+      }
+      batch.numbered = true;
       batches.push(batch);
     }
     port.postMessage('ready');

@@ -2,7 +2,8 @@
  * Scenario `engine`: ticks/s through the whole engine (validation, dedupe, lateness, moving
  * average, spike detection, candles at the default six intervals, statistics) on one core.
  *
- * Input: 1,000 symbols, 10 million pre-generated ticks (seeded), in batches of 1,000 columns.
+ * Input: 1,000 symbols, 10 million pre-generated ticks (seeded), in batches of 1,000 columns,
+ * each row with its symbol's number as the binary decoders give it (TickBatch.symbolNumbers).
  * Symbols are drawn uniformly at random (the cache-unfriendly case), prices follow a random walk
  * with rare jumps of 3–6 % (so anomalies fire), event time advances 0.1 ms per tick (10 ticks/s per symbol,
  * so 1 s candles close all the time) and 1 % of ticks arrive up to 500 ms late.
@@ -15,7 +16,8 @@
  * The breakdown: the first 2 million ticks again, through an engine with one interval (1m) and
  * one with the six (what the intervals cost), and 2 million ticks of 100 symbols (seeded the same
  * way, 10 ticks a second each), whose state stays in the core's cache: what the cache misses of
- * 1,000 symbols cost. `engine.json` keeps them under `breakdown`.
+ * 1,000 symbols cost; and the first 2 million ticks without their symbol numbers (found by name,
+ * as for ticks from JSON). `engine.json` keeps them under `breakdown`.
  * `parallel`: 3 million ticks through the partitioned engine the server path is built on
  * (src/engine/parallel/ParallelEngine) with 1, 2 and 4 partitions: routed on this thread into each
  * partition's SharedArrayBuffer ring, events back per chunk and emitted here to a `tick`, `candle`
@@ -50,7 +52,8 @@ const START_TS = 1_700_000_000_000;
 
 /**
  * `count` ticks of `symbols` symbols, each symbol ticking 10 times a second of event time (so the
- * 1 s candles of every symbol turn over alike whatever their number).
+ * 1 s candles of every symbol turn over alike whatever their number); each row numbered by its
+ * symbol, as a decoder numbers them.
  */
 function generate(count: number, seed: string, symbols = SYMBOLS): TickBatch[] {
   const random = new Random(seed);
@@ -71,7 +74,9 @@ function generate(count: number, seed: string, symbols = SYMBOLS): TickBatch[] {
       clock += step;
       const late = random.next() < 0.01 ? random.int(500) : 0;
       batch.push(names[k]!, prices[k], random.int(1000) / 10, Math.floor(clock) - late);
+      batch.symbolNumbers[i] = k;
     }
+    batch.numbered = true;
     batches.push(batch);
   }
   return batches;
@@ -103,6 +108,16 @@ function toObjects(batches: readonly TickBatch[], count: number): RawTick[][] {
 function engineRate(batches: readonly TickBatch[], receivedAt: number, intervals?: string[]): number {
   const { ticks, seconds } = timeEngine(batches, receivedAt, intervals);
   return ticks / seconds;
+}
+
+/** The same with the batches' symbol numbers not read: every symbol found by name. */
+function byNameRate(batches: readonly TickBatch[], receivedAt: number): number {
+  for (const batch of batches) batch.numbered = false;
+  try {
+    return engineRate(batches, receivedAt);
+  } finally {
+    for (const batch of batches) batch.numbered = true;
+  }
 }
 
 /**
@@ -307,10 +322,12 @@ export async function run(options: string[]): Promise<void> {
   let sixIntervalsTicksPerSec = 0;
   let oneIntervalTicksPerSec = 0;
   let fewSymbolsTicksPerSec = 0;
+  let byNameTicksPerSec = 0;
   for (let round = 0; round < 2; round++) {
     sixIntervalsTicksPerSec = Math.max(sixIntervalsTicksPerSec, engineRate(firstBatches, receivedAt));
     oneIntervalTicksPerSec = Math.max(oneIntervalTicksPerSec, engineRate(firstBatches, receivedAt, ['1m']));
     fewSymbolsTicksPerSec = Math.max(fewSymbolsTicksPerSec, engineRate(fewBatches, fewReceivedAt));
+    byNameTicksPerSec = Math.max(byNameTicksPerSec, byNameRate(firstBatches, receivedAt));
   }
 
   const parallelBatches = batches.slice(0, (quick ? 500_000 : 3_000_000) / BATCH);
@@ -381,6 +398,12 @@ export async function run(options: string[]): Promise<void> {
       unit: 'ticks/s',
       note: `${fewSymbols} symbols' state fits the core's cache: ${nsPerTick(fewSymbolsTicksPerSec)} ns a tick, ${SYMBOLS.toLocaleString('en-US')}: ${nsPerTick(sixIntervalsTicksPerSec)}`,
     },
+    {
+      name: `engine, ${breakdownTotal.toLocaleString('en-US')} ticks, symbols by name`,
+      value: byNameTicksPerSec,
+      unit: 'ticks/s',
+      note: `without their numbers (as from JSON): ${nsPerTick(byNameTicksPerSec)} ns a tick, numbered: ${nsPerTick(sixIntervalsTicksPerSec)}`,
+    },
     ...parallelRuns.map((p) => ({
       name: `partitioned engine (rings), ${p.partitions} partition${p.partitions === 1 ? '' : 's'}`,
       value: p.ticksPerSec,
@@ -423,6 +446,7 @@ export async function run(options: string[]): Promise<void> {
       oneIntervalTicksPerSec: Math.round(oneIntervalTicksPerSec),
       fewSymbols,
       fewSymbolsTicksPerSec: Math.round(fewSymbolsTicksPerSec),
+      byNameTicksPerSec: Math.round(byNameTicksPerSec),
     },
     parallel: parallelRuns,
     analyzePool: poolRuns,
