@@ -328,6 +328,24 @@ interface Envelope {
 }
 
 /** A /ws client that keeps, per channel, every update's data by seq (and the last envelope). */
+/**
+ * Subscribes `ws` and resolves once the node answered `subscribed`: from then on the node sends the
+ * channels every update (a fixed wait was not always long enough on a loaded machine, and the first
+ * ticks went by unseen).
+ */
+function subscribe(ws: WebSocket, message: Record<string, unknown>): Promise<void> {
+  const answered = new Promise<void>((resolve) => {
+    const onMessage = (data: Buffer): void => {
+      if ((JSON.parse(data.toString()) as { op?: string }).op !== 'subscribed') return;
+      ws.off('message', onMessage);
+      resolve();
+    };
+    ws.on('message', onMessage);
+  });
+  ws.send(JSON.stringify({ op: 'subscribe', ...message }));
+  return answered;
+}
+
 async function channelClient(
   url: string,
   token: string,
@@ -347,7 +365,7 @@ async function channelClient(
     ws.once('open', resolve);
     ws.once('error', reject);
   });
-  ws.send(JSON.stringify({ op: 'subscribe', channels, ...(fromSeq === undefined ? {} : { fromSeq }) }));
+  await subscribe(ws, { channels, ...(fromSeq === undefined ? {} : { fromSeq }) });
   return { updates, first, close: () => ws.close() };
 }
 
@@ -414,7 +432,7 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
       ws.once('open', resolve);
       ws.once('error', reject);
     });
-    ws.send(JSON.stringify({ op: 'subscribe', channels: ['ticks.*'] }));
+    await subscribe(ws, { channels: ['ticks.*'] });
     // A symbol's channels on two survivors: numbered alike on both (counted channels).
     const onSurvivor = await channelClient(survivor.url, token, COUNTED);
     const onFirst = await channelClient(nodes[0]!.url, token, COUNTED);
