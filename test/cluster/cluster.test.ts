@@ -327,7 +327,6 @@ interface Envelope {
   op?: string;
 }
 
-/** A /ws client that keeps, per channel, every update's data by seq (and the last envelope). */
 /**
  * Subscribes `ws` and resolves once the node answered `subscribed`: from then on the node sends the
  * channels every update (a fixed wait was not always long enough on a loaded machine, and the first
@@ -336,7 +335,7 @@ interface Envelope {
 function subscribe(ws: WebSocket, message: Record<string, unknown>): Promise<void> {
   const answered = new Promise<void>((resolve) => {
     const onMessage = (data: Buffer): void => {
-      if ((JSON.parse(data.toString()) as { op?: string }).op !== 'subscribed') return;
+      if ((JSON.parse(data.toString()) as Envelope).op !== 'subscribed') return;
       ws.off('message', onMessage);
       resolve();
     };
@@ -346,6 +345,7 @@ function subscribe(ws: WebSocket, message: Record<string, unknown>): Promise<voi
   return answered;
 }
 
+/** A /ws client that keeps, per channel, every update's data by seq (and the last envelope). */
 async function channelClient(
   url: string,
   token: string,
