@@ -19,7 +19,7 @@ import {
 import { partitionOf } from './partition.js';
 import { EngineCounts } from './engine-counts.js';
 import type { PortTickEvent, SnapshotRecord, SymbolActivity } from './engine-port.js';
-import { columnTimestamp, REMEMBERED_NUMBERS, TickBatch } from './tick-batch.js';
+import { columnTimestamp, TickBatch } from './tick-batch.js';
 
 /** The engine's slice of the configuration (names as in src/config.ts). */
 export interface EngineOptions {
@@ -391,15 +391,13 @@ export class Engine {
     let accepted = 0;
     this.#refreshDemand();
     const { symbols, price, volume, ts, seq, ids, sources } = batch;
-    const numbers = batch.numbered ? batch.symbolNumbers : undefined;
     for (let i = 0; i < batch.length; i++) {
       const t = ts[i]!;
       const s = seq[i]!;
       const p = price[i]!;
       const v = volume[i]!;
       const own = sources[i]!;
-      const n = numbers === undefined ? -1 : numbers[i]!;
-      const number = n < REMEMBERED_NUMBERS ? n : -1;
+      const number = batch.rememberedNumber(i);
       // Read per row: a listener may `restore` (which empties it) in the middle of a batch.
       const known = number >= 0 ? this.#byNumber[number] : undefined;
       this.#row = offset + i;

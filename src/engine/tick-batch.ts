@@ -22,7 +22,7 @@ export function columnTimestamp(t: number, receivedAt: number): number {
  * an array indexed by it); larger ones, which only a process that numbered a million distinct
  * strings gives, are looked up by name as unnumbered rows are.
  */
-export const REMEMBERED_NUMBERS = 1 << 20;
+const REMEMBERED_NUMBERS = 1 << 20;
 
 /**
  * Ticks in columns: typed arrays reused from batch to batch, so a batch of ticks allocates
@@ -78,6 +78,16 @@ export class TickBatch {
     this.sources = new Array<string>(capacity).fill('');
     this.receivedAt = new Float64Array(capacity);
     this.symbolNumbers = new Int32Array(capacity);
+  }
+
+  /**
+   * Row `i`'s symbol number where it is one to remember it by (the batch is numbered and the
+   * number below REMEMBERED_NUMBERS), else −1: the symbol is then looked up by name.
+   */
+  rememberedNumber(i: number): number {
+    if (!this.numbered) return -1;
+    const n = this.symbolNumbers[i]!;
+    return n < REMEMBERED_NUMBERS ? n : -1;
   }
 
   get full(): boolean {

@@ -24,7 +24,7 @@ import type {
 import { startModuleWorker } from '../../runtime/module-worker.js';
 import { partitionOf } from '../partition.js';
 import { EngineCounts } from '../engine-counts.js';
-import { columnTimestamp, REMEMBERED_NUMBERS, TickBatch } from '../tick-batch.js';
+import { columnTimestamp, TickBatch } from '../tick-batch.js';
 import { candleAt, candleStartAt, type CandleColumnData } from './candle-columns.js';
 import {
   CANDLE_EVENT,
@@ -719,17 +719,15 @@ export class ParallelEngine implements EnginePort {
     const { part, order, idOf, sizes, starts } = scratch;
     sizes.fill(0);
     let budget = this.#admission === undefined ? Infinity : this.#admission.available() - this.#inFlight;
-    const numbers = batch.numbered ? batch.symbolNumbers : undefined;
     for (let i = 0; i < n; i++) {
       part[i] = -1;
-      const number = numbers === undefined ? -1 : numbers[i]!;
-      const remembered = number >= 0 && number < REMEMBERED_NUMBERS;
-      let route = remembered ? this.#routesByNumber[number] : undefined;
+      const number = batch.rememberedNumber(i);
+      let route = number >= 0 ? this.#routesByNumber[number] : undefined;
       if (route === undefined) {
         const raw = batch.symbols[i];
         route = typeof raw === 'string' && raw !== '' ? this.#route(raw) : INVALID_ROUTE;
         // A route never changes (the hash, and the partition's number for the name).
-        if (remembered) this.#routesByNumber[number] = route;
+        if (number >= 0) this.#routesByNumber[number] = route;
       }
       if (route === INVALID_ROUTE) {
         this.#refuse(call, i, RejectReason.InvalidSymbol, source);
