@@ -21,7 +21,8 @@
  * `parallel`: 3 million ticks through the partitioned engine the server path is built on
  * (src/engine/parallel/ParallelEngine) with 1, 2 and 4 partitions: routed on this thread into each
  * partition's SharedArrayBuffer ring, events back per chunk and emitted here to a `tick`, `candle`
- * and `anomaly` listener (as the server's wiring would), up to 8 batches in flight, `block` policy;
+ * and `anomaly` listener (as the server's wiring would), fed as TCP and gRPC feed it (a batch
+ * whenever the rings have room), serve's ring size (`channelCapacity`) and policy;
  * timed in the steady state, after the first million ticks went through untimed (each thread's
  * compiler and the logs' growth took the first second of a run, a third of its time).
  * `analyzePool`: the first 3 million ticks through `analyze --partitions N`'s PartitionPool
@@ -43,6 +44,7 @@ import { engine, timeEngine } from './engine-run.js';
 import { TickBatch } from '../src/engine/tick-batch.js';
 import { Random } from '../src/feeds/random.js';
 import type { RawTick } from '../src/core/tick.js';
+import type { IngestResult } from '../src/engine/engine.js';
 import { ReferenceKernel } from './reference-kernel.js';
 import { printTable, secondsSince, writeResult } from './report.js';
 
@@ -121,8 +123,10 @@ function byNameRate(batches: readonly TickBatch[], receivedAt: number): number {
 }
 
 /**
- * Ticks/s through a ParallelEngine of `partitions` threads, with up to 8 batches in flight; the
- * first `warm` batches go through untimed (and answered) first.
+ * Ticks/s through a ParallelEngine of `partitions` threads with serve's ring size and policy, fed
+ * as the server's streaming producers (TCP, gRPC) feed it: a batch whenever the rings have room
+ * for it (`room`), else waiting for the next answer (`answered`). The first `warm` batches go
+ * through untimed (and answered) first.
  */
 async function parallel(
   batches: readonly TickBatch[],
@@ -130,33 +134,41 @@ async function parallel(
   receivedAt: number,
   warm: number,
 ): Promise<number> {
-  const engine = await ParallelEngine.start(validateConfig({}), {
+  const config = validateConfig({});
+  const engine = await ParallelEngine.start(config, {
     partitions,
-    channelCapacity: 10_000,
-    overflowPolicy: 'block',
+    channelCapacity: config.channelCapacity,
+    overflowPolicy: config.overflowPolicy,
   });
   let seen = 0;
   engine.on('tick', () => seen++);
   engine.on('candle', () => {});
   engine.on('anomaly', () => {});
   try {
-    const inFlight: Array<Promise<unknown>> = [];
+    let answers: Array<Promise<IngestResult>> = [];
     let ticks = 0;
+    let accepted = 0;
+    const count = async (): Promise<void> => {
+      for (const answer of await Promise.all(answers)) accepted += answer.accepted;
+      answers = [];
+    };
     let start = process.hrtime.bigint();
     for (let b = 0; b < batches.length; b++) {
       if (b === warm) {
-        await Promise.all(inFlight.splice(0));
+        await count();
         ticks = 0;
+        accepted = 0;
         start = process.hrtime.bigint();
       }
       const batch = batches[b]!;
-      inFlight.push(engine.ingestBatch(batch, 'bench', receivedAt));
+      while (engine.room() < batch.length) await engine.answered();
+      answers.push(engine.ingestBatch(batch, 'bench', receivedAt));
       ticks += batch.length;
-      if (inFlight.length >= 8) await inFlight.shift();
     }
-    await Promise.all(inFlight);
+    await count();
     const perSec = ticks / secondsSince(start);
     if (seen === 0) throw new Error('no tick events');
+    if (accepted !== ticks) throw new Error(`${ticks - accepted} of ${ticks} ticks not accepted`);
     return perSec;
   } finally {
     await engine.close();

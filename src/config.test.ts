@@ -18,7 +18,7 @@ describe('loadConfig', () => {
   it('has the documented defaults, with the earlier system option names', () => {
     const c = loadConfig();
     assert.equal(c.partitions, availableParallelism());
-    assert.equal(c.channelCapacity, 10_000);
+    assert.equal(c.channelCapacity, 100_000);
     assert.equal(c.overflowPolicy, 'reject');
     assert.equal(c.movingAverageWindow, 64);
     assert.equal(c.anomalyThresholdPercent, 2);

@@ -705,8 +705,9 @@ export const ConfigSchema = Type.Object(
     channelCapacity: Integer({
       minimum: 1,
       maximum: 10_000_000,
-      default: 10_000,
-      description: 'Ticks each worker-thread partition ring holds (partitions ≥ 2).',
+      default: 100_000,
+      description:
+        "Ticks each worker-thread partition ring holds (partitions ≥ 2); the earlier .NET system's default.",
     }),
     overflowPolicy: Type.Union([Type.Literal('reject'), Type.Literal('drop-oldest'), Type.Literal('block')], {
       default: 'reject',

@@ -250,6 +250,28 @@ describe('ParallelEngine overflow policies', () => {
     assert.deepEqual(e.stats('ONLY'), one.stats('ONLY'));
   });
 
+  it('reject: a producer that hands in only what room() allows, waiting on answered(), has none refused', async () => {
+    const e = await parallel({ partitions: 2, channelCapacity: 16, overflowPolicy: 'reject' });
+    const answers = [];
+    let waits = 0;
+    for (let b = 0; b < 50; b++) {
+      const batch = new TickBatch(8);
+      for (let i = 0; i < 8; i++) batch.push('ONLY', 100, 1, T0 + b * 8 + i, b * 8 + i);
+      while (e.room() < batch.length) {
+        waits++;
+        await e.answered();
+      }
+      answers.push(e.ingestBatch(batch, 'tcp', NOW));
+    }
+    const results = await Promise.all(answers);
+    assert.ok(waits > 0, 'the ring filled up');
+    assert.equal(
+      results.reduce((n, r) => n + r.accepted, 0),
+      400,
+    );
+    assert.equal(e.counters().rejected.overloaded ?? 0, 0);
+  });
+
   it('block: rows still waiting for room when the engine closes are answered overloaded', async () => {
     const e = await ParallelEngine.start(OPTIONS, {
       partitions: 1,
