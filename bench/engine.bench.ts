@@ -24,7 +24,9 @@
  * and `anomaly` listener (as the server's wiring would), fed as TCP and gRPC feed it (a batch
  * whenever the rings have room), serve's ring size (`channelCapacity`) and policy;
  * timed in the steady state, after the first million ticks went through untimed (each thread's
- * compiler and the logs' growth took the first second of a run, a third of its time).
+ * compiler and the logs' growth took the first second of a run, a third of its time). On Linux
+ * each count also keeps its CPU a tick by thread (`cpuNsPerTick`: the main thread, the partition
+ * threads, the rest), read from /proc (bench/thread-cpu.ts).
  * `analyzePool`: the first 3 million ticks through `analyze --partitions N`'s PartitionPool
  * (columns posted per batch, no rings), timed from the start as an `analyze` run is.
  * `independent`: the scaling ceiling of the partitions. The same ticks split by partition over 1
@@ -33,6 +35,8 @@
  * two threads scale on this machine at best, against which 2 partitions ÷ 1 is read. `parallel`,
  * `analyzePool` and `independent` each keep the better of two turns.
  */
+import { availableParallelism } from 'node:os';
+
 import { validateConfig } from '../src/config.js';
 import { ParallelEngine } from '../src/engine/parallel/parallel-engine.js';
 import { PartitionPool } from '../src/engine/partition-pool.js';
@@ -47,6 +51,7 @@ import type { RawTick } from '../src/core/tick.js';
 import type { IngestResult } from '../src/engine/engine.js';
 import { ReferenceKernel } from './reference-kernel.js';
 import { printTable, secondsSince, writeResult } from './report.js';
+import { cpuPerTick, threadCpuMs, type CpuPerTick } from './thread-cpu.js';
 
 const SYMBOLS = 1000;
 const BATCH = 1000;
@@ -82,6 +87,16 @@ function generate(count: number, seed: string, symbols = SYMBOLS): TickBatch[] {
     batches.push(batch);
   }
   return batches;
+}
+
+/**
+ * Where a partitioned run's CPU went, ns a tick: the main thread, the partition threads, V8's and
+ * libuv's helpers; and how busy that kept the cores.
+ */
+function cpuNote(cpu: CpuPerTick, ticksPerSec: number): string {
+  const total = cpu.main + cpu.workers.reduce((a, b) => a + b, 0) + cpu.other;
+  const busy = (total * ticksPerSec) / 1e9 / availableParallelism();
+  return `CPU a tick: main ${cpu.main} ns, partitions ${cpu.workers.join(' + ')}, other ${cpu.other}; cores ${Math.round(busy * 100)} % busy`;
 }
 
 /** Nanoseconds a tick at `perSec` ticks a second, rounded. */
@@ -133,7 +148,7 @@ async function parallel(
   partitions: number,
   receivedAt: number,
   warm: number,
-): Promise<number> {
+): Promise<{ ticksPerSec: number; cpu: CpuPerTick | undefined }> {
   const config = validateConfig({});
   const engine = await ParallelEngine.start(config, {
     partitions,
@@ -153,12 +168,14 @@ async function parallel(
       answers = [];
     };
     let start = process.hrtime.bigint();
+    let cpuBefore = threadCpuMs();
     for (let b = 0; b < batches.length; b++) {
       if (b === warm) {
         await count();
         ticks = 0;
         accepted = 0;
         start = process.hrtime.bigint();
+        cpuBefore = threadCpuMs();
       }
       const batch = batches[b]!;
       while (engine.room() < batch.length) await engine.answered();
@@ -167,9 +184,14 @@ async function parallel(
     }
     await count();
     const perSec = ticks / secondsSince(start);
+    const cpuAfter = threadCpuMs();
     if (seen === 0) throw new Error('no tick events');
     if (accepted !== ticks) throw new Error(`${ticks - accepted} of ${ticks} ticks not accepted`);
-    return perSec;
+    const cpu =
+      cpuBefore === undefined || cpuAfter === undefined
+        ? undefined
+        : cpuPerTick(cpuBefore, cpuAfter, ticks, partitions);
+    return { ticksPerSec: perSec, cpu };
   } finally {
     await engine.close();
   }
@@ -353,13 +375,20 @@ export async function run(options: string[]): Promise<void> {
   const best = (runs: Array<{ ticksPerSec: number }>, at: number, ticksPerSec: number): void => {
     runs[at]!.ticksPerSec = Math.max(runs[at]!.ticksPerSec, Math.round(ticksPerSec));
   };
-  const parallelRuns = [1, 2, 4].map((partitions) => ({ partitions, ticksPerSec: 0 }));
+  const parallelRuns = [1, 2, 4].map((partitions) => ({
+    partitions,
+    ticksPerSec: 0,
+    cpuNsPerTick: undefined as CpuPerTick | undefined,
+  }));
   const poolRuns = [1, 2, 4].map((partitions) => ({ partitions, ticksPerSec: 0 }));
   const independentRuns = [1, 2].map((threads) => ({ threads, ticksPerSec: 0 }));
   for (let round = 0; round < 2; round++) {
     for (let k = 0; k < parallelRuns.length; k++) {
       const { partitions } = parallelRuns[k]!;
-      best(parallelRuns, k, await parallel(steadyBatches, partitions, receivedAt, warm));
+      const run = await parallel(steadyBatches, partitions, receivedAt, warm);
+      // The CPU of the turn kept.
+      if (run.ticksPerSec > parallelRuns[k]!.ticksPerSec) parallelRuns[k]!.cpuNsPerTick = run.cpu;
+      best(parallelRuns, k, run.ticksPerSec);
       best(poolRuns, k, await analyzePool(parallelBatches, partitions, receivedAt));
       if (k < independentRuns.length)
         best(independentRuns, k, await independent(steadyBatches, partitions, receivedAt, warm));
@@ -421,7 +450,10 @@ export async function run(options: string[]): Promise<void> {
       value: p.ticksPerSec,
       unit: 'ticks/s',
       ceiling: parallelRuns[0]!.ticksPerSec,
-      note: `${(parallelBatches.length * BATCH).toLocaleString('en-US')} ticks after ${(warm * BATCH).toLocaleString('en-US')} untimed; ceiling: 1 partition`,
+      note:
+        p.cpuNsPerTick === undefined
+          ? `${(parallelBatches.length * BATCH).toLocaleString('en-US')} ticks after ${(warm * BATCH).toLocaleString('en-US')} untimed; ceiling: 1 partition`
+          : `ceiling: 1 partition; ${cpuNote(p.cpuNsPerTick, p.ticksPerSec)}`,
     })),
     ...independentRuns.map((r) => ({
       name: `independent engines, ${r.threads} thread${r.threads === 1 ? '' : 's'}`,
