@@ -51,7 +51,7 @@ import type { RawTick } from '../src/core/tick.js';
 import type { IngestResult } from '../src/engine/engine.js';
 import { ReferenceKernel } from './reference-kernel.js';
 import { printTable, secondsSince, writeResult } from './report.js';
-import { cpuPerTick, threadCpuMs, type CpuPerTick } from './thread-cpu.js';
+import { cpuPerTick, cpuSummary, threadCpuMs, type CpuPerTick } from './thread-cpu.js';
 
 const SYMBOLS = 1000;
 const BATCH = 1000;
@@ -96,7 +96,7 @@ function generate(count: number, seed: string, symbols = SYMBOLS): TickBatch[] {
 function cpuNote(cpu: CpuPerTick, ticksPerSec: number): string {
   const total = cpu.main + cpu.workers.reduce((a, b) => a + b, 0) + cpu.other;
   const busy = (total * ticksPerSec) / 1e9 / availableParallelism();
-  return `CPU a tick: main ${cpu.main} ns, partitions ${cpu.workers.join(' + ')}, other ${cpu.other}; cores ${Math.round(busy * 100)} % busy`;
+  return `CPU a tick: ${cpuSummary(cpu)}; cores ${Math.round(busy * 100)} % busy`;
 }
 
 /** Nanoseconds a tick at `perSec` ticks a second, rounded. */

@@ -30,6 +30,7 @@ import { TcpIngestServer } from '../src/ingest/tcp/tcp-server.js';
 import { TickEncoder } from '../src/ingest/tick-encoder.js';
 import { createLogger } from '../src/observability/logger.js';
 import { printTable, secondsSince, writeResult } from './report.js';
+import { cpuPerTick, cpuSummary, threadCpuMs } from './thread-cpu.js';
 
 const SYMBOLS = 1000;
 const BLOCK = 250_000;
@@ -276,6 +277,7 @@ export async function run(options: string[]): Promise<void> {
     e.on('anomaly', () => {});
     if (days) e.on('tick', new DayAggregates().onTick);
     let tcp: TcpIngestServer | undefined;
+    const cpuBefore = threadCpuMs();
     const perSec = await measure(total, startTs, async () => {
       tcp = await TcpIngestServer.start(e, { host: '127.0.0.1', port: 0, allow: [] }, logger);
       const server = tcp;
@@ -293,10 +295,15 @@ export async function run(options: string[]): Promise<void> {
         close: () => server.stop(),
       };
     });
+    const cpuAfter = threadCpuMs();
+    const cpu =
+      cpuBefore === undefined || cpuAfter === undefined
+        ? undefined
+        : cpuPerTick(cpuBefore, cpuAfter, total, partitions === 1 ? 0 : partitions);
     if (e instanceof ParallelEngine) await e.close();
     const counters = tcp!.counters();
     const rejected = Object.values(counters.rejected).reduce((a, b) => a + b, 0);
-    return { perSec, accepted: counters.accepted, rejected, closed };
+    return { perSec, accepted: counters.accepted, rejected, closed, cpu };
   };
   const plain = await ingest(false);
   const withDays = await ingest(true);
@@ -311,7 +318,10 @@ export async function run(options: string[]): Promise<void> {
       value: ingestPerSec,
       unit: 'ticks/s',
       ceiling: ceilingPerSec,
-      note: `${fmt(plain.accepted)} accepted, ${fmt(plain.rejected)} rejected, ${fmt(plain.closed)} candles closed`,
+      note:
+        plain.cpu === undefined
+          ? `${fmt(plain.accepted)} accepted, ${fmt(plain.rejected)} rejected, ${fmt(plain.closed)} candles closed`
+          : `${fmt(plain.rejected)} rejected; server CPU a tick: ${cpuSummary(plain.cpu)}`,
     },
     {
       name: 'tcp → engine + UTC-day aggregates (as with gRPC on)',
@@ -325,7 +335,10 @@ export async function run(options: string[]): Promise<void> {
       value: threaded.perSec,
       unit: 'ticks/s',
       ceiling: ceilingPerSec,
-      note: `${fmt(threaded.accepted)} accepted, ${fmt(threaded.rejected)} rejected, ${fmt(threaded.closed)} candles closed`,
+      note:
+        threaded.cpu === undefined
+          ? `${fmt(threaded.accepted)} accepted, ${fmt(threaded.rejected)} rejected, ${fmt(threaded.closed)} candles closed`
+          : `${fmt(threaded.rejected)} rejected; server CPU a tick: ${cpuSummary(threaded.cpu)}`,
     },
     {
       name: 'tcp → frame decoder only (no engine)',
@@ -356,6 +369,8 @@ export async function run(options: string[]): Promise<void> {
     partitions: Math.max(2, cores),
     partitionsTicksPerSec: Math.round(threaded.perSec),
     partitionsRatio: threaded.perSec / ceilingPerSec,
+    cpuNsPerTick: plain.cpu,
+    partitionsCpuNsPerTick: threaded.cpu,
     accepted: plain.accepted,
     rejected: plain.rejected,
     goalPerSec: 2_000_000,

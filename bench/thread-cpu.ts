@@ -60,3 +60,9 @@ export function cpuPerTick(
   const rest = others.slice(workers).reduce((sum, ms) => sum + ms, 0);
   return { main: ns(main), workers: others.slice(0, workers).map(ns), other: ns(rest) };
 }
+
+/** "main 120 ns, workers 200 + 200, other 57" (no workers: "main 120 ns, other 57"). */
+export function cpuSummary(cpu: CpuPerTick, workers = 'partitions'): string {
+  const listed = cpu.workers.length === 0 ? '' : `, ${workers} ${cpu.workers.join(' + ')}`;
+  return `main ${cpu.main} ns${listed}, other ${cpu.other}`;
+}
