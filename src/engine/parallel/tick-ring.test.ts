@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
+import { MAX_ID_LENGTH } from '../../core/tick.js';
 import { TickColumns } from './tick-columns.js';
 import { ringBuffers, RingReader, RingWriter } from './tick-ring.js';
+
+/** Ids of the rows `fullRing` writes, in turn: none, short, the longest kept, one too long. */
+const IDS = [undefined, 'T-1', 'x'.repeat(MAX_ID_LENGTH), 'y'.repeat(MAX_ID_LENGTH + 1)];
 
 /** A ring of `capacity` rows with every row written and published. */
 function fullRing(capacity: number): { writer: RingWriter; reader: RingReader } {
@@ -10,7 +14,7 @@ function fullRing(capacity: number): { writer: RingWriter; reader: RingReader } 
   const writer = new RingWriter(buffers);
   const reader = new RingReader(buffers, capacity);
   const rows = new TickColumns(capacity);
-  for (let k = 0; k < capacity; k++) rows.set(k, 0, 0, 100 + k, 1, k, NaN, 0, undefined);
+  for (let k = 0; k < capacity; k++) rows.set(k, k % 3, 1, 100 + k, 1, k, NaN, 0, IDS[k % IDS.length]);
   writer.writeFrom(writer.tail, rows, 0, capacity);
   writer.publish(capacity);
   return { writer, reader };
@@ -38,11 +42,15 @@ describe('tick ring', () => {
     assert.equal(writer.free(), 8);
   });
 
-  it('hands the consumer every row in order with its values', () => {
+  it('hands the consumer every row in order with its values and id', () => {
     const { reader } = fullRing(8);
     const rows = reader.take(reader.tail);
     assert.equal(rows.length, 8);
     assert.deepEqual([...rows.price.subarray(0, 8)], [100, 101, 102, 103, 104, 105, 106, 107]);
+    assert.deepEqual([...rows.symbol.subarray(0, 8)], [0, 1, 2, 0, 1, 2, 0, 1]);
+    // An id longer than the limit arrives as '' (the engine refuses it as invalid).
+    const ids = IDS.map((id) => (id !== undefined && id.length > MAX_ID_LENGTH ? '' : id));
+    assert.deepEqual(rows.ids.slice(0, 8), [...ids, ...ids]);
     assert.equal(reader.take(reader.tail).length, 0);
   });
 });
