@@ -498,6 +498,21 @@ describe('Engine.ingestBatch', () => {
     );
   });
 
+  it('finds the rows of a cleared batch filled again without numbers by name, not by stale numbers', () => {
+    const e = engine();
+    const batch = new TickBatch(1);
+    batch.push('A', 100, 1, T0);
+    batch.symbolNumbers[0] = 7;
+    batch.numbered = true;
+    assert.equal(e.ingestBatch(batch, 'src', NOW).accepted, 1);
+    // Refilled by a producer that gives no numbers: row 0 still holds A's number.
+    batch.clear();
+    batch.push('B', 200, 1, T0 + 1);
+    assert.equal(e.ingestBatch(batch, 'src', NOW).accepted, 1);
+    assert.equal(e.stats('A')?.updateCount, 1);
+    assert.equal(e.stats('B')?.currentPrice, 200);
+  });
+
   it("finds states by the producer's symbol numbers with the same answers, events and state as by name", () => {
     // Two spellings of B with numbers of their own, and an invalid symbol with a number.
     const spellings = ['A', 'b', ' B ', 'bad!', 'C'];

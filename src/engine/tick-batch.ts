@@ -62,7 +62,10 @@ export class TickBatch {
    * its partition's numbering: the same number always stands for the same raw symbol.
    */
   readonly symbolNumbers: Int32Array;
-  /** Set by a producer that gives every row its symbol's number; `fillFromRaw` clears it. */
+  /**
+   * Set by a producer that gives every row its symbol's number, after it filled the batch; `clear`
+   * and `fillFromRaw` reset it, so numbers left from earlier rows are never read for new ones.
+   */
   numbered = false;
 
   constructor(capacity: number) {
@@ -171,5 +174,6 @@ export class TickBatch {
   clear(): void {
     for (let i = 0; i < this.length; i++) this.ids[i] = undefined;
     this.length = 0;
+    this.numbered = false;
   }
 }

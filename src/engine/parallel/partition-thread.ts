@@ -223,6 +223,8 @@ function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?
         rows.ids[k],
       );
     }
+    // Rows carry their symbol's number here: the engine finds the symbol's state by it.
+    batch.numbered = true;
     runStart = start;
     inRun = true;
     let result: ReturnType<Engine['ingestBatch']>;
@@ -387,8 +389,6 @@ port.on('message', (message: ToThread) => {
     );
     reader = new RingReader(message.ring, message.chunkRows);
     batch = new TickBatch(message.chunkRows);
-    // Rows carry their symbol's number here: the engine finds the symbol's state by it.
-    batch.numbered = true;
     engine = startEngine();
     try {
       if (message.restore !== undefined) restore(message.restore);
