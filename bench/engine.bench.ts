@@ -187,11 +187,7 @@ async function parallel(
     const cpuAfter = threadCpuMs();
     if (seen === 0) throw new Error('no tick events');
     if (accepted !== ticks) throw new Error(`${ticks - accepted} of ${ticks} ticks not accepted`);
-    const cpu =
-      cpuBefore === undefined || cpuAfter === undefined
-        ? undefined
-        : cpuPerTick(cpuBefore, cpuAfter, ticks, partitions);
-    return { ticksPerSec: perSec, cpu };
+    return { ticksPerSec: perSec, cpu: cpuPerTick(cpuBefore, cpuAfter, ticks, partitions) };
   } finally {
     await engine.close();
   }

@@ -295,11 +295,7 @@ export async function run(options: string[]): Promise<void> {
         close: () => server.stop(),
       };
     });
-    const cpuAfter = threadCpuMs();
-    const cpu =
-      cpuBefore === undefined || cpuAfter === undefined
-        ? undefined
-        : cpuPerTick(cpuBefore, cpuAfter, total, partitions === 1 ? 0 : partitions);
+    const cpu = cpuPerTick(cpuBefore, threadCpuMs(), total, partitions === 1 ? 0 : partitions);
     if (e instanceof ParallelEngine) await e.close();
     const counters = tcp!.counters();
     const rejected = Object.values(counters.rejected).reduce((a, b) => a + b, 0);

@@ -40,14 +40,16 @@ export interface CpuPerTick {
 
 /**
  * CPU a tick between two readings: the main thread (the process id), the `workers` busiest other
- * threads (busiest first: the threads the run started), and every other thread together.
+ * threads (busiest first: the threads the run started), and every other thread together;
+ * undefined where /proc gave no readings.
  */
 export function cpuPerTick(
-  before: Map<number, number>,
-  after: Map<number, number>,
+  before: Map<number, number> | undefined,
+  after: Map<number, number> | undefined,
   ticks: number,
   workers: number,
-): CpuPerTick {
+): CpuPerTick | undefined {
+  if (before === undefined || after === undefined) return undefined;
   const ns = (ms: number): number => Math.round((ms * 1e6) / ticks);
   let main = 0;
   const others: number[] = [];
