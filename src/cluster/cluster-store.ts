@@ -20,6 +20,12 @@ import { MS_PER_DAY } from '../storage/tick-copy-encoder.js';
  * The tables are created here (idempotently, under an advisory lock so nodes starting together do
  * not race), not by a schema migration: a single-process server never needs them.
  */
+/**
+ * Stamped on `cluster_partitions` (its comment) by the last statement of `SCHEMA`: a node that finds
+ * it skips the DDL. Change it whenever `SCHEMA` changes.
+ */
+const SCHEMA_VERSION = 'tickstream cluster schema 3';
+
 const SCHEMA = `
 create table if not exists cluster_partitions (
   cluster text not null,
@@ -41,9 +47,18 @@ create index if not exists cluster_snapshots_partition on cluster_snapshots (clu
 alter table cluster_partitions add column if not exists clock_ms float8;
 alter table cluster_partitions add column if not exists clock_seq bigint;
 alter table cluster_snapshots add column if not exists seq bigint not null default 0;
+comment on table cluster_partitions is '${SCHEMA_VERSION}';
 `;
 
 const SCHEMA_LOCK = 730_541_191;
+
+/** Whether the cluster tables carry this version's stamp (a catalog read: no table lock). */
+async function schemaCurrent(session: SqlSession): Promise<boolean> {
+  const [row] = await session.query<{ version: string | null }>(
+    "select obj_description(to_regclass('cluster_partitions'), 'pg_class') as version",
+  );
+  return row?.version === SCHEMA_VERSION;
+}
 
 // A type, not an interface: a query's row type needs an index signature, which only a type has implicitly.
 type PartitionRow = {
@@ -158,10 +173,18 @@ export class ClusterStore {
     this.#cluster = cluster;
   }
 
+  /**
+   * Creates or upgrades the tables, unless they are current. The check comes first and takes no
+   * lock on them: `alter table … if not exists` locks a table whole even when it changes nothing,
+   * and a node joining a running cluster then deadlocked with the owners' commits (which take
+   * the same tables in the other order) and exited.
+   */
   async ensureSchema(): Promise<void> {
-    await this.#database.driver.transaction(async (tx) => {
+    const { driver } = this.#database;
+    if (await schemaCurrent(driver)) return;
+    await driver.transaction(async (tx) => {
       await tx.query('select pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-      await tx.exec(SCHEMA);
+      if (!(await schemaCurrent(tx))) await tx.exec(SCHEMA);
     });
   }
 

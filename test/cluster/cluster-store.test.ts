@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 
+import postgres from 'postgres';
+
 import { validateConfig } from '../../src/config.js';
 import { ClusterStore, restorePartition, type PartitionCommit } from '../../src/cluster/cluster-store.js';
 import { Engine } from '../../src/engine/engine.js';
@@ -82,5 +84,34 @@ describe('ClusterStore', { skip }, () => {
     assert.equal(next.epoch, claimed.epoch + 1);
     assert.deepEqual([...next.clock!.symbols], ['A']);
     await assert.rejects(commit(4, []), /superseded/);
+  });
+
+  it("joins a running cluster without waiting for the owners' open commits (no table lock)", async () => {
+    assert.ok(testDatabase !== undefined && database !== undefined, 'the test above made the database');
+    // An owner's commit in progress: row locks on both tables, held open.
+    const owner = postgres(testDatabase.url, { max: 1, onnotice: () => {} });
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const lockedNow = new Promise<void>((resolve) => (locked = resolve));
+      const commit = owner.begin(async (tx) => {
+        await tx`update cluster_snapshots set seq = seq where cluster = 'store-test'`;
+        await tx`update cluster_partitions set last_seq = last_seq where cluster = 'store-test'`;
+        locked();
+        await held;
+      });
+      await lockedNow;
+      // A node joining meanwhile: before, its `alter table` waited for the commit (and, with the
+      // commit waiting for it in turn, PostgreSQL ended one of them as a deadlock).
+      const joined = new ClusterStore(database, 'another-cluster').ensureSchema().then(() => 'joined');
+      const waited = new Promise((resolve) => setTimeout(() => resolve('waited'), 3000).unref());
+      const outcome = await Promise.race([joined, waited]);
+      release();
+      await commit;
+      assert.equal(outcome, 'joined');
+    } finally {
+      await owner.end();
+    }
   });
 });
