@@ -40,7 +40,11 @@ export interface ClusterStatus {
   /** Per partition: its owner (as the lease bucket says) and the messages it still has to apply. */
   readonly partitionOwners: ReadonlyArray<{ partition: number; owner: string | null; lag: number | null }>;
   readonly ingest: { published: number; failed: number; pending: number };
-  readonly live: { applied: number; resyncs: number };
+  /**
+   * The live feed: messages applied, partitions read back, and partitions not heard from since
+   * the node started or lost messages (while any, the channels of every symbol skip their events).
+   */
+  readonly live: { applied: number; resyncs: number; unheard: number };
   readonly takeovers: number;
 }
 
@@ -234,7 +238,7 @@ export async function startClusterNode(
           lag: lagOf.get(partition) ?? null,
         })),
         ingest: publisher.counters(),
-        live: live?.counters() ?? { applied: 0, resyncs: 0 },
+        live: live?.counters() ?? { applied: 0, resyncs: 0, unheard: 0 },
         takeovers: view.takeovers,
       };
     };

@@ -116,6 +116,52 @@ describe('LiveFeed', () => {
     await live.applied(1, 10, Date.now() + 50);
     assert.ok(Date.now() - started >= 40, 'gave up at the deadline');
   });
+
+  it('counts the partitions it has not heard from: all until the stream says, then each until it speaks', async () => {
+    const PARTS = 3;
+    const setup = async () => {
+      const engine = new ClusterEngine(ENGINE_OPTIONS);
+      const { source, deliver } = fakeSource();
+      const store = {
+        read: (): Promise<PartitionState> => Promise.resolve({ lastSeq: 0, snapshots: [], clock: undefined }),
+      } as unknown as ClusterStore;
+      const live = new LiveFeed(engine, source, store, PARTS, createLogger({ level: 'silent' }));
+      await live.start();
+      const clock = (partition: number, streamSeq: number): void =>
+        deliver(
+          encodeLive({
+            partition,
+            seq: 0,
+            prev: 0,
+            clock: T0,
+            ticks: emptyColumns('', T0),
+            totals: [0, 0, 0],
+            before: [0, 0, 0],
+          }),
+          streamSeq,
+        );
+      return { live, clock };
+    };
+
+    // From the stream's first message: every partition's totals are 0 before it.
+    const first = await setup();
+    assert.equal(first.live.counters().unheard, PARTS, 'nothing heard yet');
+    first.clock(2, 1);
+    assert.equal(first.live.counters().unheard, 0);
+
+    // Joining later (each partition's last message first, a hole before it): each until it speaks.
+    const late = await setup();
+    late.clock(1, 40);
+    assert.equal(late.live.counters().unheard, PARTS - 1);
+    late.clock(0, 41);
+    late.clock(1, 42);
+    assert.equal(late.live.counters().unheard, 1, 'partition 2 not yet');
+    late.clock(2, 43);
+    assert.equal(late.live.counters().unheard, 0);
+    // A hole: all unknown again.
+    late.clock(0, 45);
+    assert.equal(late.live.counters().unheard, PARTS - 1);
+  });
 });
 
 /**

@@ -63,11 +63,12 @@ export class LiveFeed {
   /** The message being applied is numbered (`allCount`): see `#applyCounted`. */
   #numbering = false;
   /**
-   * Partitions whose totals are unknown since the last hole in the order. A node whose first
-   * message is the stream's first knows them all (0); one that starts later (each partition's
-   * last message first) sees a hole at once.
+   * Partitions whose totals are unknown: all until the first message, and all again after a hole
+   * in the order, each until it is heard from. A node whose first message is the stream's first
+   * knows them all (0); one that starts later (each partition's last message first) sees a hole
+   * at once.
    */
-  readonly #unheard = new Set<number>();
+  readonly #unheard: Set<number>;
   #lastStreamSeq = 0;
   #closed = false;
   #resyncs = 0;
@@ -88,6 +89,7 @@ export class LiveFeed {
     this.#store = store;
     this.#log = log;
     this.#views = Array.from({ length: partitions }, () => ({ lastSeq: 0, held: [], waiting: [] }));
+    this.#unheard = new Set(this.#views.keys());
     const n = (this.#width = eventTotals(engine).length);
     this.#totals = Array.from({ length: partitions }, () => new Float64Array(n));
     this.#copy = Array.from({ length: partitions }, () => new Float64Array(n));
@@ -160,8 +162,12 @@ export class LiveFeed {
     });
   }
 
-  counters(): { applied: number; resyncs: number } {
-    return { applied: this.#applied, resyncs: this.#resyncs };
+  /**
+   * Messages applied, partitions read back, and partitions not heard from since the node started
+   * or lost messages: while any, the channels of every symbol leave their events out (`allCount`).
+   */
+  counters(): { applied: number; resyncs: number; unheard: number } {
+    return { applied: this.#applied, resyncs: this.#resyncs, unheard: this.#unheard.size };
   }
 
   async close(): Promise<void> {
@@ -180,6 +186,8 @@ export class LiveFeed {
       // A lost message may have been a clock (a tick message's loss shows in `prev`, a clock's
       // does not): after a hole every partition is read back (not on start: it reads them anyway).
       if (this.#lastStreamSeq > 0) this.#readBackAll();
+    } else if (streamSeq === 1) {
+      this.#unheard.clear(); // the stream's first message: every partition's totals are 0 before it
     }
     this.#lastStreamSeq = streamSeq;
     this.#route(message, true);

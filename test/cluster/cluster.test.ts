@@ -111,6 +111,7 @@ async function login(url: string): Promise<string> {
 interface ClusterView {
   partitionOwners: Array<{ partition: number; owner: string | null }>;
   owned: number[];
+  live: { unheard: number };
 }
 
 async function clusterView(url: string): Promise<ClusterView | undefined> {
@@ -120,6 +121,17 @@ async function clusterView(url: string): Promise<ClusterView | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** A node's log lines at warn level or above (pino: 40 and up), for a failure's message. */
+function warnings(node: NodeProcess): string[] {
+  return node.logs.filter((line) => {
+    try {
+      return ((JSON.parse(line) as { level?: number }).level ?? 0) >= 40;
+    } catch {
+      return line.trim() !== '';
+    }
+  });
 }
 
 /** Waits until every partition has an owner among `alive` and each of them owns at least one. */
@@ -136,6 +148,27 @@ async function waitBalanced(nodes: NodeProcess[], timeoutMs: number): Promise<Ma
     }
     if (Date.now() > deadline) throw new Error(`not balanced after ${timeoutMs} ms: ${JSON.stringify(view)}`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Waits until each node has heard every partition's owner since it started (`live.unheard` 0):
+ * before that, a node leaves the channels of every symbol (`ticks.*`, …) unnumbered, and a
+ * client there gets a reset instead of the first ticks (docs/streams.md). A node that joins hears
+ * a partition when its owner next speaks; one that moved to the newcomer, about a second after.
+ */
+async function waitHeard(nodes: NodeProcess[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const node of nodes) {
+    for (;;) {
+      const view = await clusterView(node.url);
+      if (view?.live.unheard === 0) break;
+      if (Date.now() > deadline)
+        throw new Error(
+          `${node.nodeId} has not heard every partition after ${timeoutMs} ms: ${JSON.stringify(view?.live)}`,
+        );
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 }
 
@@ -408,12 +441,14 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
     await waitBalanced(nodes, 30_000);
     const token = await login(nodes[0]!.url);
     const [survivor, victim] = [nodes[2]!, nodes[1]!];
+    await waitHeard([survivor, nodes[0]!], 30_000);
 
     // A live client on a survivor, on every symbol's ticks.
     const ws = new WebSocket(`${survivor.url.replace('http', 'ws')}/ws?access_token=${token}`);
     const seen = new Set<string>();
     let lastSeq = -1;
     let unexplained = 0;
+    const others: string[] = [];
     ws.on('message', (data: Buffer) => {
       const m = JSON.parse(data.toString()) as {
         channel?: string;
@@ -425,7 +460,7 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
       if (m.type === 'update') {
         if (lastSeq >= 0 && m.seq !== lastSeq + 1) unexplained++;
         seen.add((m.data as { id: string }).id);
-      }
+      } else others.push(`${m.type} at seq ${m.seq} (after ${lastSeq}) in batch ${sent.length / 100}`);
       lastSeq = m.seq;
     });
     await new Promise((resolve, reject) => {
@@ -491,7 +526,9 @@ describe('cluster: three nodes on NATS JetStream and PostgreSQL', { skip, timeou
     assert.equal(
       missing.length,
       0,
-      `the survivor's WebSocket client missed ${missing.length} ticks, e.g. ${missing[0]?.id}`,
+      `the survivor's WebSocket client missed ${missing.length} ticks, e.g. ${missing[0]?.id}; ` +
+        `its other messages: ${others.join(', ')}; ` +
+        `its warnings:\n${warnings(survivor).join('\n')}`,
     );
 
     // A read with nothing left to apply: the barrier's own cost (one JetStream request a partition).
