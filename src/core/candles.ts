@@ -20,6 +20,7 @@ import {
 } from './candle-slot.js';
 import type { Interval } from './interval.js';
 import { recordFields } from './record-fields.js';
+import type { SnapshotPacker } from './snapshot-pack.js';
 
 /**
  * OHLCV candles (DESIGN §3.5). A bucket of interval I starts at `floor(ts / I) * I` (UTC epoch
@@ -455,6 +456,41 @@ export class CandleSet {
       if (this.#f[k * SLOT] === this.#f[k * SLOT]) out.push(this.#copyOut(k, k * SLOT, false));
     }
     return out;
+  }
+
+  /**
+   * Into a packer (src/core/snapshot-pack.ts): the open candles in `openCandles` order, then the
+   * revisable ones, each list as its count and per candle its interval's index and its slot; then
+   * the closes of every interval.
+   */
+  pack(packer: SnapshotPacker): void {
+    const f = this.#f;
+    const n = this.intervals.length;
+    let open = 0;
+    for (let k = 0; k < n; k++) open += this.#older[k]!.n + (f[k * SLOT] === f[k * SLOT] ? 1 : 0);
+    packer.number(open);
+    for (let k = 0; k < n; k++) {
+      const older = this.#older[k]!;
+      for (let i = 0; i < older.n; i++) {
+        packer.number(k);
+        packer.slot(f, older.a[i]!);
+      }
+      if (f[k * SLOT] === f[k * SLOT]) {
+        packer.number(k);
+        packer.slot(f, k * SLOT);
+      }
+    }
+    let revisable = 0;
+    for (let k = 0; k < n; k++) revisable += this.#revisable[k]!.n;
+    packer.number(revisable);
+    for (let k = 0; k < n; k++) {
+      const r = this.#revisable[k]!;
+      for (let i = 0; i < r.n; i++) {
+        packer.number(k);
+        packer.slot(f, r.a[i]!);
+      }
+    }
+    for (let k = 0; k < n; k++) packer.number(this.#closes[k]!);
   }
 
   /** Copies of the closed candles a late tick may still revise. */

@@ -1,3 +1,4 @@
+import type { SnapshotPacker } from './snapshot-pack.js';
 /**
  * Mean of the last `window` values in arrival order (DESIGN §3.3), O(1) per value.
  *
@@ -100,6 +101,18 @@ export class MovingAverage {
   replayValues(): number[] {
     const needed = this.window + (this.#total % this.window);
     return this.#last(needed < this.#held ? needed : this.#held);
+  }
+
+  /** `replayValues` into a packer (src/core/snapshot-pack.ts): their count, then each. */
+  packReplay(packer: SnapshotPacker): void {
+    const needed = this.window + (this.#total % this.window);
+    const n = needed < this.#held ? needed : this.#held;
+    const ring = this.#ring;
+    packer.number(n);
+    // The last n values end before #next: those behind the ring's end first, where they wrap.
+    const from = this.#next - n;
+    if (from < 0) for (let i = ring.length + from; i < ring.length; i++) packer.number(ring[i]!);
+    for (let i = Math.max(0, from); i < this.#next; i++) packer.number(ring[i]!);
   }
 
   /** A moving average that continues exactly where one with these `replayValues` and `total` was. */

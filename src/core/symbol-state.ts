@@ -2,6 +2,7 @@ import { CandleSet, type Candle, type CandleInit, type CandleSink } from './cand
 import type { Interval } from './interval.js';
 import { MovingAverage } from './moving-average.js';
 import { SequenceTracker } from './sequence.js';
+import type { SnapshotPacker } from './snapshot-pack.js';
 import {
   Direction,
   SPIKE_DOWN,
@@ -266,6 +267,44 @@ export class SymbolState {
     snapshot.sequences = this.#sequence.sequences();
     snapshot.ids = this.#sequence.ids();
     return snapshot as SymbolSnapshot;
+  }
+
+  /**
+   * What `snapshot` gives, into a packer (src/core/snapshot-pack.ts, which reads it back as the
+   * same object): straight from the fields and the candle slots, without the objects.
+   */
+  pack(packer: SnapshotPacker): void {
+    packer.string(this.symbol);
+    packer.number(this.updateCount);
+    packer.number(this.anomalyCount);
+    packer.number(this.currentPrice);
+    packer.number(this.minPrice);
+    packer.number(this.maxPrice);
+    packer.number(this.volume);
+    packer.number(this.lastUpdateTime);
+    packer.number(this.lastTs);
+    packer.number(this.lastArrival);
+    packer.number(this.#clockWatermark);
+    this.#average.packReplay(packer);
+    const samples = this.#spikes.samples();
+    packer.number(samples.length);
+    for (const sample of samples) {
+      packer.number(sample.t);
+      packer.number(sample.price);
+    }
+    const episodes = this.#spikes.episodes;
+    packer.number(episodes.up ? 1 : 0);
+    packer.number(episodes.down ? 1 : 0);
+    this.#candles.pack(packer);
+    const sequences = this.#sequence.sequences();
+    packer.number(sequences.length);
+    for (const { source, seq } of sequences) {
+      packer.string(source);
+      packer.number(seq);
+    }
+    const ids = this.#sequence.ids();
+    packer.number(ids.length);
+    for (const id of ids) packer.string(id);
   }
 
   /** A state that continues exactly where `snapshot` left off (options must match). */

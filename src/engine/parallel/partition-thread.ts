@@ -4,7 +4,6 @@
  * `done` message per chunk with every event the chunk made. Started by ParallelEngine; no I/O but
  * its ports.
  */
-import { serialize } from 'node:v8';
 import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 
 import type { Candle } from '../../core/candles.js';
@@ -184,7 +183,13 @@ function postDone(
       events,
       candles: candlesOut,
     },
-    [kindsOut.buffer, rowsOut.buffer, ...candleBuffers(candlesOut)],
+    [
+      kindsOut.buffer,
+      rowsOut.buffer,
+      ...candleBuffers(candlesOut),
+      // A buffer of its own (SnapshotPacker.take): moved, not copied.
+      ...(fields.snapshot === undefined ? [] : [fields.snapshot.numbers.buffer as ArrayBuffer]),
+    ],
   );
 }
 
@@ -268,7 +273,7 @@ function snapshotDue(): boolean {
 
 function takeSnapshot(): SerializedState {
   ticksSinceSnapshot = 0;
-  return serialize(engine.snapshot());
+  return engine.packSnapshot();
 }
 
 /** Stats and open candles of the symbols changed since the last views (at most every viewsEveryMs). */

@@ -1,7 +1,7 @@
-import { deserialize } from 'node:v8';
 import type { MessagePort } from 'node:worker_threads';
 
 import type { CandleInit } from '../../core/candles.js';
+import { unpackSnapshots, type PackedSnapshots } from '../../core/snapshot-pack.js';
 import type { Anomaly } from '../../core/spike-detector.js';
 import type { SymbolSnapshot, SymbolStats } from '../../core/symbol-state.js';
 import type { EngineOptions, GapEvent } from '../engine.js';
@@ -25,19 +25,23 @@ export interface NameEntry {
 }
 
 /**
- * A partition's state as the thread sends it back now and then (ThreadInit): its SymbolSnapshot[]
- * in V8's serialization (node:v8), bytes the main thread keeps without reading them (it needs them
- * only to restart the partition), where an object graph would be rebuilt on the main thread and
- * kept in its heap.
+ * A partition's state as the thread sends it back now and then (ThreadInit): its snapshots packed
+ * into numbers and strings (src/core/snapshot-pack.ts), which the main thread keeps without
+ * reading them (it needs them only to restart the partition), where an object graph would be
+ * rebuilt on the main thread and kept in its heap.
  */
-export type SerializedState = Uint8Array;
+export type SerializedState = PackedSnapshots;
 
-/** The state a partition restarts from: its last serialized state, or snapshots (recovery). */
+/** The state a partition restarts from: its last packed state, or snapshots (recovery). */
 export type PartitionState = SerializedState | readonly SymbolSnapshot[];
 
 /** The snapshots of a partition state. */
 export function stateSnapshots(state: PartitionState): readonly SymbolSnapshot[] {
-  return state instanceof Uint8Array ? (deserialize(state) as SymbolSnapshot[]) : state;
+  return isPacked(state) ? unpackSnapshots(state) : state;
+}
+
+function isPacked(state: PartitionState): state is PackedSnapshots {
+  return !Array.isArray(state);
 }
 
 /** Rows to feed again after a restart, in columns (symbols and sources by number). */
