@@ -54,9 +54,11 @@ function fakeSource(): { source: LiveSource; deliver: (data: Uint8Array, streamS
 }
 
 /** A feed over a fake live stream (the test hands it messages, in order) and an empty store. */
-async function feed(): Promise<{
+async function feed(partitions = PARTITIONS): Promise<{
   engine: ClusterEngine;
   send: (message: LiveMessage) => void;
+  /** A message at a place of the stream the test chooses. */
+  deliver: (message: LiveMessage, streamSeq: number) => void;
   live: LiveFeed;
 }> {
   const engine = new ClusterEngine(ENGINE_OPTIONS);
@@ -64,10 +66,15 @@ async function feed(): Promise<{
   const store = {
     read: (): Promise<PartitionState> => Promise.resolve({ lastSeq: 0, snapshots: [], clock: undefined }),
   } as unknown as ClusterStore;
-  const live = new LiveFeed(engine, source, store, PARTITIONS, createLogger({ level: 'silent' }));
+  const live = new LiveFeed(engine, source, store, partitions, createLogger({ level: 'silent' }));
   await live.start();
   let streamSeq = 0;
-  return { engine, live, send: (message) => deliver(encodeLive(message), ++streamSeq) };
+  return {
+    engine,
+    live,
+    send: (message) => deliver(encodeLive(message), ++streamSeq),
+    deliver: (message, at) => deliver(encodeLive(message), at),
+  };
 }
 
 function ticks(symbol: string, ts: number) {
@@ -120,16 +127,10 @@ describe('LiveFeed', () => {
   it('counts the partitions it has not heard from: all until the stream says, then each until it speaks', async () => {
     const PARTS = 3;
     const setup = async () => {
-      const engine = new ClusterEngine(ENGINE_OPTIONS);
-      const { source, deliver } = fakeSource();
-      const store = {
-        read: (): Promise<PartitionState> => Promise.resolve({ lastSeq: 0, snapshots: [], clock: undefined }),
-      } as unknown as ClusterStore;
-      const live = new LiveFeed(engine, source, store, PARTS, createLogger({ level: 'silent' }));
-      await live.start();
+      const { live, deliver } = await feed(PARTS);
       const clock = (partition: number, streamSeq: number): void =>
         deliver(
-          encodeLive({
+          {
             partition,
             seq: 0,
             prev: 0,
@@ -137,7 +138,7 @@ describe('LiveFeed', () => {
             ticks: emptyColumns('', T0),
             totals: [0, 0, 0],
             before: [0, 0, 0],
-          }),
+          },
           streamSeq,
         );
       return { live, clock };
