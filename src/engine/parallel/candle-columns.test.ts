@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 
 import { Candle, type CandleInit } from '../../core/candles.js';
-import { candleAt, CandleColumnWriter } from './candle-columns.js';
+import { CandleColumnWriter, loadCandleAt } from './candle-columns.js';
 
 const SYMBOLS = ['AAA', 'BBB', 'CCC'];
 const INTERVALS = ['1s', '1m', '5m'];
@@ -32,19 +32,21 @@ const init: fc.Arbitrary<CandleInit & { s: number; i: number }> = fc.record({
 });
 
 describe('CandleColumnWriter', () => {
-  it('hands over every candle as its toJSON, in order, through growth and reuse (naive oracle)', () => {
+  it('hands over every candle exactly, in order, through growth and reuse, into one lent Candle (naive oracle)', () => {
     fc.assert(
       fc.property(fc.array(fc.array(init, { maxLength: 700 }), { maxLength: 3 }), (messages) => {
         const writer = new CandleColumnWriter();
+        const lent = new Candle();
         for (const inits of messages) {
           const expected = inits.map((x) => {
             const candle = new Candle({ ...x, symbol: SYMBOLS[x.s]!, interval: INTERVALS[x.i]! });
             writer.push(candle, x.s, x.i);
-            return candle.toJSON();
+            return candle.toInit();
           });
           const columns = writer.take();
           assert.equal(columns.length, inits.length);
-          const got = expected.map((_e, k) => candleAt(columns, k, SYMBOLS, INTERVALS));
+          // Each loaded over the one before: every field of the lent Candle is written again.
+          const got = expected.map((_e, k) => loadCandleAt(columns, k, SYMBOLS, INTERVALS, lent).toInit());
           assert.deepEqual(got, expected);
           assert.equal(writer.length, 0);
         }

@@ -1,5 +1,5 @@
 import { SLOT, START } from '../../core/candle-slot.js';
-import { Candle, type CandleData } from '../../core/candles.js';
+import type { Candle } from '../../core/candles.js';
 
 /**
  * Candles as they travel from a partition thread to the main thread: one slot of SLOT doubles per
@@ -76,15 +76,16 @@ export function candleStartAt(c: CandleColumnData, k: number): number {
   return c.slots[k * SLOT + START]!;
 }
 
-/** Candle `k` of the columns as plain data (what `Candle.toJSON` gives). */
-export function candleAt(
+/**
+ * Candle `k` of the columns, loaded into `into` (a Candle the caller lends to listeners: copy it,
+ * `toJSON` or `ownCandle`, to keep it) and returned.
+ */
+export function loadCandleAt(
   c: CandleColumnData,
   k: number,
   symbols: readonly string[],
   intervals: readonly string[],
-): CandleData {
-  const closed = c.closed[k] === 1;
-  return new Candle()
-    .load(symbols[c.symbol[k]!]!, intervals[c.interval[k]!]!, c.slots, k * SLOT, closed)
-    .toJSON();
+  into: Candle,
+): Candle {
+  return into.load(symbols[c.symbol[k]!]!, intervals[c.interval[k]!]!, c.slots, k * SLOT, c.closed[k] === 1);
 }

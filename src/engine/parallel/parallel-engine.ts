@@ -25,7 +25,7 @@ import { startModuleWorker } from '../../runtime/module-worker.js';
 import { partitionOf } from '../partition.js';
 import { EngineCounts } from '../engine-counts.js';
 import { columnTimestamp, TickBatch } from '../tick-batch.js';
-import { candleAt, candleStartAt, type CandleColumnData } from './candle-columns.js';
+import { candleStartAt, loadCandleAt, type CandleColumnData } from './candle-columns.js';
 import {
   CANDLE_EVENT,
   stateSnapshots,
@@ -201,6 +201,8 @@ export class ParallelEngine implements EnginePort {
   /** Interval labels by index, as the partition threads number them. */
   readonly #intervalLabels: readonly string[];
   readonly #views = new Map<string, SymbolView>();
+  /** The Candle every candle event lends its listeners, loaded from the columns. */
+  readonly #candle = new Candle();
   readonly #tickEvent: PortTickEvent = {
     symbol: '',
     ts: 0,
@@ -433,7 +435,8 @@ export class ParallelEngine implements EnginePort {
       if (closed && counts) this.#counts.candlesClosed++;
       if (closed) this.#closeInView(m.candles, c, p.symbolNames);
       if (listeners.length === 0) return;
-      const candle = candleAt(m.candles, c, p.symbolNames, this.#intervalLabels);
+      // One Candle lent to every candle event (PortEvents: a listener copies what it keeps).
+      const candle = loadCandleAt(m.candles, c, p.symbolNames, this.#intervalLabels, this.#candle);
       this.#emit(closed ? 'candle' : 'candleUpdate', candle);
       return;
     }

@@ -12,6 +12,7 @@ import {
 } from '../../../test/support/naive-symbol.js';
 import type { SymbolStats } from '../../core/symbol-state.js';
 import type { EngineOptions } from '../engine.js';
+import { ownCandle } from '../engine-port.js';
 import { ParallelEngine } from './parallel-engine.js';
 
 // The whole-stream oracle of one symbol (test/support/naive-symbol.ts), run against the partitioned
@@ -79,7 +80,8 @@ describe('ParallelEngine against the naive oracle', () => {
         const want = new Map<string, Event[]>(symbols.map((s) => [s, []]));
         engine.on('gap', (e) => got.get(e.symbol)!.push({ type: 'gap', ...e }));
         engine.on('anomaly', (e) => got.get(e.symbol)!.push({ type: 'anomaly', ...e }));
-        engine.on('candle', (e) => got.get(e.symbol)!.push({ type: 'candle', ...e }));
+        // The candle event lends its object: copied as PortEvents says.
+        engine.on('candle', (e) => got.get(e.symbol)!.push({ type: 'candle', ...ownCandle(e) }));
         const oracles = symbols.map((s) => new NaiveSymbol(s, options, false));
         // Interleave the streams: each pick takes the next action of one of them.
         const next = streams.map(() => 0);
