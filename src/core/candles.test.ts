@@ -26,9 +26,10 @@ class OneInterval {
     this.#set = new CandleSet('SYM', [interval]);
     this.#sink = {
       wantsCandleUpdates: true,
+      // The set lends its Candle objects: copied here, as a listener keeping them must.
       candle: (c) => {
-        if (this.#collecting) this.#out.push(c);
-        else this.#touched = c;
+        if (this.#collecting) this.#out.push(new Candle(c.toInit()));
+        else this.#touched = new Candle(c.toInit());
       },
     };
   }

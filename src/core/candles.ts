@@ -63,9 +63,11 @@ export const CANDLE_BAR_FIELDS = [
 export const CANDLE_FIELDS = recordFields<CandleData>()([...CANDLE_BAR_FIELDS, 'revision', 'closed']);
 
 /**
- * A candle as the analytics emit it. Closed candles (`closed` true) never change; a revision is a
- * new Candle. The object passed with an open-candle update is refreshed by the next tick: copy it
- * (`toJSON`) to keep it. JSON of a Candle is exactly its {@link CandleData}.
+ * A candle as the analytics emit it. The object a {@link CandleSet} passes to its sink is lent:
+ * loaded again for a later event (the next update of its interval, or the next close or revision
+ * of any), so copy it (`toJSON`, `toInit`) to keep it. A closed candle (`closed` true) never
+ * changes; a revision comes as a later event with `revision` one more. JSON of a Candle is exactly
+ * its {@link CandleData}.
  */
 export class Candle implements CandleData {
   symbol = '';
@@ -226,7 +228,7 @@ class Offsets {
  * Why slots in a typed array: with a thousand symbols ticking in random order, every object a
  * tick touches is likely a cache miss. The newest bucket of interval k always sits in slot k at
  * the front of the buffer, so the per-tick work reads one run of adjacent cache lines, with no
- * allocation and no lookup; a Candle object is made only when a candle is emitted.
+ * allocation and no lookup; a Candle is loaded from a slot only when a candle is emitted.
  *
  * Behind the newest buckets, overflow slots hold the older buckets of each interval that are still
  * open (for the allowed lateness; oldest first) and the revisable ones: closed buckets with
@@ -247,6 +249,8 @@ export class CandleSet {
   readonly #free: number[] = [];
   /** Per interval, the object lent to open-candle update listeners. */
   readonly #live: Candle[];
+  /** The object lent with closes and revisions (made at the first). */
+  #lent: Candle | undefined;
   #nextEnd = Infinity;
   /** The largest close time of any slot (every tick added, every bucket restored). */
   #maxCloseTs = -Infinity;
@@ -535,9 +539,12 @@ export class CandleSet {
     return new Candle().load(this.symbol, this.intervals[k]!.label, this.#f, o, closed);
   }
 
-  /** A new Candle for slot `o`, closed: what listeners receive for closes and revisions. */
+  /**
+   * Slot `o` as a closed Candle: what listeners receive for closes and revisions. One object lent
+   * for all of them, not one per close (a 1 s bucket closes every tenth tick of a symbol).
+   */
   #emitted(k: number, o: number): Candle {
-    return this.#copyOut(k, o, true);
+    return (this.#lent ??= new Candle()).load(this.symbol, this.intervals[k]!.label, this.#f, o, true);
   }
 
   /** Copies slot `o` into a fresh overflow slot and returns its offset. */

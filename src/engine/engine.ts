@@ -68,7 +68,10 @@ export interface GapEvent {
 /** Event types and what their listeners receive. */
 export interface EngineEvents {
   tick: TickEvent;
-  /** A candle closed, or a closed candle was revised (`revision` > 0). Never changes afterwards. */
+  /**
+   * A candle closed, or a closed candle was revised (`revision` > 0). Lent: the object is loaded
+   * again for a later candle event, so copy it (`toJSON`) to keep it.
+   */
   candle: Candle;
   /** An open candle changed. Live object: serialize or copy during the call. */
   candleUpdate: Candle;
