@@ -223,6 +223,13 @@ class Offsets {
 }
 
 /**
+ * The Candle every CandleSet of the thread lends with its closes and revisions. One for all of
+ * them, not one per set: a symbol's own object would be out of the cache by its next close (a
+ * thousand symbols in turn), where this one is touched every few ticks.
+ */
+const LENT_CLOSED = new Candle();
+
+/**
  * The candles of one symbol at every interval, in one Float64Array of bucket slots.
  *
  * Why slots in a typed array: with a thousand symbols ticking in random order, every object a
@@ -249,8 +256,6 @@ export class CandleSet {
   readonly #free: number[] = [];
   /** Per interval, the object lent to open-candle update listeners. */
   readonly #live: Candle[];
-  /** The object lent with closes and revisions (made at the first). */
-  #lent: Candle | undefined;
   #nextEnd = Infinity;
   /** The largest close time of any slot (every tick added, every bucket restored). */
   #maxCloseTs = -Infinity;
@@ -544,7 +549,7 @@ export class CandleSet {
    * for all of them, not one per close (a 1 s bucket closes every tenth tick of a symbol).
    */
   #emitted(k: number, o: number): Candle {
-    return (this.#lent ??= new Candle()).load(this.symbol, this.intervals[k]!.label, this.#f, o, true);
+    return LENT_CLOSED.load(this.symbol, this.intervals[k]!.label, this.#f, o, true);
   }
 
   /** Copies slot `o` into a fresh overflow slot and returns its offset. */
