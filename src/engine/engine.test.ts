@@ -583,3 +583,98 @@ describe('partitions', () => {
     assert.throws(() => engine({ partitions: 0 }), /partitions/);
   });
 });
+
+describe('Engine.ingestBatchBySymbol', () => {
+  const rowArb = fc.record({
+    symbol: fc.constantFrom('A', 'B', 'C', 'D', 'bad!'),
+    price: fc.oneof(fc.double({ min: 90, max: 110, noNaN: true }), fc.constantFrom(0, NaN)),
+    volume: fc.oneof(fc.integer({ min: 0, max: 100 }), fc.constant(-1)),
+    dt: fc.integer({ min: -1500, max: 700 }),
+    seq: fc.oneof(fc.integer({ min: 0, max: 20 }), fc.constant(NaN)),
+    id: fc.option(fc.constantFrom('a', 'b', ''), { nil: undefined }),
+    source: fc.constantFrom('', 'x', 'y'),
+    // The row's own receive time (NaN: the batch's).
+    late: fc.oneof(fc.integer({ min: 0, max: 2000 }), fc.constant(NaN)),
+  });
+  type Row = typeof rowArb extends fc.Arbitrary<infer T> ? T : never;
+  const NUMBERS: Record<string, number> = { A: 0, B: 1, C: 2, D: 3, 'bad!': 4 };
+
+  /** Events as plain data with the row (in the call) that made them. */
+  function byRow(e: Engine, rowOf: () => number): Array<[number, string, unknown]> {
+    const events: Array<[number, string, unknown]> = [];
+    e.on('candle', (c: Candle) => events.push([rowOf(), 'candle', c.toJSON()]));
+    e.on('candleUpdate', (c: Candle) => events.push([rowOf(), 'candleUpdate', c.toJSON()]));
+    e.on('anomaly', (a: Anomaly) => events.push([rowOf(), 'anomaly', a]));
+    e.on('gap', (g: GapEvent) => events.push([rowOf(), 'gap', g]));
+    return events;
+  }
+
+  it('answers, emits (sorted back by row) and keeps what the same rows one at a time give', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(rowArb, { maxLength: 50 }), { minLength: 1, maxLength: 4 }), (calls) => {
+        const options = { intervals: ['1s', '1m'], movingAverageWindow: 3 };
+        const oneByOne = engine(options);
+        const grouped = engine(options);
+        let row = 0;
+        const want = byRow(oneByOne, () => row);
+        const got = byRow(grouped, () => grouped.row);
+        let ts = T0;
+        calls.forEach((rows: Row[], call) => {
+          const at = NOW + call * 10_000;
+          const batch = new TickBatch(Math.max(1, rows.length));
+          const wantAnswer: { accepted: number; rejected: Array<{ index: number; reason: string }> } = {
+            accepted: 0,
+            rejected: [],
+          };
+          rows.forEach((r, k) => {
+            ts += r.dt;
+            batch.push(r.symbol, r.price, r.volume, ts, r.seq, r.id, r.source, at + r.late);
+            batch.symbolNumbers[k] = NUMBERS[r.symbol]!;
+            const one = new TickBatch(1);
+            one.push(r.symbol, r.price, r.volume, ts, r.seq, r.id);
+            row = k;
+            const answer = oneByOne.ingestBatch(one, r.source === '' ? 'src' : r.source, at + (r.late || 0));
+            wantAnswer.accepted += answer.accepted;
+            for (const x of answer.rejected) wantAnswer.rejected.push({ index: k, reason: x.reason });
+          });
+          batch.numbered = true;
+          const first = got.length;
+          const answer = grouped.ingestBatchBySymbol(batch, 'src', at);
+          assert.deepEqual(answer, wantAnswer);
+          // Array.prototype.sort is stable: a row's events keep their order.
+          const made = got.splice(first).sort((a, b) => a[0] - b[0]);
+          got.push(...made);
+        });
+        assert.deepEqual(got, want);
+        assert.deepEqual(grouped.symbols(), oneByOne.symbols());
+        for (const symbol of oneByOne.symbols()) {
+          assert.deepEqual(grouped.stats(symbol), oneByOne.stats(symbol), `stats ${symbol}`);
+          assert.deepEqual(grouped.activity(symbol), oneByOne.activity(symbol), `activity ${symbol}`);
+          assert.deepEqual(grouped.openCandles(symbol), oneByOne.openCandles(symbol), `open ${symbol}`);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('goes in row order when fewer ticks are admitted than the batch holds, refusing the same ones', () => {
+    const plain = engine();
+    const grouped = engine();
+    for (const e of [plain, grouped]) e.setAdmission({ available: () => 3 });
+    const batch = (): TickBatch => {
+      const b = new TickBatch(6);
+      ['A', 'B', 'A', 'B', 'A', 'B'].forEach((s, i) => {
+        b.push(s, 100 + i, 1, T0 + i);
+        b.symbolNumbers[i] = s === 'A' ? 0 : 1;
+      });
+      b.numbered = true;
+      return b;
+    };
+    const want = plain.ingestBatch(batch(), 'src', NOW);
+    assert.deepEqual(grouped.ingestBatchBySymbol(batch(), 'src', NOW), want);
+    assert.deepEqual(
+      want.rejected.map((r) => r.index),
+      [3, 4, 5],
+    );
+  });
+});

@@ -38,6 +38,22 @@ export class CandleColumnWriter {
     this.#length = k + 1;
   }
 
+  /** Candles from `from` on, reordered so that the k-th is the one `order[k]` named (absolute). */
+  reorder(from: number, order: Int32Array): void {
+    const n = order.length;
+    const slots = this.#slots.slice(from * SLOT, (from + n) * SLOT);
+    const symbol = this.#symbol.slice(from, from + n);
+    const interval = this.#interval.slice(from, from + n);
+    const closed = this.#closed.slice(from, from + n);
+    for (let k = 0; k < n; k++) {
+      const old = order[k]! - from;
+      this.#slots.set(slots.subarray(old * SLOT, (old + 1) * SLOT), (from + k) * SLOT);
+      this.#symbol[from + k] = symbol[old]!;
+      this.#interval[from + k] = interval[old]!;
+      this.#closed[from + k] = closed[old]!;
+    }
+  }
+
   /** The candles pushed since the last `take`, in their own buffers. */
   take(): CandleColumnData {
     const n = this.#length;

@@ -43,14 +43,11 @@ async function parallel(options: Partial<ParallelOptions> = {}): Promise<Paralle
 
 type Recorded = Map<string, Array<[string, unknown]>>;
 
-/** Every event, per symbol, in emission order (the order a partitioned engine keeps). */
-function record(e: Engine | ParallelEngine): Recorded {
-  const bySymbol: Recorded = new Map();
-  const add = (symbol: string, type: string, event: unknown): void => {
-    let list = bySymbol.get(symbol);
-    if (list === undefined) bySymbol.set(symbol, (list = []));
-    list.push([type, event]);
-  };
+/** Calls `add` with every event, as plain data, in emission order. */
+function listen(
+  e: Engine | ParallelEngine,
+  add: (symbol: string, type: string, event: unknown) => void,
+): void {
   const target = e as ParallelEngine;
   target.on('tick', (t) =>
     add(t.symbol, 'tick', {
@@ -67,7 +64,24 @@ function record(e: Engine | ParallelEngine): Recorded {
   target.on('candle', (c) => add(c.symbol, 'candle', JSON.parse(JSON.stringify(c))));
   target.on('anomaly', (a) => add(a.symbol, 'anomaly', a));
   target.on('gap', (g) => add(g.symbol, 'gap', g));
+}
+
+/** Every event, per symbol, in emission order (the order a partitioned engine keeps). */
+function record(e: Engine | ParallelEngine): Recorded {
+  const bySymbol: Recorded = new Map();
+  listen(e, (symbol, type, event) => {
+    let list = bySymbol.get(symbol);
+    if (list === undefined) bySymbol.set(symbol, (list = []));
+    list.push([type, event]);
+  });
   return bySymbol;
+}
+
+/** Every event of every symbol, in emission order. */
+function recordAll(e: Engine | ParallelEngine): Array<[string, unknown]> {
+  const all: Array<[string, unknown]> = [];
+  listen(e, (_symbol, type, event) => all.push([type, event]));
+  return all;
 }
 
 const tickArb = fc.record({
@@ -134,6 +148,28 @@ describe('ParallelEngine', () => {
       );
       await e.close();
     }
+  });
+
+  it('emits every event in one Engine’s order with one partition (its thread works a symbol at a time)', async () => {
+    const e = await parallel({ partitions: 1, viewsEveryMs: 0 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(tickArb, { maxLength: 40 }), { minLength: 1, maxLength: 5 }),
+        async (batches) => {
+          const prefix = `R${run++}X`;
+          const mapped = batches.map((b) =>
+            b.map((t) => ({ ...t, symbol: t.symbol === 'bad!' ? t.symbol : prefix + t.symbol.trim() })),
+          );
+          const one = new Engine(OPTIONS);
+          const want = recordAll(one);
+          const got = recordAll(e);
+          mapped.forEach((b, k) => one.ingestBatch(toBatch(b, T0 + k * 5000), 'src', NOW));
+          await Promise.all(mapped.map((b, k) => e.ingestBatch(toBatch(b, T0 + k * 5000, true), 'src', NOW)));
+          assert.deepEqual(got, want);
+        },
+      ),
+      { numRuns: 40 },
+    );
   });
 
   it('keeps each symbol’s order end to end over many batches and partitions', async () => {

@@ -26,6 +26,7 @@ import {
   type ThreadInit,
   type ToThread,
 } from './thread-wire.js';
+import { reorder, rowOrder } from './row-order.js';
 import { RingReader, type RingRows } from './tick-ring.js';
 
 const port = parentPort;
@@ -194,10 +195,14 @@ function postDone(
 }
 
 /**
- * Processes `n` rows as the engine's ingest does, a run of rows with one source and receive time
- * at a time, and posts what they made (`skip[k]` marks rows dropped before they were processed).
+ * Processes `n` rows as the engine's ingest does, up to a batch's capacity at a time, a symbol at
+ * a time (each row with its own source and receive time), and posts what they made in row order
+ * (`skip[k]` marks rows dropped before they were processed).
  */
 function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?: Uint8Array): void {
+  const firstEvent = kinds.length;
+  const firstObject = objects.length;
+  const firstCandle = candles.length;
   let start = 0;
   while (start < n) {
     if (skip !== undefined && skip[start] === 1) {
@@ -205,19 +210,21 @@ function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?
       refusedStatus.push(SKIPPED);
       continue;
     }
-    const source = rows.source[start]!;
-    const receivedAt = rows.receivedAt[start]!;
+    // A row with no receive time (NaN) takes the batch's: such rows go in a batch of their own.
+    const timed = rows.receivedAt[start] === rows.receivedAt[start];
     let end = start + 1;
     while (
       end < n &&
       end - start < batch.capacity &&
-      rows.source[end] === source &&
-      Object.is(rows.receivedAt[end], receivedAt) &&
-      (skip === undefined || skip[end] !== 1)
+      (skip === undefined || skip[end] !== 1) &&
+      (rows.receivedAt[end] === rows.receivedAt[end]) === timed
     )
       end++;
     batch.clear();
+    let sourceId = -1;
+    let source = '';
     for (let k = start; k < end; k++) {
+      if (rows.source[k] !== sourceId) source = nameOf(sources, (sourceId = rows.source[k]!));
       batch.symbolNumbers[k - start] = rows.symbol[k]!;
       batch.push(
         nameOf(symbols, rows.symbol[k]!),
@@ -226,6 +233,8 @@ function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?
         rows.ts[k],
         rows.seq[k],
         rows.ids[k],
+        source,
+        rows.receivedAt[k],
       );
     }
     // Rows carry their symbol's number here: the engine finds the symbol's state by it.
@@ -234,7 +243,9 @@ function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?
     inRun = true;
     let result: ReturnType<Engine['ingestBatch']>;
     try {
-      result = engine.ingestBatch(batch, nameOf(sources, source), receivedAt);
+      // A symbol at a time: its state stays in the cache for all its rows of the batch. Every row
+      // has its source ('' stays '': no batch source).
+      result = engine.ingestBatchBySymbol(batch, '', rows.receivedAt[start]!);
     } finally {
       inRun = false;
     }
@@ -246,6 +257,7 @@ function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?
     for (let k = start; k < end; k++) markDirty(rows.symbol[k]!);
     start = end;
   }
+  eventsInRowOrder(firstEvent, firstObject, firstCandle);
   ticksSinceSnapshot += n;
   if (crashNext) {
     crashNext = false;
@@ -257,6 +269,27 @@ function processRows(rows: RingRows | ReplayRows, from: number, n: number, skip?
     views: views(false),
     snapshot: snapshotDue() ? takeSnapshot() : undefined,
   });
+}
+
+/**
+ * Puts the events made from `firstEvent` on (their objects from `firstObject`, their candles from
+ * `firstCandle`) back in the order of their rows, as the main thread answers them: the engine made
+ * them a symbol at a time. Events of one row stay in the order they were made.
+ */
+function eventsInRowOrder(firstEvent: number, firstObject: number, firstCandle: number): void {
+  const order = rowOrder(eventRows, firstEvent, kinds.length);
+  if (order === undefined) return;
+  // Each event's object or candle, then those in the events' new order.
+  const slot = new Int32Array(order.length);
+  for (let k = 0, o = firstObject, c = firstCandle; k < order.length; k++)
+    slot[k] = kinds[firstEvent + k] === CANDLE_EVENT ? c++ : o++;
+  const objectOrder: number[] = [];
+  const candleOrder: number[] = [];
+  for (const k of order) (kinds[k] === CANDLE_EVENT ? candleOrder : objectOrder).push(slot[k - firstEvent]!);
+  reorder(kinds, firstEvent, order);
+  reorder(eventRows, firstEvent, order);
+  if (objectOrder.length > 1) reorder(objects, firstObject, Int32Array.from(objectOrder));
+  if (candleOrder.length > 1) candles.reorder(firstCandle, Int32Array.from(candleOrder));
 }
 
 /**
