@@ -136,14 +136,17 @@ function startEngine(): Engine {
     kinds.push(kind);
     eventRows.push(inRun ? runStart + e.row : -1);
   };
+  // An event's symbol is its row's (rows are numbered by normalized symbol): read from the batch
+  // while a run is processed, looked up by name for clock steps.
+  const numberOf = (symbol: string): number => (inRun ? batch.symbolNumbers[e.row]! : symbolId(symbol));
   const push = (event: ThreadEvent): void => {
     if (replaying) return;
     objects.push(event);
-    note(OBJECT_EVENT, symbolId(event.event.symbol));
+    note(OBJECT_EVENT, numberOf(event.event.symbol));
   };
   const pushCandle = (candle: Candle): void => {
     if (replaying) return;
-    const symbol = symbolId(candle.symbol);
+    const symbol = numberOf(candle.symbol);
     candles.push(candle, symbol, intervalIndex.get(candle.interval)!);
     note(CANDLE_EVENT, symbol);
   };
