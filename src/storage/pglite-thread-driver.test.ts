@@ -145,6 +145,21 @@ describe('PGlite on its own thread', () => {
     }
   });
 
+  it('opens a directory whose parents do not exist yet (the default data/pglite of a fresh clone)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tickstream-pglite-thread-'));
+    const path = join(dir, 'data', 'pglite');
+    try {
+      const db = await PgliteThreadDriver.open({ path, loadDataDir: await pgliteTemplate() });
+      try {
+        assert.deepEqual(await db.query('select 1 as one'), [{ one: 1 }]);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('answers STORAGE_UNAVAILABLE once its thread is gone, and still closes', async () => {
     const db = await open();
     const pending = db.query('select pg_sleep(0.2)');

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 
@@ -84,6 +85,8 @@ export class PgliteThreadDriver implements SqlDriver {
   }): Promise<PgliteThreadDriver> {
     const memory = options.path === MEMORY;
     const path = memory ? MEMORY : resolve(options.path);
+    // The directory and its parents (a fresh clone has no data/), before the lock file beside it.
+    if (!memory) mkdirSync(path, { recursive: true });
     const lock = memory ? undefined : DirectoryLock.acquire(`${path}.lock`);
     const init: PgliteThreadInit = {
       path,
