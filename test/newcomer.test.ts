@@ -26,6 +26,8 @@ interface Example {
   readonly text: string;
   readonly kind: 'install' | 'server' | 'client' | 'stream' | 'offline' | 'vite' | 'skip';
   readonly why?: string;
+  /** The quick start's server (`npm start` after `npm install`). */
+  readonly quickStart?: boolean;
 }
 
 /** The shell commands of the README's ```sh blocks, continuation lines joined. */
@@ -52,7 +54,7 @@ function classify(command: string): Example[] {
   if (/^npm install && npm start\b/.test(command))
     return [
       { text: 'npm install', kind: 'install' },
-      { text: command.replace(/^npm install && /, ''), kind: 'server' },
+      { text: command.replace(/^npm install && /, ''), kind: 'server', quickStart: true },
     ];
   if (/^npm (test|run check)\b/.test(command))
     return [{ text: command, kind: 'skip', why: 'the test suite itself' }];
@@ -215,14 +217,29 @@ describe('a newcomer on a fresh clone', { timeout: 900_000, skip }, () => {
     };
     for (const e of examples.filter((x) => x.kind === 'skip')) console.log(`# not run (${e.why}): ${e.text}`);
 
-    // 1. The quick start's install (it also builds), then what needs no server.
-    for (const e of examples.filter((x) => x.kind === 'install' || x.kind === 'offline')) {
+    // 1. The quick start's install (it also builds), then its server on the clone as a newcomer
+    // has it (no data/ directory yet: no example ran before it), then what needs no server.
+    for (const e of examples.filter((x) => x.kind === 'install')) {
       await timed(e.text, async () => {
         const { code, output } = await run(withPorts(e.text));
         check(e, code, output);
       });
-      if (e.kind === 'install')
-        assert.ok(existsSync(join(clone, 'dist/cli.js')), 'npm install builds the CLI');
+      assert.ok(existsSync(join(clone, 'dist/cli.js')), 'npm install builds the CLI');
+    }
+    const quickStart = examples.find((x) => x.quickStart === true);
+    assert.ok(quickStart, 'the README has the quick start: npm install && npm start');
+    assert.ok(!existsSync(join(clone, 'data')), 'a fresh clone has no data directory');
+    await timed(quickStart.text, async () => {
+      const server = await serve(withPorts(quickStart.text), healthy);
+      const code = await server.stop();
+      if (code !== 0 && code !== null)
+        failures.push(`${quickStart.text}\n  → exit ${code} on SIGTERM\n${server.output()}`);
+    });
+    for (const e of examples.filter((x) => x.kind === 'offline')) {
+      await timed(e.text, async () => {
+        const { code, output } = await run(withPorts(e.text));
+        check(e, code, output);
+      });
     }
 
     // 2. The server of the HTTP examples (the README's password), and every example that needs it,
@@ -268,7 +285,7 @@ describe('a newcomer on a fresh clone', { timeout: 900_000, skip }, () => {
     });
 
     // 3. The other servers: each comes up healthy and stops cleanly.
-    for (const e of servers.filter((x) => x !== main)) {
+    for (const e of servers.filter((x) => x !== main && x !== quickStart)) {
       await timed(e.text, async () => {
         const server = await serve(withPorts(e.text), healthy);
         const code = await server.stop();
