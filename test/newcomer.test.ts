@@ -219,28 +219,29 @@ describe('a newcomer on a fresh clone', { timeout: 900_000, skip }, () => {
 
     // 1. The quick start's install (it also builds), then its server on the clone as a newcomer
     // has it (no data/ directory yet: no example ran before it), then what needs no server.
-    for (const e of examples.filter((x) => x.kind === 'install')) {
-      await timed(e.text, async () => {
+    /** Runs a command to its end: it must succeed. */
+    const runToEnd = (e: Example) =>
+      timed(e.text, async () => {
         const { code, output } = await run(withPorts(e.text));
         check(e, code, output);
       });
+    /** Starts a server: it must come up healthy and stop cleanly. */
+    const upAndDown = (e: Example) =>
+      timed(e.text, async () => {
+        const server = await serve(withPorts(e.text), healthy);
+        const code = await server.stop();
+        if (code !== 0 && code !== null)
+          failures.push(`${e.text}\n  → exit ${code} on SIGTERM\n${server.output()}`);
+      });
+    for (const e of examples.filter((x) => x.kind === 'install')) {
+      await runToEnd(e);
       assert.ok(existsSync(join(clone, 'dist/cli.js')), 'npm install builds the CLI');
     }
     const quickStart = examples.find((x) => x.quickStart === true);
     assert.ok(quickStart, 'the README has the quick start: npm install && npm start');
     assert.ok(!existsSync(join(clone, 'data')), 'a fresh clone has no data directory');
-    await timed(quickStart.text, async () => {
-      const server = await serve(withPorts(quickStart.text), healthy);
-      const code = await server.stop();
-      if (code !== 0 && code !== null)
-        failures.push(`${quickStart.text}\n  → exit ${code} on SIGTERM\n${server.output()}`);
-    });
-    for (const e of examples.filter((x) => x.kind === 'offline')) {
-      await timed(e.text, async () => {
-        const { code, output } = await run(withPorts(e.text));
-        check(e, code, output);
-      });
-    }
+    await upAndDown(quickStart);
+    for (const e of examples.filter((x) => x.kind === 'offline')) await runToEnd(e);
 
     // 2. The server of the HTTP examples (the README's password), and every example that needs it,
     // in one shell so that TOKEN and KEY carry from one example to the next.
@@ -285,14 +286,7 @@ describe('a newcomer on a fresh clone', { timeout: 900_000, skip }, () => {
     });
 
     // 3. The other servers: each comes up healthy and stops cleanly.
-    for (const e of servers.filter((x) => x !== main && x !== quickStart)) {
-      await timed(e.text, async () => {
-        const server = await serve(withPorts(e.text), healthy);
-        const code = await server.stop();
-        if (code !== 0 && code !== null)
-          failures.push(`${e.text}\n  → exit ${code} on SIGTERM\n${server.output()}`);
-      });
-    }
+    for (const e of servers.filter((x) => x !== main && x !== quickStart)) await upAndDown(e);
     for (const e of examples.filter((x) => x.kind === 'vite')) {
       const port = await freePort();
       await timed(e.text, async () => {
