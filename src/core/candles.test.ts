@@ -11,6 +11,7 @@ import {
   type CandleSink,
 } from './candles.js';
 import { parseInterval, type Interval } from './interval.js';
+import { SnapshotPacker } from './snapshot-pack.js';
 
 /**
  * One interval of a CandleSet, driven the way these tests drive a series: `add` returns the candle
@@ -405,6 +406,101 @@ describe('CandleSet with several intervals', () => {
     const b = restored.add(10, 500, 1, 50);
     assert.deepStrictEqual(b.toJSON(), a.toJSON());
     assert.equal(a.revision, 1);
+  });
+});
+
+describe('CandleSet without open-candle updates', () => {
+  /** A set and the closed candles (closes and revisions) it emits, and the updates when wanted. */
+  function driven(intervals: readonly Interval[], wantsCandleUpdates: boolean) {
+    const closed: CandleInit[] = [];
+    const updates: CandleInit[] = [];
+    const sink = {
+      wantsCandleUpdates,
+      candle: (c: Candle) => (c.closed ? closed : updates).push({ ...c.toInit(), closed: c.closed }),
+    };
+    return { set: new CandleSet('SYM', intervals), sink, closed, updates };
+  }
+
+  function packed(set: CandleSet): number[] {
+    const packer = new SnapshotPacker();
+    set.pack(packer);
+    return Array.from(packer.take().numbers);
+  }
+
+  // Without update listeners the longer intervals' newest buckets take the ticks that land in the
+  // shortest one's newest bucket later, all at once; a set that reports every update takes them
+  // tick by tick. Whatever reads them (closes, revisions, snapshots, restores) must not tell.
+  it('has every candle, close, revision and snapshot of a set that takes each tick at once', () => {
+    const setups = [
+      ['250ms', '1s', '1m'],
+      ['1s', '1m', '5m', '15m', '1h', '1d'],
+      ['1ms', '10ms'],
+      // Not nested (1 s is no multiple of 400 ms): nothing is deferred.
+      ['400ms', '1s'],
+    ].map((labels) => labels.map(parseInterval));
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...setups),
+        fc.constantFrom(0, 100, 1000),
+        tradesArb(1000, 250),
+        fc.array(fc.nat(11), { minLength: 1, maxLength: 40 }),
+        (intervals, latenessMs, trades, actions) => {
+          let a = driven(intervals, false);
+          let b = driven(intervals, true);
+          let lastTs = -Infinity;
+          let clock = -Infinity;
+          const close = (watermark: number, eventWatermark: number): void => {
+            if (watermark >= a.set.nextEnd) a.set.closeUpTo(watermark, eventWatermark, a.sink);
+            if (watermark >= b.set.nextEnd) b.set.closeUpTo(watermark, eventWatermark, b.sink);
+          };
+          trades.forEach((t, i) => {
+            if (t.ts < lastTs - latenessMs) return;
+            lastTs = Math.max(lastTs, t.ts);
+            const eventWatermark = lastTs - latenessMs;
+            const watermark = Math.max(eventWatermark, clock);
+            const action = actions[i % actions.length]!;
+            // Now and then a listener wants this tick's updates.
+            a.sink.wantsCandleUpdates = action === 0;
+            const updatesBefore = b.updates.length;
+            a.set.add(t.ts, t.price, t.volume, watermark, a.sink);
+            b.set.add(t.ts, t.price, t.volume, watermark, b.sink);
+            if (action === 0) assert.deepStrictEqual(a.updates, b.updates.slice(updatesBefore));
+            a.updates.length = 0;
+            close(watermark, eventWatermark);
+            assert.equal(a.set.nextEnd, b.set.nextEnd);
+            if (action === 1) {
+              // The wall clock moves a quiet symbol's watermark on: newest buckets close, and a
+              // later tick may revise them.
+              clock = Math.max(clock, lastTs + (t.volume % 3000) - latenessMs);
+              close(Math.max(eventWatermark, clock), eventWatermark);
+            } else if (action === 2) {
+              assert.deepStrictEqual(
+                a.set.openCandles().map((c) => c.toInit()),
+                b.set.openCandles().map((c) => c.toInit()),
+              );
+            } else if (action === 3) {
+              assert.deepStrictEqual(packed(a.set), packed(b.set));
+            } else if (action === 4) {
+              // A restart: each set restored from its own snapshot.
+              const restored = [a, b].map((d) => {
+                const next = driven(intervals, d.sink.wantsCandleUpdates);
+                for (const c of [...d.set.openCandles(), ...d.set.revisableCandles()])
+                  next.set.restore(c.toInit());
+                next.set.restoreCloses(d.set.closesByLabel() ?? {});
+                next.closed.push(...d.closed);
+                return next;
+              });
+              [a, b] = [restored[0]!, restored[1]!];
+            }
+          });
+          a.set.closeAll(a.sink);
+          b.set.closeAll(b.sink);
+          assert.deepStrictEqual(a.closed, b.closed);
+          assert.deepStrictEqual(packed(a.set), packed(b.set));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 

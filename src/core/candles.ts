@@ -243,6 +243,11 @@ const LENT_CLOSED = new Candle();
  * no tick ever lands in a closed bucket, since accepted ticks have `ts ≥ lastTs − lateness`. Only
  * when the wall clock pushed a quiet symbol's watermark further can one arrive; the bucket is then
  * re-emitted with `revision + 1`.
+ *
+ * Without open-candle updates to report, and when every longer interval's length is a multiple of
+ * the shortest's (the defaults), a tick that lands in the shortest interval's newest bucket at or
+ * after every close time updates that bucket alone, and the longer intervals' volume and Σp·v sums
+ * (`#defer`): the rest of their newest buckets catch up from it before anything reads them.
  */
 export class CandleSet {
   readonly symbol: string;
@@ -261,6 +266,17 @@ export class CandleSet {
   #maxCloseTs = -Infinity;
   /** Per interval, buckets closed so far (counted before each is emitted). */
   readonly #closes: Float64Array;
+  /** Every longer interval's length a multiple of the shortest's: their buckets nest in its buckets. */
+  readonly #nested: boolean;
+  /**
+   * While true, the newest buckets of the longer intervals lag behind the shortest one's: ticks
+   * added since (`#pending`) are in the shortest interval's newest bucket, and in the longer ones
+   * only in `#sums` (see `#defer`).
+   */
+  #deferring = false;
+  #pending = 0;
+  /** Volume and Σp·v of interval k's newest bucket at [2k] and [2k + 1] while deferring. */
+  readonly #sums: Float64Array;
 
   constructor(symbol: string, intervals: readonly Interval[]) {
     this.symbol = symbol;
@@ -270,6 +286,8 @@ export class CandleSet {
     this.#revisable = Array.from({ length: n }, () => new Offsets());
     this.#live = Array.from({ length: n }, () => new Candle());
     this.#closes = new Float64Array(n);
+    this.#sums = new Float64Array(2 * n);
+    this.#nested = n > 1 && intervals.every((i) => i.ms % intervals[0]!.ms === 0);
     // The newest slots, and one overflow slot per interval: the bucket still open behind the newest.
     this.#f = new Float64Array(2 * n * SLOT);
     for (let k = 0; k < n; k++) this.#f[k * SLOT + START] = NaN;
@@ -293,6 +311,22 @@ export class CandleSet {
     // never its open.
     const latest = ts >= this.#maxCloseTs;
     if (latest) this.#maxCloseTs = ts;
+    if (this.#deferring) {
+      if (latest && !updates && ts >= f[START]! && ts < f[END]!) {
+        addLatestToSlot(f, 0, ts, price, volume);
+        this.#pending++;
+        if (volume > 0) {
+          const sums = this.#sums;
+          const pv = price * volume;
+          for (let i = 2; i < 2 * n; i += 2) {
+            sums[i]! += volume;
+            sums[i + 1]! += pv;
+          }
+        }
+        return;
+      }
+      this.#catchUp();
+    }
     for (let k = 0, o = 0; k < n; k++, o += SLOT) {
       // Nearly every tick lands in the newest bucket: a range check, no division (a float modulo
       // is a slow library call). A NaN start fails it.
@@ -305,6 +339,66 @@ export class CandleSet {
         // The slow path may have grown the buffer.
         f = this.#f;
       }
+    }
+    if (this.#nested && !updates) this.#defer();
+  }
+
+  /**
+   * Starts deferring the longer intervals' newest buckets, when each holds the shortest
+   * interval's newest bucket: a tick landing there at or after every close time then lands in all
+   * of them, and changes theirs as it changes the shortest one's (close, high, low, trades), but for
+   * their volume and Σp·v, which are added to their own sums tick by tick (a sum of sums would round
+   * differently). So such a tick updates one bucket and the sums; `#catchUp` brings the others up
+   * to date from the shortest bucket before anything reads them.
+   */
+  #defer(): void {
+    const f = this.#f;
+    const start = f[START]!;
+    const end = f[END]!;
+    // No newest bucket (a NaN start): nothing to defer.
+    if (!(start === start)) return;
+    const n = this.intervals.length;
+    for (let k = 1, o = SLOT; k < n; k++, o += SLOT)
+      if (!(f[o + START]! <= start && end <= f[o + END]!)) return;
+    const sums = this.#sums;
+    for (let k = 1, o = SLOT; k < n; k++, o += SLOT) {
+      sums[2 * k] = f[o + VOLUME]!;
+      sums[2 * k + 1] = f[o + PV_SUM]!;
+    }
+    this.#pending = 0;
+    this.#deferring = true;
+  }
+
+  /** Brings the deferred buckets up to date for a reader, and goes on deferring. */
+  #sync(): void {
+    if (!this.#deferring) return;
+    this.#catchUp();
+    this.#defer();
+  }
+
+  /** Ends deferring: the longer intervals' newest buckets as if every tick had been added to them. */
+  #catchUp(): void {
+    if (!this.#deferring) return;
+    this.#deferring = false;
+    const f = this.#f;
+    const n = this.intervals.length;
+    const sums = this.#sums;
+    const pending = this.#pending;
+    // The shortest bucket's high and low cover the pending ticks (and earlier ones the longer
+    // buckets hold already); the last pending tick set its close.
+    const high = f[HIGH]!;
+    const low = f[LOW]!;
+    const close = f[CLOSE]!;
+    const closeTs = f[CLOSE_TS]!;
+    for (let k = 1, o = SLOT; k < n; k++, o += SLOT) {
+      f[o + VOLUME] = sums[2 * k]!;
+      f[o + PV_SUM] = sums[2 * k + 1]!;
+      if (pending === 0) continue;
+      if (high > f[o + HIGH]!) f[o + HIGH] = high;
+      if (low < f[o + LOW]!) f[o + LOW] = low;
+      f[o + TRADES]! += pending;
+      f[o + CLOSE] = close;
+      f[o + CLOSE_TS] = closeTs;
     }
   }
 
@@ -390,6 +484,7 @@ export class CandleSet {
       const newest = k * SLOT;
       // A cleared newest slot has a NaN start (and a stale end).
       if (older.n === 0 && this.#f[newest] === this.#f[newest] && this.#f[newest + END]! <= watermark) {
+        if (k > 0) this.#catchUp();
         this.#closes[k]!++;
         sink.candle(this.#emitted(k, newest), true);
         if (this.#f[newest + END]! > eventWatermark) revisable.push(this.#copy(newest));
@@ -458,6 +553,7 @@ export class CandleSet {
 
   /** Copies of the open candles, by interval (shortest first), oldest first. */
   openCandles(): Candle[] {
+    this.#sync();
     const out: Candle[] = [];
     for (let k = 0; k < this.intervals.length; k++) {
       const older = this.#older[k]!;
@@ -473,6 +569,7 @@ export class CandleSet {
    * the closes of every interval.
    */
   pack(packer: SnapshotPacker): void {
+    this.#sync();
     const f = this.#f;
     const n = this.intervals.length;
     let open = 0;
@@ -514,6 +611,7 @@ export class CandleSet {
 
   /** Puts back a candle from a snapshot: open ones as open buckets, closed ones as revisable. */
   restore(init: CandleInit): void {
+    this.#catchUp();
     const k = this.intervals.findIndex((i) => i.label === init.interval);
     if (k < 0) return; // an interval no longer configured: nothing to continue
     const o = this.#alloc();
