@@ -191,38 +191,6 @@ export interface CandleSink {
 }
 
 /**
- * Slot offsets in order, in an array whose length never shrinks: `n` counts the ones in use. A
- * plain array emptied by `shift` or `length = 0` gives its storage back, and the next `push`
- * (a 1 s bucket moves behind a new one every tenth tick of a symbol) allocates it again.
- */
-class Offsets {
-  readonly a: number[] = [];
-  n = 0;
-
-  push(o: number): void {
-    if (this.n === this.a.length) this.a.push(o);
-    else this.a[this.n] = o;
-    this.n++;
-  }
-
-  /** Inserts `o` at position `at` (≤ n). */
-  insert(at: number, o: number): void {
-    this.push(o);
-    const a = this.a;
-    for (let i = this.n - 1; i > at; i--) a[i] = a[i - 1]!;
-    a[at] = o;
-  }
-
-  /** Drops the first `k` (≤ n). */
-  dropFront(k: number): void {
-    const a = this.a;
-    const n = this.n - k;
-    for (let i = 0; i < n; i++) a[i] = a[i + k]!;
-    this.n = n;
-  }
-}
-
-/**
  * The Candle every CandleSet of the thread lends with its closes and revisions. One for all of
  * them, not one per set: a symbol's own object would be out of the cache by its next close (a
  * thousand symbols in turn), where this one is touched every few ticks.
@@ -254,11 +222,16 @@ export class CandleSet {
   readonly intervals: readonly Interval[];
   /** Slot k (k < intervals.length) holds interval k's newest open bucket (START NaN: none). */
   #f: Float64Array;
-  /** Per interval, overflow slot offsets of open buckets older than the newest, oldest first. */
-  readonly #older: Offsets[];
-  /** Per interval, overflow slot offsets of revisable closed buckets. */
-  readonly #revisable: Offsets[];
-  readonly #free: number[] = [];
+  /**
+   * Lists of overflow slot offsets, in one array (a tick that moves a bucket behind the newest,
+   * or closes one, reaches them without an object per list): list k holds interval k's open
+   * buckets older than the newest, oldest first; list n + k its revisable closed buckets; list 2n
+   * the free slots. List j's length is at `j × #stride`, its offsets follow.
+   */
+  #lists: Int32Array;
+  #stride = 8;
+  /** The free list's number among `#lists` (2n). */
+  readonly #free: number;
   /** Per interval, the object lent to open-candle update listeners. */
   readonly #live: Candle[];
   #nextEnd = Infinity;
@@ -282,8 +255,8 @@ export class CandleSet {
     this.symbol = symbol;
     this.intervals = intervals;
     const n = intervals.length;
-    this.#older = Array.from({ length: n }, () => new Offsets());
-    this.#revisable = Array.from({ length: n }, () => new Offsets());
+    this.#free = 2 * n;
+    this.#lists = new Int32Array((2 * n + 1) * this.#stride);
     this.#live = Array.from({ length: n }, () => new Candle());
     this.#closes = new Float64Array(n);
     this.#sums = new Float64Array(2 * n);
@@ -291,7 +264,7 @@ export class CandleSet {
     // The newest slots, and one overflow slot per interval: the bucket still open behind the newest.
     this.#f = new Float64Array(2 * n * SLOT);
     for (let k = 0; k < n; k++) this.#f[k * SLOT + START] = NaN;
-    for (let o = this.#f.length - SLOT; o >= n * SLOT; o -= SLOT) this.#free.push(o);
+    for (let o = this.#f.length - SLOT; o >= n * SLOT; o -= SLOT) this.#push(this.#free, o);
   }
 
   /** End of the oldest open bucket over all intervals (Infinity when none): nothing closes before. */
@@ -415,13 +388,12 @@ export class CandleSet {
         return;
       }
       // The newest, if any, moves behind it, still open.
-      if (newestStart === newestStart) this.#older[k]!.push(this.#copy(newest));
+      if (newestStart === newestStart) this.#push(k, this.#copy(newest));
       initSlot(this.#f, newest, start, start + ms, ts, price, volume);
       o = newest;
     } else {
-      const older = this.#older[k]!;
-      for (let i = 0; i < older.n; i++) {
-        const p = older.a[i]!;
+      for (let i = 0, n = this.#length(k); i < n; i++) {
+        const p = this.#at(k, i);
         if (this.#f[p] === start) {
           addToSlot(this.#f, p, ts, price, volume);
           o = p;
@@ -435,9 +407,9 @@ export class CandleSet {
         }
         o = this.#alloc();
         initSlot(this.#f, o, start, start + ms, ts, price, volume);
-        let at = older.n;
-        while (at > 0 && this.#f[older.a[at - 1]!]! > start) at--;
-        older.insert(at, o);
+        let at = this.#length(k);
+        while (at > 0 && this.#f[this.#at(k, at - 1)]! > start) at--;
+        this.#insert(k, at, o);
       }
     }
     if (start + ms < this.#nextEnd) this.#nextEnd = start + ms;
@@ -446,9 +418,9 @@ export class CandleSet {
 
   /** A tick for a bucket the watermark closed: revise it (revision + 1), or open it already closed. */
   #revise(k: number, start: number, ts: number, price: number, volume: number): Candle {
-    const revisable = this.#revisable[k]!;
-    for (let i = 0; i < revisable.n; i++) {
-      const o = revisable.a[i]!;
+    const revisable = this.intervals.length + k;
+    for (let i = 0, n = this.#length(revisable); i < n; i++) {
+      const o = this.#at(revisable, i);
       if (this.#f[o] === start) {
         this.#f[o + REVISION]!++;
         addToSlot(this.#f, o, ts, price, volume);
@@ -457,7 +429,7 @@ export class CandleSet {
     }
     const o = this.#alloc();
     initSlot(this.#f, o, start, start + this.intervals[k]!.ms, ts, price, volume);
-    revisable.push(o);
+    this.#push(revisable, o);
     return this.#emitted(k, o);
   }
 
@@ -470,34 +442,33 @@ export class CandleSet {
     let nextEnd = Infinity;
     const n = this.intervals.length;
     for (let k = 0; k < n; k++) {
-      const older = this.#older[k]!;
-      const revisable = this.#revisable[k]!;
+      const revisable = n + k;
+      const older = this.#length(k);
       let closed = 0;
-      while (closed < older.n && this.#f[older.a[closed]! + END]! <= watermark) {
-        const o = older.a[closed++]!;
+      while (closed < older && this.#f[this.#at(k, closed) + END]! <= watermark) {
+        const o = this.#at(k, closed++);
         this.#closes[k]!++;
         sink.candle(this.#emitted(k, o), true);
-        if (this.#f[o + END]! > eventWatermark) revisable.push(o);
-        else this.#free.push(o);
+        this.#push(this.#f[o + END]! > eventWatermark ? revisable : this.#free, o);
       }
-      if (closed > 0) older.dropFront(closed);
+      if (closed > 0) this.#dropFront(k, closed);
       const newest = k * SLOT;
       // A cleared newest slot has a NaN start (and a stale end).
-      if (older.n === 0 && this.#f[newest] === this.#f[newest] && this.#f[newest + END]! <= watermark) {
+      if (older === closed && this.#f[newest] === this.#f[newest] && this.#f[newest + END]! <= watermark) {
         if (k > 0) this.#catchUp();
         this.#closes[k]!++;
         sink.candle(this.#emitted(k, newest), true);
-        if (this.#f[newest + END]! > eventWatermark) revisable.push(this.#copy(newest));
+        if (this.#f[newest + END]! > eventWatermark) this.#push(revisable, this.#copy(newest));
         this.#f[newest] = NaN;
       }
       const end =
-        older.n > 0
-          ? this.#f[older.a[0]! + END]!
+        older > closed
+          ? this.#f[this.#at(k, 0) + END]!
           : this.#f[newest]! === this.#f[newest]!
             ? this.#f[newest + END]!
             : Infinity;
       if (end < nextEnd) nextEnd = end;
-      if (revisable.n > 0) this.#prune(revisable, eventWatermark);
+      if (this.#length(revisable) > 0) this.#prune(revisable, eventWatermark);
     }
     this.#nextEnd = nextEnd;
   }
@@ -506,23 +477,89 @@ export class CandleSet {
    * Frees the revisable buckets ending at or before `eventWatermark` (newest first onto the free
    * list, as before), keeping the others in order; in place, no array per call.
    */
-  #prune(revisable: Offsets, eventWatermark: number): void {
+  #prune(revisable: number, eventWatermark: number): void {
     const f = this.#f;
-    const a = revisable.a;
+    const n = this.#length(revisable);
     let freed = 0;
-    for (let i = revisable.n - 1; i >= 0; i--) {
-      if (f[a[i]! + END]! <= eventWatermark) {
-        this.#free.push(a[i]!);
+    for (let i = n - 1; i >= 0; i--) {
+      const o = this.#at(revisable, i);
+      if (f[o + END]! <= eventWatermark) {
+        this.#push(this.#free, o);
         freed++;
       }
     }
     if (freed === 0) return;
+    // The free list's growth may have moved the lists: offsets are read from the current array.
+    const lists = this.#lists;
+    const base = revisable * this.#stride + 1;
     let kept = 0;
-    for (let i = 0; i < revisable.n; i++) {
-      const o = a[i]!;
-      if (f[o + END]! > eventWatermark) a[kept++] = o;
+    for (let i = 0; i < n; i++) {
+      const o = lists[base + i]!;
+      if (f[o + END]! > eventWatermark) lists[base + kept++] = o;
     }
-    revisable.n = kept;
+    lists[base - 1] = kept;
+  }
+
+  /** Length of list j. */
+  #length(j: number): number {
+    return this.#lists[j * this.#stride]!;
+  }
+
+  /** Offset i of list j. */
+  #at(j: number, i: number): number {
+    return this.#lists[j * this.#stride + 1 + i]!;
+  }
+
+  #push(j: number, o: number): void {
+    let lists = this.#lists;
+    let at = j * this.#stride;
+    const n = lists[at]!;
+    if (n + 1 === this.#stride) {
+      this.#widen();
+      lists = this.#lists;
+      at = j * this.#stride;
+    }
+    lists[at + 1 + n] = o;
+    lists[at] = n + 1;
+  }
+
+  /** The last offset of list j, taken off it; −1 when it is empty. */
+  #pop(j: number): number {
+    const lists = this.#lists;
+    const at = j * this.#stride;
+    const n = lists[at]!;
+    if (n === 0) return -1;
+    lists[at] = n - 1;
+    return lists[at + n]!;
+  }
+
+  /** Inserts `o` at position `i` (≤ length) of list j. */
+  #insert(j: number, i: number, o: number): void {
+    this.#push(j, o);
+    const lists = this.#lists;
+    const base = j * this.#stride + 1;
+    for (let p = base + lists[base - 1]! - 1; p > base + i; p--) lists[p] = lists[p - 1]!;
+    lists[base + i] = o;
+  }
+
+  /** Drops the first `k` offsets of list j. */
+  #dropFront(j: number, k: number): void {
+    const lists = this.#lists;
+    const base = j * this.#stride + 1;
+    const n = lists[base - 1]! - k;
+    for (let i = 0; i < n; i++) lists[base + i] = lists[base + i + k]!;
+    lists[base - 1] = n;
+  }
+
+  /** Doubles every list's room. */
+  #widen(): void {
+    const old = this.#lists;
+    const stride = this.#stride;
+    const lists = new Int32Array(old.length * 2);
+    for (let j = 0; j < old.length / stride; j++)
+      lists.set(old.subarray(j * stride, j * stride + stride), j * stride * 2);
+    this.#lists = lists;
+    this.#stride = stride * 2;
   }
 
   /** Closes and emits every open bucket (end of a finite input). */
@@ -556,8 +593,7 @@ export class CandleSet {
     this.#sync();
     const out: Candle[] = [];
     for (let k = 0; k < this.intervals.length; k++) {
-      const older = this.#older[k]!;
-      for (let i = 0; i < older.n; i++) out.push(this.#copyOut(k, older.a[i]!, false));
+      for (let i = 0, n = this.#length(k); i < n; i++) out.push(this.#copyOut(k, this.#at(k, i), false));
       if (this.#f[k * SLOT] === this.#f[k * SLOT]) out.push(this.#copyOut(k, k * SLOT, false));
     }
     return out;
@@ -573,13 +609,12 @@ export class CandleSet {
     const f = this.#f;
     const n = this.intervals.length;
     let open = 0;
-    for (let k = 0; k < n; k++) open += this.#older[k]!.n + (f[k * SLOT] === f[k * SLOT] ? 1 : 0);
+    for (let k = 0; k < n; k++) open += this.#length(k) + (f[k * SLOT] === f[k * SLOT] ? 1 : 0);
     packer.number(open);
     for (let k = 0; k < n; k++) {
-      const older = this.#older[k]!;
-      for (let i = 0; i < older.n; i++) {
+      for (let i = 0, m = this.#length(k); i < m; i++) {
         packer.number(k);
-        packer.slot(f, older.a[i]!);
+        packer.slot(f, this.#at(k, i));
       }
       if (f[k * SLOT] === f[k * SLOT]) {
         packer.number(k);
@@ -587,13 +622,12 @@ export class CandleSet {
       }
     }
     let revisable = 0;
-    for (let k = 0; k < n; k++) revisable += this.#revisable[k]!.n;
+    for (let k = 0; k < n; k++) revisable += this.#length(n + k);
     packer.number(revisable);
     for (let k = 0; k < n; k++) {
-      const r = this.#revisable[k]!;
-      for (let i = 0; i < r.n; i++) {
+      for (let i = 0, m = this.#length(n + k); i < m; i++) {
         packer.number(k);
-        packer.slot(f, r.a[i]!);
+        packer.slot(f, this.#at(n + k, i));
       }
     }
     for (let k = 0; k < n; k++) packer.number(this.#closes[k]!);
@@ -603,8 +637,9 @@ export class CandleSet {
   revisableCandles(): Candle[] {
     const out: Candle[] = [];
     for (let k = 0; k < this.intervals.length; k++) {
-      const revisable = this.#revisable[k]!;
-      for (let i = 0; i < revisable.n; i++) out.push(this.#copyOut(k, revisable.a[i]!, true));
+      const revisable = this.intervals.length + k;
+      for (let i = 0, n = this.#length(revisable); i < n; i++)
+        out.push(this.#copyOut(k, this.#at(revisable, i), true));
     }
     return out;
   }
@@ -619,21 +654,20 @@ export class CandleSet {
     writeSlot(f, o, init);
     if (init.closeTs > this.#maxCloseTs) this.#maxCloseTs = init.closeTs;
     if (init.closed) {
-      this.#revisable[k]!.push(o);
+      this.#push(this.intervals.length + k, o);
       return;
     }
     const newest = k * SLOT;
     if (!(init.start <= f[newest]!)) {
       // The newest so far: it takes slot k, and the previous newest (if any) moves behind it.
-      if (f[newest] === f[newest]) this.#older[k]!.push(this.#copy(newest));
+      if (f[newest] === f[newest]) this.#push(k, this.#copy(newest));
       // #copy may have grown the buffer: use the current one.
       this.#f.copyWithin(newest, o, o + SLOT);
-      this.#free.push(o);
+      this.#push(this.#free, o);
     } else {
-      const older = this.#older[k]!;
-      let at = older.n;
-      while (at > 0 && this.#f[older.a[at - 1]!]! > init.start) at--;
-      older.insert(at, o);
+      let at = this.#length(k);
+      while (at > 0 && this.#f[this.#at(k, at - 1)]! > init.start) at--;
+      this.#insert(k, at, o);
     }
     if (init.end < this.#nextEnd) this.#nextEnd = init.end;
   }
@@ -660,13 +694,13 @@ export class CandleSet {
   }
 
   #alloc(): number {
-    let o = this.#free.pop();
-    if (o === undefined) {
+    let o = this.#pop(this.#free);
+    if (o < 0) {
       const old = this.#f;
       this.#f = new Float64Array(old.length * 2);
       this.#f.set(old);
-      for (let p = this.#f.length - SLOT; p >= old.length; p -= SLOT) this.#free.push(p);
-      o = this.#free.pop()!;
+      for (let p = this.#f.length - SLOT; p >= old.length; p -= SLOT) this.#push(this.#free, p);
+      o = this.#pop(this.#free);
     }
     return o;
   }
