@@ -427,7 +427,7 @@ export class CandleSet {
 
   /** A tick for a bucket the watermark closed: revise it (revision + 1), or open it already closed. */
   #revise(k: number, start: number, ts: number, price: number, volume: number): Candle {
-    const revisable = this.intervals.length + k;
+    const revisable = this.#revisable(k);
     for (let i = 0, n = this.#length(revisable); i < n; i++) {
       const o = this.#at(revisable, i);
       if (this.#f[o] === start) {
@@ -451,7 +451,7 @@ export class CandleSet {
     let nextEnd = Infinity;
     const n = this.intervals.length;
     for (let k = 0; k < n; k++) {
-      const revisable = n + k;
+      const revisable = this.#revisable(k);
       const older = this.#length(k);
       let closed = 0;
       while (closed < older && this.#f[this.#at(k, closed) + END]! <= watermark) {
@@ -507,6 +507,11 @@ export class CandleSet {
       if (f[o + END]! > eventWatermark) lists[base + kept++] = o;
     }
     lists[base - 1] = kept;
+  }
+
+  /** The number of interval k's list of revisable buckets (its older open ones are list k). */
+  #revisable(k: number): number {
+    return this.intervals.length + k;
   }
 
   /** Length of list j. */
@@ -631,12 +636,13 @@ export class CandleSet {
       }
     }
     let revisable = 0;
-    for (let k = 0; k < n; k++) revisable += this.#length(n + k);
+    for (let k = 0; k < n; k++) revisable += this.#length(this.#revisable(k));
     packer.number(revisable);
     for (let k = 0; k < n; k++) {
-      for (let i = 0, m = this.#length(n + k); i < m; i++) {
+      const r = this.#revisable(k);
+      for (let i = 0, m = this.#length(r); i < m; i++) {
         packer.number(k);
-        packer.slot(f, this.#at(n + k, i));
+        packer.slot(f, this.#at(r, i));
       }
     }
     for (let k = 0; k < n; k++) packer.number(this.#closes[k]!);
@@ -646,7 +652,7 @@ export class CandleSet {
   revisableCandles(): Candle[] {
     const out: Candle[] = [];
     for (let k = 0; k < this.intervals.length; k++) {
-      const revisable = this.intervals.length + k;
+      const revisable = this.#revisable(k);
       for (let i = 0, n = this.#length(revisable); i < n; i++)
         out.push(this.#copyOut(k, this.#at(revisable, i), true));
     }
@@ -663,7 +669,7 @@ export class CandleSet {
     writeSlot(f, o, init);
     if (init.closeTs > this.#maxCloseTs) this.#maxCloseTs = init.closeTs;
     if (init.closed) {
-      this.#push(this.intervals.length + k, o);
+      this.#push(this.#revisable(k), o);
       return;
     }
     const newest = k * SLOT;
